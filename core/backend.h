@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend.h - the interface between the core and a synchronization backend.
+ *
+ * A backend is one folder under backends/ and is chosen at build time: each
+ * backend gets its own executables, linked against the core.  It provides:
+ *
+ *  1. the read side, in a header named "walk_backend.h" in its folder (the
+ *     build puts that folder on the include path of its executables), as
+ *     static inline functions so that they inline into the walker:
+ *
+ *	static inline unsigned long lockless_page_walk_begin(struct wl_mm *mm);
+ *	static inline void lockless_page_walk_end(struct wl_mm *mm,
+ *						  unsigned long cookie);
+ *
+ *     Contract: between begin and end, no page-table page that was
+ *     reachable from mm when the section began is freed or reused.  The
+ *     cookie is whatever end needs (saved IRQ flags, say).  Sections nest
+ *     where the backend sets WL_CAP_NESTING.
+ *
+ *  2. the write side, as `const struct wl_backend_ops wl_backend` in its .c
+ *     files, which the core calls and never goes around.
+ *
+ * The core never names a backend; it only reads wl_backend's fields.
+ */
+#ifndef WALKLAB_BACKEND_H
+#define WALKLAB_BACKEND_H
+
+#include "compiler.h"
+#include "pgtable.h"
+
+struct wl_mm;
+
+/* What a backend needs of the architecture model to be safe. */
+#define WL_REQ_NONE	 0u
+#define WL_REQ_FLUSH_IPI (1u << 0) /* the TLB flush must IPI and wait */
+
+/* Capabilities, for reports and for tests to skip honestly. */
+#define WL_CAP_SAFE	   (1u << 0) /* claims to protect walkers at all */
+#define WL_CAP_NESTING	   (1u << 1) /* begin/end sections nest */
+#define WL_CAP_DEFERS_FREE (1u << 2) /* free_tables may return before free */
+#define WL_CAP_IRQS_OFF	   (1u << 3) /* readers run with IRQs masked */
+#define WL_CAP_QSBR	   (1u << 4) /* needs quiescent() from walkers */
+
+struct wl_backend_stats {
+	uint64_t sync_calls; /* sync() calls */
+	uint64_t sync_ns;    /* total time in sync() */
+	uint64_t sync_max_ns;
+	uint64_t free_calls; /* free_tables() + free_table_one() calls */
+	uint64_t free_ns;    /* total time in them (the writer's wait) */
+	uint64_t free_max_ns;
+	uint64_t ipis;		/* IPIs sent by the backend itself */
+	uint64_t grace_periods; /* synchronize_rcu() / call_rcu batches */
+	uint64_t polls;		/* reader-count polls by writers */
+	uint64_t tables_deferred_now;
+	uint64_t tables_deferred_peak;
+};
+
+struct wl_backend_ops {
+	const char *name;
+	const char *summary;	   /* one line: the strategy */
+	const char *build_options; /* "flavor=memb", "layout=percpu", ... */
+	unsigned int requires;	   /* WL_REQ_* */
+	unsigned int caps;	   /* WL_CAP_* */
+
+	/*
+	 * Run-time options, "key=value" from --backend-opt; returns 0, or
+	 * -EINVAL after which opts_help lists the valid choices.  May be NULL.
+	 */
+	int (*set_option)(const char *key, const char *value);
+	const char *opts_help;
+
+	int (*init)(void);
+	/* Drain: free everything deferred, then release resources. */
+	void (*fini)(void);
+
+	/* Per-CPU lifecycle: called on the CPU's own thread. */
+	void (*cpu_online)(void);
+	void (*cpu_offline)(void);
+	/* A walker passes through a quiescent state (between walks). */
+	void (*quiescent)(void);
+
+	/*
+	 * Per-mm state; mm->backend_scratch is the backend's to use.  May be
+	 * NULL.
+	 */
+	void (*mm_init)(struct wl_mm *mm);
+	void (*mm_fini)(struct wl_mm *mm);
+
+	/*
+	 * Free a batch of table pages that the writer has unlinked and whose
+	 * TLB flush is done; flush_ipi_all is true when that flush IPI'd and
+	 * waited for every CPU that could walk the mm.  The backend waits,
+	 * defers, or piggy-backs on the flush, and ends with
+	 * wl_table_batch_release(batch).  Called with IRQs enabled, may sleep.
+	 */
+	void (*free_tables)(struct wl_mm *mm, struct wl_table_batch *batch,
+			    bool flush_ipi_all);
+	/*
+	 * The same for one table when no batch could be allocated
+	 * (tlb_remove_table_one): it must make progress without memory.
+	 */
+	void (*free_table_one)(struct wl_mm *mm, uint32_t table,
+			       bool flush_ipi_all);
+	/*
+	 * tlb_remove_table_sync_one(): return only when every walk section
+	 * that began before the call has ended.
+	 */
+	void (*sync)(struct wl_mm *mm);
+
+	void (*stats)(struct wl_backend_stats *st);
+	void (*stats_reset)(void);
+};
+
+extern const struct wl_backend_ops wl_backend;
+
+/* Helpers for backends' statistics. */
+static inline void wl_stat_time(_Atomic uint64_t *sum, _Atomic uint64_t *max,
+				uint64_t ns)
+{
+	atomic_fetch_add_explicit(sum, ns, memory_order_relaxed);
+	uint64_t m = atomic_load_explicit(max, memory_order_relaxed);
+	while (ns > m &&
+	       !atomic_compare_exchange_weak_explicit(
+		       max, &m, ns, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+#endif /* WALKLAB_BACKEND_H */

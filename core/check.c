@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * check.c - violation counters and fault injection (see check.h).
+ */
+#include "check.h"
+#include "smp.h"
+
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+bool wl_check_enabled = true;
+uint64_t wl_check_seed = 1;
+struct wl_inject_config wl_inject_cfg;
+void (*wl_inject_hook)(enum wl_inject_point p);
+
+static _Atomic uint64_t violations[WL_NR_VIOLATIONS];
+static unsigned int print_limit = 3;
+static char context[256] = "";
+
+static const char *const violation_names[WL_NR_VIOLATIONS] = {
+	[WL_V_TABLE_UAF] = "table_uaf",
+	[WL_V_POISON_READ] = "poison_read",
+	[WL_V_STALE_PIN] = "stale_pin",
+	[WL_V_PIN_AFTER_NOPIN] = "pin_after_nopin",
+	[WL_V_REF_IMBALANCE] = "ref_imbalance",
+	[WL_V_STALL] = "stall",
+};
+
+const char *wl_violation_name(enum wl_violation v)
+{
+	return v < WL_NR_VIOLATIONS ? violation_names[v] : "?";
+}
+
+void wl_check_set_context(const char *ctx)
+{
+	snprintf(context, sizeof(context), "%s", ctx);
+}
+
+void wl_violation_set_print_limit(unsigned int n)
+{
+	print_limit = n;
+}
+
+void wl_violation(enum wl_violation v, const char *fmt, ...)
+{
+	uint64_t n = atomic_fetch_add_explicit(&violations[v], 1,
+					       memory_order_relaxed);
+	char msg[256];
+	va_list ap;
+
+	if (n >= print_limit)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr,
+		"walklab: VIOLATION %s #%llu on CPU %d: %s [%s seed=%llu]\n",
+		violation_names[v], (unsigned long long)n + 1,
+		smp_processor_id(), msg, context,
+		(unsigned long long)wl_check_seed);
+}
+
+uint64_t wl_violation_count(enum wl_violation v)
+{
+	return atomic_load_explicit(&violations[v], memory_order_relaxed);
+}
+
+uint64_t wl_violations_total(void)
+{
+	uint64_t t = 0;
+
+	for (int v = 0; v < WL_NR_VIOLATIONS; v++)
+		t += wl_violation_count(v);
+	return t;
+}
+
+void wl_violations_reset(void)
+{
+	for (int v = 0; v < WL_NR_VIOLATIONS; v++)
+		atomic_store_explicit(&violations[v], 0, memory_order_relaxed);
+}
+
+void wl_violations_print(FILE *f)
+{
+	for (int v = 0; v < WL_NR_VIOLATIONS; v++)
+		fprintf(f, "%s%s=%llu", v ? " " : "", violation_names[v],
+			(unsigned long long)wl_violation_count(v));
+	fputc('\n', f);
+}
+
+/* xorshift64*, one state per thread. */
+static _Thread_local uint64_t rnd_state;
+
+void wl_random_seed(uint64_t seed)
+{
+	rnd_state = seed * UINT64_C(0x9e3779b97f4a7c15) + 1;
+}
+
+uint64_t wl_random(void)
+{
+	uint64_t x = rnd_state;
+
+	if (unlikely(!x))
+		x = (wl_check_seed + (uint64_t)smp_processor_id() + 2) *
+		    UINT64_C(0x9e3779b97f4a7c15);
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rnd_state = x;
+	return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+void wl_inject_slow(enum wl_inject_point p)
+{
+	uint64_t r;
+
+	if (wl_inject_hook) {
+		wl_inject_hook(p);
+		return;
+	}
+	r = wl_random();
+	if ((r & 0xffff) >= wl_inject_cfg.prob[p])
+		return;
+	r >>= 16;
+	if (r & 1)
+		sched_yield();
+	else if (wl_inject_cfg.max_ns)
+		wl_delay_ns((r >> 1) % wl_inject_cfg.max_ns);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compiler.h - compiler and memory-model helpers shared by all of walklab.
+ *
+ * The simulated kernel uses C11 <stdatomic.h> for every shared word.  The
+ * kernel's READ_ONCE()/WRITE_ONCE() become relaxed atomic accesses, which is
+ * what they are in the LKMM for aligned machine words; smp_mb() is a C11
+ * seq_cst fence.  Every use of a non-relaxed ordering or a fence must say in
+ * a comment what it orders and name its pair on the other side.
+ */
+#ifndef WALKLAB_COMPILER_H
+#define WALKLAB_COMPILER_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define WL_CACHELINE	       64
+#define __wl_cacheline_aligned alignas(WL_CACHELINE)
+#define __wl_unused	       __attribute__((unused))
+#define __wl_noinline	       __attribute__((noinline))
+#define __wl_always_inline     inline __attribute__((always_inline))
+#define __wl_printf(a, b)      __attribute__((format(printf, a, b)))
+
+#define WL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define WL_MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define WL_MAX(a, b)	 ((a) > (b) ? (a) : (b))
+
+#define wl_container_of(ptr, type, member)                                     \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* READ_ONCE()/WRITE_ONCE() on _Atomic objects. */
+#define READ_ONCE(x)	 atomic_load_explicit(&(x), memory_order_relaxed)
+#define WRITE_ONCE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+
+/*
+ * smp_mb() - full barrier.  The caller's comment names the pair.
+ * barrier() - compiler barrier only.
+ */
+#define smp_mb()  atomic_thread_fence(memory_order_seq_cst)
+#define barrier() atomic_signal_fence(memory_order_seq_cst)
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	barrier();
+#endif
+}
+
+/* Thread sanitizer detection (gcc defines the macro, clang the feature). */
+#if defined(__SANITIZE_THREAD__)
+#define WL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WL_TSAN 1
+#endif
+#endif
+#ifndef WL_TSAN
+#define WL_TSAN 0
+#endif
+
+#endif /* WALKLAB_COMPILER_H */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - helpers shared by the core's writers (mm/internal.h).
+ */
+#ifndef WALKLAB_INTERNAL_H
+#define WALKLAB_INTERNAL_H
+
+#include "mm.h"
+#include "mmu_gather.h"
+
+/* An entry found and locked by wl_entry_lock(). */
+struct wl_locked_entry {
+	uint32_t table;	    /* the table holding the entry (its ptl is held) */
+	unsigned int index; /* the entry's index in it */
+	enum wl_level level;
+	pteval_t val; /* its value when locked */
+};
+bool wl_entry_lock(struct wl_mm *mm, uint64_t addr, struct wl_locked_entry *le);
+void wl_entry_unlock(struct wl_locked_entry *le);
+
+static inline _Atomic pteval_t *wl_entry_ptr(uint32_t table, unsigned int i)
+{
+	return &wl_table(table)->e[i];
+}
+
+/*
+ * Publish a new entry.  Release: a table's (or folio's) initialisation is
+ * visible to a walker that reads the entry and follows it (the kernel's
+ * smp_wmb() in pmd_install(); the walker's side is the address dependency
+ * of its consume load in gup.c).
+ */
+static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
+{
+	atomic_store_explicit(wl_entry_ptr(table, i), v, memory_order_release);
+}
+
+/* ptep_get_and_clear(): seq_cst xchg, a full barrier like x86's xchg. */
+static inline pteval_t get_and_clear(uint32_t table, unsigned int i)
+{
+	return atomic_exchange_explicit(wl_entry_ptr(table, i), 0,
+					memory_order_seq_cst);
+}
+
+bool wl_vma_intersects(struct wl_mm *mm, uint64_t start, uint64_t end);
+int wl_vma_remove(struct wl_mm *mm, uint64_t start, uint64_t end);
+
+/* memory.c: zap + free_pgtables for munmap.  mmap_lock held for write. */
+void wl_unmap_region(struct wl_mm *mm, uint64_t start, uint64_t end);
+/* memory.c: allocate tables down to the PMD table for addr (ptl-safe). */
+uint32_t wl_pmd_table_alloc(struct wl_mm *mm, uint64_t addr);
+uint32_t wl_pud_table_alloc(struct wl_mm *mm, uint64_t addr);
+
+/* huge_memory.c: a deposited table for a huge PMD (pgtable deposit). */
+void wl_pgtable_deposit(uint32_t pmd_table, uint32_t pte_table);
+uint32_t wl_pgtable_withdraw(uint32_t pmd_table);
+/* huge_memory.c: split with mmap_lock already held by the caller. */
+int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr);
+/* memory.c: fault in a huge PMD folio (THP) at a 2 MiB aligned addr. */
+int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
+			 unsigned int vm_flags);
+
+static inline pteval_t wl_vm_prot(unsigned int vm_flags)
+{
+	if (!(vm_flags & (VM_READ | VM_WRITE)))
+		return _PAGE_PROTNONE | _PAGE_USER | _PAGE_ACCESSED;
+	return _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED |
+	       ((vm_flags & VM_WRITE) ? _PAGE_RW | _PAGE_DIRTY : 0);
+}
+
+#endif /* WALKLAB_INTERNAL_H */

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mm.c - address spaces, mmap_lock, page-table locks, VMAs, and the locked
+ * lookup used by the slow path.
+ */
+#include "mm.h"
+#include "backend.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+void mmap_read_lock(struct wl_mm *mm)
+{
+	pthread_rwlock_rdlock(&mm->mmap_lock.rw);
+}
+
+void mmap_read_unlock(struct wl_mm *mm)
+{
+	pthread_rwlock_unlock(&mm->mmap_lock.rw);
+}
+
+void mmap_write_lock(struct wl_mm *mm)
+{
+	pthread_rwlock_wrlock(&mm->mmap_lock.rw);
+}
+
+void mmap_write_unlock(struct wl_mm *mm)
+{
+	pthread_rwlock_unlock(&mm->mmap_lock.rw);
+}
+
+/*
+ * Page-table locks: test-and-test-and-set, yielding after a while because
+ * simulated CPUs may outnumber host CPUs (a preempted lock holder).
+ */
+void wl_ptl_lock(uint32_t table)
+{
+	_Atomic int *l = &wl_ptdesc(table)->ptl;
+	unsigned int spins = 0;
+
+	for (;;) {
+		/* Acquire: the critical section after the lock; pairs with
+		 * the release in wl_ptl_unlock(). */
+		if (!atomic_exchange_explicit(l, 1, memory_order_acquire))
+			return;
+		while (atomic_load_explicit(l, memory_order_relaxed)) {
+			if (++spins % 128 == 0)
+				sched_yield();
+			else
+				cpu_relax();
+		}
+	}
+}
+
+void wl_ptl_unlock(uint32_t table)
+{
+	/* Release: the critical section before the unlock; pairs with the
+	 * acquire in wl_ptl_lock(). */
+	atomic_store_explicit(&wl_ptdesc(table)->ptl, 0, memory_order_release);
+}
+
+int wl_mm_init(struct wl_mm *mm)
+{
+	pthread_rwlockattr_t attr;
+
+	memset(mm, 0, sizeof(*mm));
+	mm->pgd = wl_table_alloc(WL_PGD);
+	if (mm->pgd == WL_TABLE_NONE)
+		return -ENOMEM;
+	pthread_rwlockattr_init(&attr);
+	/* rwsem-like: a waiting writer holds off new readers. */
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&mm->mmap_lock.rw, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (wl_backend.mm_init)
+		wl_backend.mm_init(mm);
+	return 0;
+}
+
+void wl_mm_destroy(struct wl_mm *mm)
+{
+	/* exit_mmap(): unmap everything; tables go through the backend. */
+	wl_munmap(mm, 0, TASK_SIZE);
+	if (wl_backend.mm_fini)
+		wl_backend.mm_fini(mm);
+	/* The pgd was never handed to a walker-visible parent. */
+	wl_table_free(mm->pgd);
+	pthread_rwlock_destroy(&mm->mmap_lock.rw);
+}
+
+struct wl_vma *wl_find_vma(struct wl_mm *mm, uint64_t addr)
+{
+	for (unsigned int i = 0; i < mm->nr_vmas; i++)
+		if (addr >= mm->vmas[i].start && addr < mm->vmas[i].end)
+			return &mm->vmas[i];
+	return NULL;
+}
+
+bool wl_vma_intersects(struct wl_mm *mm, uint64_t start, uint64_t end)
+{
+	for (unsigned int i = 0; i < mm->nr_vmas; i++)
+		if (mm->vmas[i].start < end && start < mm->vmas[i].end)
+			return true;
+	return false;
+}
+
+static bool range_ok(uint64_t addr, uint64_t len)
+{
+	return !(addr & ~PAGE_MASK) && !(len & ~PAGE_MASK) && len &&
+	       addr < TASK_SIZE && len <= TASK_SIZE - addr;
+}
+
+/*
+ * Carve [start, end) out of the VMA list, splitting VMAs that straddle it.
+ * Under mmap_lock for write.  Returns -ENOMEM if a split needs a slot.
+ */
+int wl_vma_remove(struct wl_mm *mm, uint64_t start, uint64_t end)
+{
+	for (unsigned int i = 0; i < mm->nr_vmas;) {
+		struct wl_vma *v = &mm->vmas[i];
+
+		if (v->end <= start || v->start >= end) {
+			i++;
+			continue;
+		}
+		if (v->start < start && v->end > end) {
+			if (mm->nr_vmas == WL_MAX_VMAS)
+				return -ENOMEM;
+			mm->vmas[mm->nr_vmas++] = (struct wl_vma){
+				.start = end, .end = v->end, .flags = v->flags};
+			v->end = start;
+			i++;
+		} else if (v->start < start) {
+			v->end = start;
+			i++;
+		} else if (v->end > end) {
+			v->start = end;
+			i++;
+		} else {
+			*v = mm->vmas[--mm->nr_vmas];
+		}
+	}
+	return 0;
+}
+
+int wl_mmap(struct wl_mm *mm, uint64_t addr, uint64_t len,
+	    unsigned int vm_flags)
+{
+	int ret = 0;
+
+	if (!range_ok(addr, len))
+		return -EINVAL;
+	if ((vm_flags & VM_HUGE_PUD) && ((addr | len) & ~PUD_MASK))
+		return -EINVAL;
+	mmap_write_lock(mm);
+	if (wl_vma_intersects(mm, addr, addr + len)) {
+		/* MAP_FIXED_NOREPLACE semantics: the caller unmaps first. */
+		ret = -EEXIST;
+	} else if (mm->nr_vmas == WL_MAX_VMAS) {
+		ret = -ENOMEM;
+	} else {
+		mm->vmas[mm->nr_vmas++] = (struct wl_vma){
+			.start = addr, .end = addr + len, .flags = vm_flags};
+	}
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+int wl_munmap(struct wl_mm *mm, uint64_t addr, uint64_t len)
+{
+	int ret;
+
+	if (!range_ok(addr, len))
+		return -EINVAL;
+	mmap_write_lock(mm);
+	ret = wl_vma_remove(mm, addr, addr + len);
+	if (!ret)
+		wl_unmap_region(mm, addr, addr + len);
+	mmap_write_unlock(mm);
+	atomic_fetch_add_explicit(&mm->nr_unmaps, 1, memory_order_relaxed);
+	return ret;
+}
+
+/* Read an entry of a table the caller keeps alive by its locks. */
+static inline pteval_t entry(uint32_t table, unsigned int i)
+{
+	return READ_ONCE(wl_table(table)->e[i]);
+}
+
+/*
+ * Find the entry that maps addr and return with its table's lock held.
+ * Caller holds mmap_lock, which keeps PUD and PMD tables alive; a PTE
+ * table may still be reclaimed (pt_reclaim runs under mmap_lock for read),
+ * so it is locked while the PMD lock still shows it linked, as
+ * pte_offset_map_lock() does by rechecking the PMD.
+ */
+bool wl_entry_lock(struct wl_mm *mm, uint64_t addr, struct wl_locked_entry *le)
+{
+	pteval_t v = entry(mm->pgd, pgd_index(addr));
+	uint32_t pud, pmd, pte;
+
+	if (!pte_present(v))
+		return false;
+	pud = (uint32_t)pte_pfn(v);
+	wl_ptl_lock(pud);
+	v = entry(pud, pud_index(addr));
+	if (pte_none(v) || pte_leaf(v) || !pte_present(v)) {
+		if (pte_none(v)) {
+			wl_ptl_unlock(pud);
+			return false;
+		}
+		*le = (struct wl_locked_entry){pud, pud_index(addr), WL_PUD, v};
+		return true;
+	}
+	pmd = (uint32_t)pte_pfn(v);
+	wl_ptl_unlock(pud);
+	wl_ptl_lock(pmd);
+	v = entry(pmd, pmd_index(addr));
+	if (pte_none(v)) {
+		wl_ptl_unlock(pmd);
+		return false;
+	}
+	if (!pte_present(v) || pte_leaf(v)) {
+		*le = (struct wl_locked_entry){pmd, pmd_index(addr), WL_PMD, v};
+		return true;
+	}
+	pte = (uint32_t)pte_pfn(v);
+	wl_ptl_lock(pte); /* nests inside the PMD lock, as in the kernel */
+	wl_ptl_unlock(pmd);
+	*le = (struct wl_locked_entry){pte, pte_index(addr), WL_PTE,
+				       entry(pte, pte_index(addr))};
+	return true;
+}
+
+void wl_entry_unlock(struct wl_locked_entry *le)
+{
+	wl_ptl_unlock(le->table);
+}
+
+bool wl_lookup(struct wl_mm *mm, uint64_t addr, pteval_t *val,
+	       enum wl_level *level)
+{
+	struct wl_locked_entry le;
+
+	if (!wl_entry_lock(mm, addr, &le))
+		return false;
+	wl_entry_unlock(&le);
+	if (pte_none(le.val))
+		return false;
+	*val = le.val;
+	*level = le.level;
+	return true;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm.h - a simulated address space and the writers that race with GUP-fast.
+ *
+ * Each writer follows the kernel's order (KERNEL.md section 2):
+ *   clear the entry -> flush the TLB through the arch model -> check or
+ *   freeze references -> free pages -> hand unlinked tables to the backend.
+ * Table freeing and walker sync go through wl_backend, never around it.
+ */
+#ifndef WALKLAB_MM_H
+#define WALKLAB_MM_H
+
+#include "compiler.h"
+#include "page.h"
+#include "pgtable.h"
+
+#include <pthread.h>
+
+/* vma flags */
+#define VM_READ	    (1u << 0)
+#define VM_WRITE    (1u << 1)
+#define VM_HUGEPAGE (1u << 2) /* THP: fault 2 MiB folios where aligned */
+#define VM_HUGE_PUD (1u << 3) /* 1 GiB leaves (hugetlb-like) */
+#define VM_PFNMAP   (1u << 4) /* special entries, no struct page */
+#define VM_MOVABLE  (1u << 5) /* frames from ZONE_MOVABLE */
+
+#define WL_MAX_VMAS 64
+
+struct wl_vma {
+	uint64_t start, end;
+	unsigned int flags;
+};
+
+/* The mmap_lock: a reader-writer semaphore that prefers writers. */
+struct wl_rwsem {
+	pthread_rwlock_t rw;
+};
+
+struct wl_mm {
+	uint32_t pgd; /* the top-level table, never freed while mm lives */
+	struct wl_rwsem mmap_lock;
+	/* Under mmap_lock. */
+	struct wl_vma vmas[WL_MAX_VMAS];
+	unsigned int nr_vmas;
+	/* Per-mm scratch for the backend (a reader count, say). */
+	__wl_cacheline_aligned _Atomic long backend_scratch[8];
+	/* Writer statistics. */
+	__wl_cacheline_aligned _Atomic uint64_t nr_faults, nr_zaps, nr_unmaps,
+		nr_pt_reclaims, nr_splits, nr_collapses, nr_collapse_fail,
+		nr_migrations, nr_migrate_fail, nr_mprotects;
+};
+
+int wl_mm_init(struct wl_mm *mm);
+/* Unmaps everything (tables freed through the backend), frees the pgd. */
+void wl_mm_destroy(struct wl_mm *mm);
+
+void mmap_read_lock(struct wl_mm *mm);
+void mmap_read_unlock(struct wl_mm *mm);
+void mmap_write_lock(struct wl_mm *mm);
+void mmap_write_unlock(struct wl_mm *mm);
+
+/* Page-table locks (split ptlocks: one per table page). */
+void wl_ptl_lock(uint32_t table);
+void wl_ptl_unlock(uint32_t table);
+
+/* Takes mmap_lock for write.  addr and len page-aligned; returns -errno. */
+int wl_mmap(struct wl_mm *mm, uint64_t addr, uint64_t len,
+	    unsigned int vm_flags);
+int wl_munmap(struct wl_mm *mm, uint64_t addr, uint64_t len);
+/* Caller holds mmap_lock (either mode). */
+struct wl_vma *wl_find_vma(struct wl_mm *mm, uint64_t addr);
+
+/* Writers.  Each takes the locks it needs; each returns 0 or -errno. */
+int wl_populate(struct wl_mm *mm, uint64_t addr, uint64_t len);
+int wl_madvise_dontneed(struct wl_mm *mm, uint64_t addr, uint64_t len,
+			bool reclaim_pt);
+int wl_split_huge_pmd(struct wl_mm *mm, uint64_t addr);
+int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr);
+int wl_migrate_page(struct wl_mm *mm, uint64_t addr);
+int wl_mprotect(struct wl_mm *mm, uint64_t addr, uint64_t len,
+		unsigned int vm_flags);
+
+/* Fault flags for the slow path. */
+#define FAULT_FLAG_WRITE       (1u << 0)
+#define FAULT_FLAG_ALLOW_RETRY (1u << 1)
+#define FAULT_FLAG_TRIED       (1u << 2) /* a retry: the I/O is done */
+#define VM_FAULT_RETRY	       1	 /* handle_mm_fault dropped mmap_lock */
+
+/*
+ * Simulated I/O on a fault (as if the page came from a file): the faulting
+ * thread sleeps this long; with FAULT_FLAG_ALLOW_RETRY it drops mmap_lock
+ * for the sleep and returns VM_FAULT_RETRY (seed 003).
+ */
+extern _Atomic uint64_t wl_fault_io_ns;
+
+/* Caller holds mmap_lock for read; returns 0, VM_FAULT_RETRY or -errno. */
+int wl_handle_mm_fault(struct wl_mm *mm, uint64_t addr, unsigned int flags);
+
+/*
+ * Lookup under locks (the slow path's follow_page): the entry that maps
+ * addr, with its level.  Returns false when nothing maps addr.
+ */
+bool wl_lookup(struct wl_mm *mm, uint64_t addr, pteval_t *val,
+	       enum wl_level *level);
+
+/*
+ * Knobs that re-introduce historical bugs, for the scenario library
+ * (KERNEL.md section 4).  All false: the kernel's fixed behaviour.
+ */
+struct wl_bugs {
+	bool walker_no_pmd_recheck; /* GUP-fast before 70cbc3cc78a99 (2022) */
+	bool walker_no_pte_recheck; /* a broken walker: negative control */
+	bool collapse_no_sync;	    /* khugepaged before 2ba99c5e0881 (2022) */
+	bool pt_reclaim_free_now; /* empty PTE tables freed without deferral */
+};
+extern struct wl_bugs wl_bugs;
+
+#endif /* WALKLAB_MM_H */

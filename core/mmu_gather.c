@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmu_gather.c - see mmu_gather.h.
+ */
+#include "mmu_gather.h"
+#include "arch.h"
+#include "backend.h"
+#include "check.h"
+
+void tlb_gather_mmu(struct wl_mmu_gather *tlb, struct wl_mm *mm)
+{
+	tlb->mm = mm;
+	tlb->start = UINT64_MAX;
+	tlb->end = 0;
+	tlb->freed_tables = false;
+	tlb->batch = NULL;
+	tlb->nr_pages = 0;
+}
+
+void tlb_flush_range(struct wl_mmu_gather *tlb, uint64_t start, uint64_t end)
+{
+	tlb->start = WL_MIN(tlb->start, start);
+	tlb->end = WL_MAX(tlb->end, end);
+}
+
+/* tlb_flush_mmu_tlbonly(): returns whether the flush IPI'd every CPU. */
+static bool tlb_flush_tlbonly(struct wl_mmu_gather *tlb)
+{
+	bool ipi_all;
+
+	if (tlb->start >= tlb->end && !tlb->freed_tables)
+		return false;
+	wl_inject(WL_INJ_WRITER_UNLINK);
+	ipi_all = flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end,
+				     tlb->freed_tables);
+	tlb->start = UINT64_MAX;
+	tlb->end = 0;
+	return ipi_all;
+}
+
+static void tlb_table_flush(struct wl_mmu_gather *tlb, bool ipi_all)
+{
+	struct wl_table_batch *batch = tlb->batch;
+
+	if (!batch)
+		return;
+	tlb->batch = NULL;
+	wl_inject(WL_INJ_WRITER_FREE);
+	wl_table_deferred_add(batch->nr);
+	wl_backend.free_tables(tlb->mm, batch, ipi_all);
+}
+
+static void tlb_batch_pages_flush(struct wl_mmu_gather *tlb)
+{
+	for (unsigned int i = 0; i < tlb->nr_pages; i++)
+		folio_put_refs(tlb->pages[i].folio, tlb->pages[i].refs);
+	tlb->nr_pages = 0;
+}
+
+void tlb_flush_mmu(struct wl_mmu_gather *tlb)
+{
+	bool ipi_all = tlb_flush_tlbonly(tlb);
+
+	tlb_table_flush(tlb, ipi_all);
+	tlb_batch_pages_flush(tlb);
+}
+
+void tlb_remove_folio(struct wl_mmu_gather *tlb, struct wl_page *folio,
+		      int refs)
+{
+	if (tlb->nr_pages == WL_GATHER_PAGES)
+		tlb_flush_mmu(tlb);
+	tlb->pages[tlb->nr_pages].folio = folio;
+	tlb->pages[tlb->nr_pages].refs = refs;
+	tlb->nr_pages++;
+}
+
+void tlb_remove_table(struct wl_mmu_gather *tlb, uint32_t table)
+{
+	tlb->freed_tables = true;
+	if (!tlb->batch) {
+		tlb->batch = wl_table_batch_alloc();
+		if (!tlb->batch) {
+			/*
+			 * tlb_remove_table_one(): no memory for a batch.
+			 * Invalidate now (the table is already unlinked), then
+			 * let the backend free this one table synchronously or
+			 * by its own memory-free deferral.
+			 */
+			bool ipi_all =
+				flush_tlb_mm_range(tlb->mm, 0, TASK_SIZE, true);
+
+			wl_inject(WL_INJ_WRITER_FREE);
+			wl_table_deferred_add(1);
+			wl_backend.free_table_one(tlb->mm, table, ipi_all);
+			return;
+		}
+	}
+	tlb->batch->tables[tlb->batch->nr++] = table;
+	if (tlb->batch->nr == WL_MAX_TABLE_BATCH)
+		tlb_flush_mmu(tlb);
+}
+
+void tlb_finish_mmu(struct wl_mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+}

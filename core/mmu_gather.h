@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmu_gather.h - batching of pages and page-table pages to free after a TLB
+ * flush (mm/mmu_gather.c, include/asm-generic/tlb.h).
+ *
+ * Order, as in tlb_finish_mmu(): the entries are already cleared; flush the
+ * TLB through the arch model; hand the gathered tables to the backend
+ * (which waits, defers or piggy-backs on the flush); then put the pages.
+ * When no table batch can be allocated (GFP_NOWAIT failed), one table is
+ * flushed and passed to the backend's free_table_one() at once: the kernel's
+ * tlb_remove_table_one(), the fallback that guarantees progress.
+ */
+#ifndef WALKLAB_MMU_GATHER_H
+#define WALKLAB_MMU_GATHER_H
+
+#include "mm.h"
+
+#define WL_GATHER_PAGES 64
+
+struct wl_mmu_gather {
+	struct wl_mm *mm;
+	uint64_t start, end; /* range to flush; start >= end: nothing */
+	bool freed_tables;
+	struct wl_table_batch *batch;
+	unsigned int nr_pages;
+	struct {
+		struct wl_page *folio;
+		int refs;
+	} pages[WL_GATHER_PAGES];
+};
+
+void tlb_gather_mmu(struct wl_mmu_gather *tlb, struct wl_mm *mm);
+void tlb_flush_range(struct wl_mmu_gather *tlb, uint64_t start, uint64_t end);
+/* Drop refs on folio after the flush. */
+void tlb_remove_folio(struct wl_mmu_gather *tlb, struct wl_page *folio,
+		      int refs);
+/* Free an unlinked table page after the flush, through the backend. */
+void tlb_remove_table(struct wl_mmu_gather *tlb, uint32_t table);
+void tlb_flush_mmu(struct wl_mmu_gather *tlb);
+void tlb_finish_mmu(struct wl_mmu_gather *tlb);
+
+#endif /* WALKLAB_MMU_GATHER_H */
