@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gup.c - the lockless page-table walker (GUP-fast) and its slow path.
+ *
+ * This follows mm/gup.c of about v6.13 (KERNEL.md section 1):
+ *  - each level is read once, and the next table is indexed from the value
+ *    read (the *_offset_lockless() accessors);
+ *  - none, protnone, special, non-present (swap, migration) and entries
+ *    without write permission for FOLL_WRITE end the walk: the caller
+ *    finishes in the slow path;
+ *  - the reference is taken with add-unless-zero, then the PMD and the PTE
+ *    are read again and the reference is dropped if either changed;
+ *  - a huge PMD/PUD leaf takes one reference per subpage it returns, on the
+ *    folio, and rechecks its own entry.
+ * The walk is bracketed by lockless_page_walk_begin()/end() from the
+ * backend's "walk_backend.h"; in the kernel that is local_irq_save().
+ *
+ * Not modelled: fork's write_protect_seq (no fork here), devmap, P2PDMA,
+ * secretmem and the file-backed checks of gup_fast_folio_allowed(), and
+ * COW unsharing (gup_must_unshare): there is no COW in the model.
+ *
+ * Ordering.  Entries are read with consume loads: the address dependency
+ * from an entry to the table or folio it names orders the reads after the
+ * writer's release store that published it (pmd_install()'s smp_wmb()).
+ * The rechecks are seq_cst loads: with the seq_cst add-unless-zero before
+ * them, they form the store-buffering pattern against a writer's
+ * "clear the entry (seq_cst xchg), then read the refcount (seq_cst)"
+ * (khugepaged's isolate, migration's freeze): one of the two sides must
+ * see the other.  On x86 both compile to plain loads.
+ */
+#include "gup.h"
+#include "backend.h"
+#include "check.h"
+#include "internal.h"
+#include "walk_backend.h"
+
+#include <errno.h>
+#include <sched.h>
+
+/* READ_ONCE() of an entry a walker will follow (address dependency). */
+#define READ_ENTRY(p) atomic_load_explicit((p), memory_order_consume)
+/* The recheck (see the header comment). */
+#define RECHECK_ENTRY(p) atomic_load_explicit((p), memory_order_seq_cst)
+
+/* The checker's record of the tables a walk went through. */
+#define WALK_TRACE_MAX 8
+struct walk_trace {
+	unsigned int n;
+	uint32_t table[WALK_TRACE_MAX];
+	uint32_t gen[WALK_TRACE_MAX];
+	uint64_t addr; /* first address in the walk */
+};
+
+/* Record a table as the walk enters it; false if it is already free. */
+static __wl_always_inline bool trace_table(struct walk_trace *t, uint32_t table,
+					   uint64_t addr)
+{
+	if (!wl_check_enabled)
+		return true;
+	/*
+	 * Acquire: pairs with the release increment in wl_table_free(); a
+	 * walker that sees the even (live) generation here and the same one
+	 * at the end read no entry written by the freeing.
+	 */
+	uint32_t gen = atomic_load_explicit(&wl_ptdesc(table)->gen,
+					    memory_order_acquire);
+
+	if (unlikely(gen & 1)) {
+		wl_violation(WL_V_TABLE_UAF,
+			     "walk at %#llx entered table %u already freed "
+			     "(gen %u)",
+			     (unsigned long long)addr, table, gen);
+		return false;
+	}
+	if (t->n < WALK_TRACE_MAX) {
+		t->table[t->n] = table;
+		t->gen[t->n] = gen;
+		t->n++;
+	}
+	return true;
+}
+
+/* Just before lockless_page_walk_end(): was any table freed under us? */
+static __wl_always_inline void trace_verify(const struct walk_trace *t)
+{
+	if (!wl_check_enabled)
+		return;
+	for (unsigned int i = 0; i < t->n; i++) {
+		uint32_t gen = atomic_load_explicit(
+			&wl_ptdesc(t->table[i])->gen, memory_order_acquire);
+
+		if (unlikely(gen != t->gen[i]))
+			wl_violation(WL_V_TABLE_UAF,
+				     "walk from %#llx: table %u freed or "
+				     "reused under a live section (gen %u -> "
+				     "%u)",
+				     (unsigned long long)t->addr, t->table[i],
+				     t->gen[i], gen);
+	}
+}
+
+static __wl_always_inline bool entry_ok(pteval_t v, uint64_t addr)
+{
+	if (unlikely(pte_poisoned(v))) {
+		if (wl_check_enabled)
+			wl_violation(WL_V_POISON_READ,
+				     "walk read a poisoned entry at %#llx",
+				     (unsigned long long)addr);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Stale-pin check, after the reference and before the recheck: the folio
+ * must still be mapped at base (see page.h, mapped_addr).  Returns the
+ * value read, checked once the recheck has passed.
+ */
+static __wl_always_inline uint64_t read_mapped(struct wl_page *folio)
+{
+	/*
+	 * Acquire: pairs with the release in folio_set_unmapped(); if we see
+	 * WL_NOT_MAPPED, our recheck below sees the writer's cleared entry.
+	 */
+	return atomic_load_explicit(&folio->mapped_addr, memory_order_acquire);
+}
+
+static __wl_always_inline void check_mapped(uint64_t mapped, uint64_t base,
+					    uint64_t addr)
+{
+	if (unlikely(mapped != base))
+		wl_violation(WL_V_STALE_PIN,
+			     "pinned folio at %#llx, mapped at %#llx: %s",
+			     (unsigned long long)addr,
+			     (unsigned long long)mapped,
+			     mapped == WL_NOT_MAPPED
+				     ? "a writer had already removed it"
+				     : "another address");
+}
+
+void wl_gup_put_folio(struct wl_page *folio, int refs, unsigned int flags)
+{
+	if (flags & FOLL_PIN) {
+		if (folio_test_large(folio))
+			atomic_fetch_sub_explicit(&folio->pincount, refs,
+						  memory_order_release);
+		else
+			refs *= GUP_PIN_COUNTING_BIAS;
+	}
+	folio_put_refs(folio, refs);
+}
+
+/* try_grab_folio_fast() */
+static __wl_always_inline struct wl_page *
+try_grab_folio_fast(struct wl_page *page, int refs, unsigned int flags)
+{
+	struct wl_page *folio = page_folio(page);
+
+	if (unlikely(!folio_ref_try_add(folio, refs)))
+		return NULL;
+	/* The folio may have been split and freed before our reference. */
+	if (unlikely(page_folio(page) != folio)) {
+		folio_put_refs(folio, refs);
+		return NULL;
+	}
+	if (flags & FOLL_PIN) {
+		if ((flags & FOLL_LONGTERM) &&
+		    (atomic_load_explicit(&folio->flags, memory_order_relaxed) &
+		     PG_movable)) {
+			folio_put_refs(folio, refs);
+			return NULL;
+		}
+		/*
+		 * seq_cst: the kernel's smp_mb__after_atomic(); the pin is
+		 * visible before the recheck, and to writers that look for
+		 * pins (folio_maybe_dma_pinned) after clearing the entry.
+		 */
+		if (folio_test_large(folio))
+			atomic_fetch_add_explicit(&folio->pincount, refs,
+						  memory_order_seq_cst);
+		else
+			atomic_fetch_add_explicit(
+				&folio->refcount,
+				refs * (GUP_PIN_COUNTING_BIAS - 1),
+				memory_order_seq_cst);
+	}
+	return folio;
+}
+
+static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
+			      uint64_t addr, uint64_t end, unsigned int flags,
+			      struct wl_page **pages, unsigned long *nr,
+			      struct walk_trace *t)
+{
+	uint64_t tbl = pte_pfn(pmd);
+
+	if (unlikely(!wl_table_valid(tbl)) ||
+	    !trace_table(t, (uint32_t)tbl, addr))
+		return 0;
+	struct wl_table *table = wl_table((uint32_t)tbl);
+
+	do {
+		_Atomic pteval_t *ptep = &table->e[pte_index(addr)];
+		pteval_t pte = READ_ENTRY(ptep);
+		struct wl_page *page, *folio;
+
+		if (!entry_ok(pte, addr))
+			return 0;
+		if (pte_protnone(pte))
+			return 0;
+		if (!pte_access_permitted(pte, flags & FOLL_WRITE))
+			return 0;
+		if (pte_special(pte))
+			return 0;
+		if (unlikely(!pfn_valid(pte_pfn(pte))))
+			return 0;
+		page = pfn_to_page(pte_pfn(pte));
+		folio = try_grab_folio_fast(page, 1, flags);
+		if (!folio)
+			return 0;
+		wl_inject(WL_INJ_WALK_PIN);
+		uint64_t mapped = wl_check_enabled ? read_mapped(folio) : 0;
+
+		if ((!wl_bugs.walker_no_pmd_recheck &&
+		     unlikely(pmd != RECHECK_ENTRY(pmdp))) ||
+		    (!wl_bugs.walker_no_pte_recheck &&
+		     unlikely(pte != RECHECK_ENTRY(ptep)))) {
+			wl_gup_put_folio(folio, 1, flags);
+			return 0;
+		}
+		if (wl_check_enabled)
+			check_mapped(
+				mapped,
+				addr - ((uint64_t)(page - folio) << PAGE_SHIFT),
+				addr);
+		pages[(*nr)++] = page;
+	} while (addr += PAGE_SIZE, addr != end);
+	return 1;
+}
+
+/* gup_fast_pmd_leaf() / gup_fast_pud_leaf(). */
+static int gup_fast_leaf(pteval_t orig, _Atomic pteval_t *p, uint64_t size,
+			 uint64_t addr, uint64_t end, unsigned int flags,
+			 struct wl_page **pages, unsigned long *nr)
+{
+	struct wl_page *page, *folio;
+	uint64_t base = addr & ~(size - 1);
+	int refs;
+
+	if (!pte_access_permitted(orig, flags & FOLL_WRITE))
+		return 0;
+	if (pte_special(orig))
+		return 0;
+	if (unlikely(!pfn_valid(pte_pfn(orig))))
+		return 0;
+	page = pfn_to_page(pte_pfn(orig) + ((addr - base) >> PAGE_SHIFT));
+	refs = (int)((end - addr) >> PAGE_SHIFT);
+	folio = try_grab_folio_fast(page, refs, flags);
+	if (!folio)
+		return 0;
+	wl_inject(WL_INJ_WALK_PIN);
+	uint64_t mapped = wl_check_enabled ? read_mapped(folio) : 0;
+
+	if (unlikely(orig != RECHECK_ENTRY(p))) {
+		wl_gup_put_folio(folio, refs, flags);
+		return 0;
+	}
+	if (wl_check_enabled)
+		check_mapped(mapped, base, addr);
+	for (int i = 0; i < refs; i++)
+		pages[(*nr)++] = page + i; /* record_subpages() */
+	return 1;
+}
+
+static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
+			      unsigned int flags, struct wl_page **pages,
+			      unsigned long *nr, struct walk_trace *t)
+{
+	uint64_t tbl = pte_pfn(pud), next;
+
+	if (unlikely(!wl_table_valid(tbl)) ||
+	    !trace_table(t, (uint32_t)tbl, addr))
+		return 0;
+	struct wl_table *table = wl_table((uint32_t)tbl);
+
+	do {
+		_Atomic pteval_t *pmdp = &table->e[pmd_index(addr)];
+		pteval_t pmd = READ_ENTRY(pmdp);
+
+		next = WL_MIN((addr & PMD_MASK) + PMD_SIZE, end);
+		if (!entry_ok(pmd, addr))
+			return 0;
+		if (!pte_present(pmd))
+			return 0;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		if (pte_leaf(pmd)) {
+			if (pte_protnone(pmd))
+				return 0;
+			if (!gup_fast_leaf(pmd, pmdp, PMD_SIZE, addr, next,
+					   flags, pages, nr))
+				return 0;
+		} else if (!gup_fast_pte_range(pmd, pmdp, addr, next, flags,
+					       pages, nr, t)) {
+			return 0;
+		}
+	} while (addr = next, addr != end);
+	return 1;
+}
+
+static int gup_fast_pud_range(pteval_t pgd, uint64_t addr, uint64_t end,
+			      unsigned int flags, struct wl_page **pages,
+			      unsigned long *nr, struct walk_trace *t)
+{
+	uint64_t tbl = pte_pfn(pgd), next;
+
+	if (unlikely(!wl_table_valid(tbl)) ||
+	    !trace_table(t, (uint32_t)tbl, addr))
+		return 0;
+	struct wl_table *table = wl_table((uint32_t)tbl);
+
+	do {
+		_Atomic pteval_t *pudp = &table->e[pud_index(addr)];
+		pteval_t pud = READ_ENTRY(pudp);
+
+		next = WL_MIN((addr & PUD_MASK) + PUD_SIZE, end);
+		if (!entry_ok(pud, addr))
+			return 0;
+		if (!pte_present(pud))
+			return 0;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		if (pte_leaf(pud)) {
+			if (!gup_fast_leaf(pud, pudp, PUD_SIZE, addr, next,
+					   flags, pages, nr))
+				return 0;
+		} else if (!gup_fast_pmd_range(pud, addr, next, flags, pages,
+					       nr, t)) {
+			return 0;
+		}
+	} while (addr = next, addr != end);
+	return 1;
+}
+
+static void gup_fast_pgd_range(struct wl_mm *mm, uint64_t addr, uint64_t end,
+			       unsigned int flags, struct wl_page **pages,
+			       unsigned long *nr, struct walk_trace *t)
+{
+	struct wl_table *pgd = wl_table(mm->pgd);
+	uint64_t next;
+
+	do {
+		pteval_t v = READ_ENTRY(&pgd->e[pgd_index(addr)]);
+
+		next = WL_MIN((addr & ~(PGDIR_SIZE - 1)) + PGDIR_SIZE, end);
+		if (!pte_present(v))
+			return;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		if (!gup_fast_pud_range(v, addr, next, flags, pages, nr, t))
+			return;
+	} while (addr = next, addr != end);
+}
+
+unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
+			  unsigned long nr_pages, unsigned int gup_flags,
+			  struct wl_page **pages)
+{
+	struct walk_trace t;
+	unsigned long nr = 0;
+	unsigned long cookie;
+
+	t.n = 0;
+	t.addr = start;
+	cookie = lockless_page_walk_begin(mm);
+	gup_fast_pgd_range(mm, start, start + (nr_pages << PAGE_SHIFT),
+			   gup_flags, pages, &nr, &t);
+	trace_verify(&t);
+	lockless_page_walk_end(mm, cookie);
+	return nr;
+}
+
+/* ---- the slow path ------------------------------------------------ */
+
+/* try_grab_folio(): a stable reference exists (we hold the PTL). */
+static void try_grab_folio(struct wl_page *folio, int refs, unsigned int flags)
+{
+	if ((flags & FOLL_PIN) && folio_test_large(folio)) {
+		folio_ref_add(folio, refs);
+		atomic_fetch_add_explicit(&folio->pincount, refs,
+					  memory_order_relaxed);
+	} else if (flags & FOLL_PIN) {
+		folio_ref_add(folio, refs * GUP_PIN_COUNTING_BIAS);
+	} else {
+		folio_ref_add(folio, refs);
+	}
+}
+
+/* migration_entry_wait(): locks dropped, wait for the entry to change. */
+static void migration_entry_wait(struct wl_mm *mm, uint64_t addr, pteval_t mig)
+{
+	pteval_t v;
+	enum wl_level level;
+
+	for (int i = 0; i < 1000; i++) {
+		if (!wl_lookup(mm, addr, &v, &level) || v != mig)
+			return;
+		mmap_read_unlock(mm);
+		sched_yield();
+		mmap_read_lock(mm);
+	}
+}
+
+/*
+ * follow_page + faultin_page, one page at a time (__get_user_pages).
+ * Called with mmap_lock held for read; returns with it held.
+ */
+static long get_user_pages_locked(struct wl_mm *mm, uint64_t start,
+				  unsigned long nr_pages, unsigned int flags,
+				  struct wl_page **pages)
+{
+	bool write = flags & FOLL_WRITE;
+	unsigned long i;
+	long err = 0;
+
+	for (i = 0; i < nr_pages; i++) {
+		uint64_t addr = start + (i << PAGE_SHIFT);
+		unsigned int fault_flags = write ? FAULT_FLAG_WRITE : 0;
+
+		if (flags & FOLL_UNLOCKABLE)
+			fault_flags |= FAULT_FLAG_ALLOW_RETRY;
+		for (;;) {
+			struct wl_vma *vma = wl_find_vma(mm, addr);
+			struct wl_locked_entry le;
+
+			if (!vma || (vma->flags & VM_PFNMAP) ||
+			    (write && !(vma->flags & VM_WRITE))) {
+				err = -EFAULT;
+				break;
+			}
+			if (wl_entry_lock(mm, addr, &le)) {
+				pteval_t v = le.val;
+
+				if (pte_access_permitted(v, write) &&
+				    !pte_special(v) && pfn_valid(pte_pfn(v))) {
+					uint64_t sz =
+						le.level == WL_PTE   ? PAGE_SIZE
+						: le.level == WL_PMD ? PMD_SIZE
+								     : PUD_SIZE;
+					struct wl_page *page = pfn_to_page(
+						pte_pfn(v) +
+						((addr & (sz - 1)) >>
+						 PAGE_SHIFT));
+
+					try_grab_folio(page_folio(page), 1,
+						       flags);
+					wl_entry_unlock(&le);
+					pages[i] = page;
+					break;
+				}
+				wl_entry_unlock(&le);
+				if (pte_is_migration(v)) {
+					migration_entry_wait(mm, addr, v);
+					continue;
+				}
+			}
+			int ret = wl_handle_mm_fault(mm, addr, fault_flags);
+
+			if (ret == VM_FAULT_RETRY) {
+				/* mmap_lock was dropped for the I/O. */
+				mmap_read_lock(mm);
+				fault_flags |= FAULT_FLAG_TRIED;
+				continue;
+			}
+			if (ret < 0 && ret != -EAGAIN) {
+				err = ret;
+				break;
+			}
+		}
+		if (err)
+			break;
+	}
+	return i ? (long)i : err;
+}
+
+long wl_gup_slow(struct wl_mm *mm, uint64_t start, unsigned long nr_pages,
+		 unsigned int gup_flags, struct wl_page **pages)
+{
+	long ret;
+
+	mmap_read_lock(mm);
+	ret = get_user_pages_locked(mm, start, nr_pages, gup_flags, pages);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+long wl_get_user_pages_fast(struct wl_mm *mm, uint64_t start,
+			    unsigned long nr_pages, unsigned int gup_flags,
+			    struct wl_page **pages)
+{
+	unsigned long nr_pinned;
+	long ret;
+
+	if (gup_flags & ~FOLL_ALL)
+		return -EINVAL;
+	if (!(gup_flags & FOLL_GET) == !(gup_flags & FOLL_PIN))
+		return -EINVAL; /* exactly one of them */
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if (!nr_pages)
+		return 0;
+	if (nr_pages > (TASK_SIZE >> PAGE_SHIFT) ||
+	    start > TASK_SIZE - (nr_pages << PAGE_SHIFT))
+		return -EFAULT;
+	nr_pinned = wl_gup_fast(mm, start, nr_pages, gup_flags, pages);
+	if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY))
+		return (long)nr_pinned;
+	/* Slow path: try to get the remaining pages with get_user_pages */
+	ret = wl_gup_slow(mm, start + (nr_pinned << PAGE_SHIFT),
+			  nr_pages - nr_pinned, gup_flags, pages + nr_pinned);
+	if (ret < 0)
+		return nr_pinned ? (long)nr_pinned : ret;
+	return (long)nr_pinned + ret;
+}
+
+void wl_put_user_pages(struct wl_page **pages, unsigned long nr,
+		       unsigned int gup_flags)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		wl_gup_put_folio(page_folio(pages[i]), 1, gup_flags);
+}
