@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arch.h - the architecture model: how a TLB flush reaches other CPUs.
+ *
+ * This decides whether IRQ-off walkers are protected "for free" (see
+ * KERNEL.md sections 2.1, 2.2 and 3):
+ *
+ *  WL_ARCH_IPI        x86 on bare metal before v6.15: a flush that freed
+ *                     page tables IPIs every CPU that may cache the mm (lazy
+ *                     ones included) and waits, so it also waits for every
+ *                     IRQ-off walker.
+ *  WL_ARCH_BROADCAST  arm64 TLBI, or x86 with INVLPGB: the hardware
+ *                     broadcasts the invalidation; no IPI, so masking IRQs
+ *                     blocks nothing.
+ *  WL_ARCH_PARAVIRT   a hypercall flush (Hyper-V, KVM PV flush, Xen): the
+ *                     hypervisor flushes the vCPUs without interrupting them.
+ *
+ * The simulated mm is used by every simulated CPU, so the "mm_cpumask" of
+ * the model is the set of online CPUs.  Departure from x86: a flush that did
+ * not free tables still IPIs lazy CPUs here, because the model has no lazy
+ * TLB state; it only makes the ipi arch slower, never less safe.
+ */
+#ifndef WALKLAB_ARCH_H
+#define WALKLAB_ARCH_H
+
+#include "compiler.h"
+
+enum wl_arch {
+	WL_ARCH_IPI,
+	WL_ARCH_BROADCAST,
+	WL_ARCH_PARAVIRT,
+	WL_NR_ARCH,
+};
+
+struct wl_arch_config {
+	enum wl_arch arch;
+	/* Extra per-flush cost spent by the flushing CPU, in ns. */
+	uint64_t ipi_flush_ns;	     /* beyond the real IPI round trip: 0 */
+	uint64_t broadcast_flush_ns; /* TLBI/INVLPGB + sync */
+	uint64_t paravirt_flush_ns;  /* the hypercall */
+};
+
+void wl_arch_config_default(struct wl_arch_config *cfg, enum wl_arch arch);
+int wl_arch_init(const struct wl_arch_config *cfg);
+const struct wl_arch_config *wl_arch_current(void);
+const char *wl_arch_name(enum wl_arch arch);
+/* Returns 0 and sets *arch, or -EINVAL for an unknown name. */
+int wl_arch_parse(const char *name, enum wl_arch *arch);
+/* "ipi|broadcast|paravirt", for error messages. */
+const char *wl_arch_choices(void);
+
+/*
+ * flush_tlb_mm_range() - invalidate [start, end) of the mm on every CPU.
+ * freed_tables says page-table pages were unlinked (x86 then IPIs lazy
+ * CPUs too).  Returns true when the flush IPI'd, and waited for, every CPU
+ * that could be walking the mm (only WL_ARCH_IPI): the caller may then
+ * treat IRQ-off walkers as synchronized with (tlb_table_flush_implies_ipi).
+ */
+struct wl_mm;
+bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
+			bool freed_tables);
+
+struct wl_arch_stats {
+	uint64_t flushes;
+	uint64_t flush_ipis;	 /* IPIs sent by flushes */
+	uint64_t flush_ns;	 /* total time in flush_tlb_mm_range */
+	uint64_t remote_flushes; /* flush IPIs run by their targets */
+};
+void wl_arch_stats(struct wl_arch_stats *st);
+void wl_arch_stats_reset(void);
+
+#endif /* WALKLAB_ARCH_H */

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smp.h - the simulated SMP machine: CPUs, soft IRQ masking, IPIs.
+ *
+ * Every worker thread that walks page tables or modifies them is one
+ * simulated CPU: it calls wl_cpu_up() first and wl_cpu_down() last.  A CPU
+ * is pinned to a host PU with hwloc when the host has enough PUs; otherwise
+ * CPUs are oversubscribed (which models vCPU preemption: an IPI to a
+ * preempted vCPU waits until the host schedules it again).
+ *
+ * IRQ masking is "soft", as powerpc's lazy masking: local_irq_save() sets a
+ * thread-local flag and costs a load and a store.  An IPI is delivered
+ * asynchronously by a real-time signal to the target thread; its handler
+ * runs the queued cross-call functions at once if the target has IRQs
+ * enabled, and otherwise marks them pending, to be run by
+ * local_irq_restore() when IRQs are enabled again.  That is exactly the
+ * property the ipi backend relies on: an IPI is not acknowledged while the
+ * target is inside an IRQ-off section.
+ *
+ * A poll-based delivery is available (WL_IPI_POLL): the target finds its
+ * queued calls at local_irq_restore() and in wait loops instead of through a
+ * signal.  ThreadSanitizer defers asynchronous signals to its interceptors,
+ * so TSan builds default to poll delivery.
+ */
+#ifndef WALKLAB_SMP_H
+#define WALKLAB_SMP_H
+
+#include "compiler.h"
+#include "util.h" /* wl_now_ns(), wl_delay_ns(), struct wl_hist */
+
+#include <pthread.h>
+#include <stdio.h>
+
+#define WL_NR_CPUS 64 /* simulated CPUs at most (one 64-bit mask) */
+
+struct wl_cpumask {
+	uint64_t bits;
+};
+
+static inline void wl_cpumask_set(struct wl_cpumask *m, int cpu)
+{
+	m->bits |= UINT64_C(1) << cpu;
+}
+
+static inline void wl_cpumask_clear(struct wl_cpumask *m, int cpu)
+{
+	m->bits &= ~(UINT64_C(1) << cpu);
+}
+
+static inline bool wl_cpumask_test(const struct wl_cpumask *m, int cpu)
+{
+	return m->bits & (UINT64_C(1) << cpu);
+}
+
+static inline bool wl_cpumask_empty(const struct wl_cpumask *m)
+{
+	return !m->bits;
+}
+
+#define wl_for_each_cpu(cpu, mask)                                             \
+	for ((cpu) = 0; (cpu) < WL_NR_CPUS; (cpu)++)                           \
+		if (wl_cpumask_test((mask), (cpu)))
+
+enum wl_ipi_delivery {
+	WL_IPI_SIGNAL, /* asynchronous real-time signal (default) */
+	WL_IPI_POLL,   /* target polls at irq_restore and in wait loops */
+};
+
+enum wl_pin_policy {
+	WL_PIN_AUTO, /* pin when there are at least as many PUs as CPUs */
+	WL_PIN_NONE,
+	WL_PIN_FORCE, /* pin round-robin even when oversubscribed */
+};
+
+struct wl_smp_config {
+	enum wl_ipi_delivery delivery;
+	enum wl_pin_policy pin;
+	/*
+	 * How many CPUs will come up, for AUTO: pin when 0 < hint <= host
+	 * PUs.  0 means "unknown", and AUTO then does not pin.
+	 */
+	unsigned int nr_cpus_hint;
+	/* A wait (IPI ack, grace period, drain) longer than this is a stall. */
+	uint64_t stall_ns; /* 0: no stall detection */
+	/* After a stall report, abort() if the wait goes on this long too. */
+	uint64_t stall_panic_ns; /* 0: never abort */
+};
+
+/*
+ * Defaults: signal delivery (poll under TSan), AUTO pinning, stall 2 s,
+ * panic 30 s.  The environment overrides them: WALKLAB_IPI=signal|poll,
+ * WALKLAB_STALL_MS, WALKLAB_STALL_PANIC_MS (0 disables).
+ */
+void wl_smp_config_default(struct wl_smp_config *cfg);
+/*
+ * Returns 0, -EINVAL for a bad config, or -EBUSY while CPUs are online.
+ * wl_cpu_up() without it initializes with the defaults.  A host whose
+ * topology hwloc cannot read is not an error: CPUs are then never pinned.
+ */
+int wl_smp_init(const struct wl_smp_config *cfg);
+/* Call with no CPU online.  The signal handler stays installed. */
+void wl_smp_fini(void);
+const struct wl_smp_config *wl_smp_config_current(void);
+
+/*
+ * CPU lifecycle.  wl_cpu_up() registers the calling thread as the lowest
+ * free CPU id and returns it (or -EBUSY when all WL_NR_CPUS are taken,
+ * -EEXIST if the thread already is a CPU).
+ * name is a short label ("walker", "writer") used in stall reports.
+ * wl_cpu_down() must be called with IRQs enabled, outside any walk section.
+ */
+int wl_cpu_up(const char *name);
+void wl_cpu_down(void);
+
+/* Soft IRQ state of the calling thread. */
+struct wl_irq_state {
+	volatile int disabled; /* local_irq_save() nesting flag */
+	volatile int pending;  /* an IPI arrived while disabled */
+	struct wl_cpu *cpu;    /* NULL if this thread is not a CPU */
+	int cpu_id;	       /* -1 if not a CPU */
+	/*
+	 * When the first IPI still pending arrived while IRQs were masked
+	 * (signal delivery only; 0 if none): IRQs have been off at least
+	 * since then.  Other threads read a copy in struct wl_cpu.
+	 */
+	volatile uint64_t off_since_ns;
+};
+extern _Thread_local struct wl_irq_state wl_irq;
+
+/* Runs pending IPIs; called by local_irq_restore() and wait loops. */
+void wl_irq_replay(void);
+/* Poll delivery: non-zero while a call is queued for this CPU. */
+extern bool wl_ipi_poll_mode;
+bool wl_ipi_poll_pending(void);
+
+static inline int smp_processor_id(void)
+{
+	return wl_irq.cpu_id;
+}
+
+static inline bool irqs_disabled(void)
+{
+	return wl_irq.disabled;
+}
+
+/*
+ * local_irq_save() - mask IPIs on this CPU; returns the previous state.
+ *
+ * The compiler barrier keeps the loads of the section after the mask store.
+ * No CPU fence is needed: the only observer of the flag is this thread's own
+ * signal handler, and a signal is taken precisely between two instructions
+ * (program order).  The cross-CPU ordering comes from the IPI handshake:
+ * the target acknowledges (release) only after the section, and the sender
+ * acquires the acknowledgment (see smp.c, csd_unlock / csd_wait).
+ */
+static __wl_always_inline unsigned long local_irq_save(void)
+{
+	unsigned long flags = wl_irq.disabled;
+
+	wl_irq.disabled = 1;
+	barrier(); /* mask before the section; pairs with the handler's test */
+	return flags;
+}
+
+static __wl_always_inline void local_irq_restore(unsigned long flags)
+{
+	barrier(); /* section before unmask; pairs with the handler's test */
+	wl_irq.disabled = (int)flags;
+	barrier(); /* unmask before testing pending; the handler sets pending
+		    * only while it sees disabled, so one of us runs the IPI */
+	if (unlikely(!flags && (wl_irq.pending ||
+				(wl_ipi_poll_mode && wl_ipi_poll_pending()))))
+		wl_irq_replay();
+}
+
+static __wl_always_inline void local_irq_disable(void)
+{
+	wl_irq.disabled = 1;
+	barrier(); /* as in local_irq_save() */
+}
+
+static __wl_always_inline void local_irq_enable(void)
+{
+	local_irq_restore(0);
+}
+
+/*
+ * Cross calls.  fn runs on each online CPU in mask except the caller, in
+ * "IRQ context" (the target's signal handler, or its irq_restore), so fn
+ * must be async-signal-safe: atomics only, no locks, no allocation.
+ * With wait, returns when every target has run fn.  The caller must have
+ * IRQs enabled (the kernel WARNs otherwise: two CPUs waiting on each other
+ * with IRQs off deadlock).  While waiting, the caller takes IPIs itself.
+ * Returns the number of CPUs that were sent an IPI.
+ */
+typedef void (*wl_smp_call_func_t)(void *info);
+unsigned int smp_call_function_many(const struct wl_cpumask *mask,
+				    wl_smp_call_func_t fn, void *info,
+				    bool wait);
+/* All online CPUs but the caller. */
+unsigned int smp_call_function(wl_smp_call_func_t fn, void *info, bool wait);
+
+/*
+ * Blocking on behalf of a CPU.  With signal delivery a CPU blocked in any
+ * wait (a pthread lock, a condition variable, nanosleep) still takes IPIs,
+ * from its signal handler.  With poll delivery it takes them only when it
+ * polls, so a CPU that blocks on something held by a CPU waiting for its
+ * ack (mmap_lock, say) would deadlock: CPU code that may block while
+ * other CPUs send it IPIs should block through these.  With signal
+ * delivery, or on a thread that is not a CPU, they are the plain calls;
+ * with poll delivery they poll (try-lock or short timed waits, with
+ * backoff), which makes them unfair.  wl_cond_wait() may wake spuriously,
+ * as pthread_cond_wait() may; wl_sleep_ns() sleeps the whole ns.
+ */
+int wl_mutex_lock(pthread_mutex_t *m);
+int wl_rwlock_rdlock(pthread_rwlock_t *rw);
+int wl_rwlock_wrlock(pthread_rwlock_t *rw);
+int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m);
+void wl_sleep_ns(uint64_t ns);
+
+void wl_cpu_online_mask(struct wl_cpumask *mask);
+unsigned int wl_num_online_cpus(void);
+
+/* Host topology (hwloc), for reports. */
+unsigned int wl_host_nr_pus(void);
+bool wl_smp_pinned(void);	  /* were CPUs pinned? */
+bool wl_smp_oversubscribed(void); /* more CPUs up than host PUs? */
+/* After wl_cpu_up(): does hwloc see this thread on its pinned PU? */
+bool wl_cpu_check_placement(void);
+
+/* IPI statistics, summed over all CPUs. */
+struct wl_ipi_stats {
+	uint64_t sent;	   /* IPIs sent (one per target CPU) */
+	uint64_t received; /* cross-call functions run */
+	uint64_t deferred; /* arrived while the target had IRQs masked
+			     * (signal delivery: poll cannot tell) */
+	uint64_t signals;  /* signals sent (at most one per kick) */
+	uint64_t waits;	   /* smp_call_function_many(wait=true) calls */
+	uint64_t wait_ns;  /* total time spent waiting for acks */
+	uint64_t wait_max_ns;
+};
+void wl_ipi_stats(struct wl_ipi_stats *st);
+void wl_ipi_stats_reset(void);
+/*
+ * Round trip of each smp_call_function_many(wait=true) that sent an IPI,
+ * from before the first send to the last ack, summed over CPUs into *h
+ * (which the caller zeroes or resets first).
+ */
+void wl_ipi_wait_hist(struct wl_hist *h);
+
+/*
+ * Stall detector for any wait: a waiter calls wl_stall_check() in its loop
+ * with the time it started and what it waits for; past stall_ns it prints,
+ * once per wait, an RCU-CPU-stall-like report naming the CPUs that hold it
+ * (given by holders) and their state, counts a stall, and past
+ * stall_panic_ns it aborts.  Returns true once it has reported.
+ */
+struct wl_stall_wait {
+	uint64_t start_ns;
+	const char *what; /* "IPI ack", "grace period", "reader drain" */
+	bool reported;
+};
+void wl_stall_wait_init(struct wl_stall_wait *w, const char *what);
+bool wl_stall_check(struct wl_stall_wait *w, const struct wl_cpumask *holders);
+uint64_t wl_stall_count(void);
+/* Print each CPU in mask with its name, IRQ state and time IRQs-off. */
+void wl_smp_dump_cpus(FILE *f, const struct wl_cpumask *mask);
+
+#endif /* WALKLAB_SMP_H */
