@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * backend_main.c - walklab-<backend>: the executable of one backend
+ * configuration.  The `walklab` front end runs these; they can be run by
+ * hand as well.
+ *
+ *   walklab-<id> describe            key=value description of the build
+ *   walklab-<id> run [options]       the quick demo: walks, then writers
+ *   walklab-<id> bench [options]     one read-side configuration
+ */
+#include "backend.h"
+#include "bench.h"
+#include "check.h"
+#include "cli.h"
+#include "machine.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const arch_names[] = {"ipi", "broadcast", "paravirt", NULL};
+static const char *const mapping_names[] = {"4k", "2m", "1g", NULL};
+
+static void describe(void)
+{
+	printf("name=%s\n", wl_backend.name);
+	printf("summary=%s\n", wl_backend.summary);
+	printf("build_options=%s\n", wl_backend.build_options);
+	printf("requires=%s\n",
+	       wl_backend.requires & WL_REQ_FLUSH_IPI ? "flush_ipi" : "none");
+	printf("caps=%s%s%s%s%s\n",
+	       wl_backend.caps & WL_CAP_SAFE ? "safe" : "unsafe",
+	       wl_backend.caps & WL_CAP_NESTING ? ",nesting" : "",
+	       wl_backend.caps & WL_CAP_DEFERS_FREE ? ",defers_free" : "",
+	       wl_backend.caps & WL_CAP_IRQS_OFF ? ",irqs_off" : "",
+	       wl_backend.caps & WL_CAP_QSBR ? ",qsbr" : "");
+	printf("options=%s\n",
+	       wl_backend.opts_help ? wl_backend.opts_help : "-");
+}
+
+/* --backend-opt key=value */
+static void backend_opt(const char *kv)
+{
+	char key[64];
+	const char *eq = strchr(kv, '=');
+
+	if (!wl_backend.set_option)
+		wl_usage_error("--backend-opt: backend %s takes no options",
+			       wl_backend.name);
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+		wl_usage_error(
+			"--backend-opt: '%s' is not key=value; valid: %s", kv,
+			wl_backend.opts_help);
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = 0;
+	if (wl_backend.set_option(key, eq + 1))
+		wl_usage_error("--backend-opt: '%s' rejected; valid: %s", kv,
+			       wl_backend.opts_help);
+}
+
+static const char bench_usage[] =
+	"usage: walklab-<backend> bench|run [options]\n"
+	"  -m MB        region size in MiB (1..4096, default 64)\n"
+	"  -n PAGES     pages per call (1..1048576, 0 = whole region; default "
+	"1)\n"
+	"  -r N         measured repetitions (1..1000, default 5)\n"
+	"  -W N         warm-up repetitions (0..100, default 1)\n"
+	"  -j N         walker CPUs (1..63, default 1)\n"
+	"  -t / -T      THP (2 MiB mappings) on / off (default off)\n"
+	"  -H           1 GiB mappings (PUD leaves)\n"
+	"  -w / -R      FOLL_WRITE on (default) / off\n"
+	"  -a / -u      FOLL_PIN / FOLL_GET (default)\n"
+	"  -F           fast path only (FOLL_FAST_ONLY)\n"
+	"  --arch A     ipi|broadcast|paravirt (default ipi)\n"
+	"  --check B    the checker on|off (default off for bench, on for "
+	"run)\n"
+	"  --backend-opt KEY=VALUE   a backend option (see describe)\n"
+	"  --seed N     random seed\n"
+	"  --iterations N  writer rounds for run (1..100000, default 200)\n";
+
+struct opts {
+	struct wl_bench_params bp;
+	unsigned int iterations;
+};
+
+static void parse_bench(int argc, char **argv, struct opts *o, bool run)
+{
+	static const struct option longopts[] = {
+		{"arch", required_argument, NULL, 'A'},
+		{"check", required_argument, NULL, 'C'},
+		{"backend-opt", required_argument, NULL, 'O'},
+		{"seed", required_argument, NULL, 'S'},
+		{"iterations", required_argument, NULL, 'I'},
+		{"mapping", required_argument, NULL, 'M'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	wl_bench_params_default(&o->bp);
+	o->iterations = 200;
+	if (run)
+		o->bp.check = true;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":m:n:r:W:j:tTHwRauFh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			o->bp.mb = wl_parse_u64("-m", optarg, 1, 4096);
+			break;
+		case 'n':
+			o->bp.pages_per_call =
+				wl_parse_u64("-n", optarg, 0, 1u << 20);
+			break;
+		case 'r':
+			o->bp.repeats = (unsigned int)wl_parse_u64(
+				"-r", optarg, 1, WL_BENCH_MAX_REPEATS);
+			break;
+		case 'W':
+			o->bp.warmup = (unsigned int)wl_parse_u64("-W", optarg,
+								  0, 100);
+			break;
+		case 'j':
+			o->bp.threads = (unsigned int)wl_parse_u64(
+				"-j", optarg, 1, WL_NR_CPUS - 1);
+			break;
+		case 't':
+			o->bp.mapping = WL_MAP_2M;
+			break;
+		case 'T':
+			o->bp.mapping = WL_MAP_4K;
+			break;
+		case 'H':
+			o->bp.mapping = WL_MAP_1G;
+			break;
+		case 'M':
+			o->bp.mapping = wl_parse_choice("--mapping", optarg,
+							mapping_names);
+			break;
+		case 'w':
+			o->bp.write = true;
+			break;
+		case 'R':
+			o->bp.write = false;
+			break;
+		case 'a':
+			o->bp.pin = true;
+			break;
+		case 'u':
+			o->bp.pin = false;
+			break;
+		case 'F':
+			o->bp.fast_only = true;
+			break;
+		case 'A':
+			o->bp.arch =
+				wl_parse_choice("--arch", optarg, arch_names);
+			break;
+		case 'C':
+			o->bp.check = wl_parse_bool("--check", optarg);
+			break;
+		case 'O':
+			backend_opt(optarg);
+			break;
+		case 'S':
+			o->bp.seed =
+				wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
+			break;
+		case 'I':
+			o->iterations = (unsigned int)wl_parse_u64(
+				"--iterations", optarg, 1, 100000);
+			break;
+		case 'h':
+			fputs(bench_usage, stdout);
+			exit(0);
+		case ':':
+			wl_usage_error("option %s needs a value (see --help)",
+				       argv[optind - 1]);
+		default:
+			wl_usage_error("unknown option '%s'; valid: -m -n -r "
+				       "-W -j -t -T -H -w -R -a -u -F --arch "
+				       "--check --backend-opt --seed "
+				       "--iterations --help",
+				       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		wl_usage_error("unexpected argument '%s' (see --help)",
+			       argv[optind]);
+	if (o->bp.mapping == WL_MAP_1G && o->bp.mb % 1024)
+		wl_usage_error("-H: the region (-m) must be a multiple of "
+			       "1024 MiB");
+	if (o->bp.mapping == WL_MAP_2M && o->bp.mb % 2)
+		wl_usage_error(
+			"-t: the region (-m) must be a multiple of 2 MiB");
+}
+
+static int machine_up(const struct wl_bench_params *bp, unsigned int cpus)
+{
+	struct wl_machine_config cfg;
+	uint64_t frames = (bp->mb << 20) >> PAGE_SHIFT;
+
+	wl_machine_config_default(&cfg);
+	/* The region, a spare 1 GiB for huge folios, writers' room. */
+	cfg.nr_frames =
+		WL_MAX(frames + (UINT64_C(1) << 18) + 4096, UINT64_C(1) << 19);
+	cfg.nr_tables = (uint32_t)WL_MAX(frames / 256 + 1024, 1u << 13);
+	cfg.smp.nr_cpus_hint = cpus;
+	wl_arch_config_default(&cfg.arch, bp->arch);
+	wl_check_seed = bp->seed;
+	return wl_machine_init(&cfg);
+}
+
+static void print_bench(const struct wl_bench_params *bp,
+			const struct wl_bench_summary *s)
+{
+	printf("backend %s (%s), arch %s, %u walker CPU(s)%s\n",
+	       wl_backend.name, wl_backend.build_options, arch_names[bp->arch],
+	       bp->threads, wl_smp_oversubscribed() ? ", oversubscribed" : "");
+	printf("region %llu MiB of %s pages, %llu pages per call, %s%s%s\n",
+	       (unsigned long long)bp->mb, mapping_names[bp->mapping],
+	       (unsigned long long)bp->pages_per_call,
+	       bp->pin ? "FOLL_PIN" : "FOLL_GET",
+	       bp->write ? "|FOLL_WRITE" : "",
+	       bp->fast_only ? "|FOLL_FAST_ONLY" : "");
+	printf("ns/walk  min %.1f median %.1f max %.1f  (%u repetitions)\n",
+	       s->walk_ns[0], s->walk_ns[1], s->walk_ns[2], s->repeats);
+	printf("ns/page  min %.2f median %.2f max %.2f\n", s->page_ns[0],
+	       s->page_ns[1], s->page_ns[2]);
+	printf("put ns/page median %.2f; walks/s (all CPUs) %.0f\n",
+	       s->put_page_ns[1], s->walks_per_s);
+}
+
+static int cmd_bench(int argc, char **argv, bool run)
+{
+	struct opts o;
+	struct wl_bench_summary s;
+	int ret;
+
+	parse_bench(argc, argv, &o, run);
+	if (run) {
+		o.bp.pages_per_call =
+			o.bp.pages_per_call == 1 ? 16 : o.bp.pages_per_call;
+	}
+	if (machine_up(&o.bp, o.bp.threads + 1))
+		return 1;
+	ret = wl_bench_walks(&o.bp, &s);
+	if (ret) {
+		fprintf(stderr, "walklab: bench failed: %s\n", strerror(-ret));
+		wl_machine_fini();
+		return 1;
+	}
+	print_bench(&o.bp, &s);
+	if (run) {
+		struct wl_writer_summary ws;
+
+		printf("pages pinned: %llu\n", (unsigned long long)s.pages);
+		if (wl_cpu_start("writer") < 0)
+			return 1;
+		ret = wl_bench_writers(o.iterations, &ws);
+		wl_cpu_stop();
+		if (ret) {
+			fprintf(stderr, "walklab: writers failed: %s\n",
+				strerror(-ret));
+			wl_machine_fini();
+			return 1;
+		}
+		printf("writer ops/s:");
+		for (int op = 0; op < WL_NR_OPS; op++)
+			printf(" %s %.0f", wl_writer_op_names[op],
+			       ws.ops_per_s[op]);
+		printf("\n");
+	}
+	wl_machine_check_balance();
+	printf("violations: ");
+	wl_violations_print(stdout);
+	wl_machine_fini();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const cmds[] = {"describe", "run", "bench", NULL};
+	int cmd;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: %s describe|run|bench [options]\n", argv[0]);
+		fputs(bench_usage, stdout);
+		return argc < 2 ? WL_EXIT_USAGE : 0;
+	}
+	cmd = wl_parse_choice("command", argv[1], cmds);
+	switch (cmd) {
+	case 0:
+		describe();
+		return 0;
+	case 1:
+	case 2:
+		return cmd_bench(argc - 1, argv + 1, cmd == 1);
+	}
+	return WL_EXIT_USAGE;
+}

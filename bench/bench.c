@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench.c - see bench.h.
+ */
+#include "bench.h"
+#include "backend.h"
+#include "check.h"
+#include "gup.h"
+#include "machine.h"
+#include "mm.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REGION_BASE (UINT64_C(1) << 40) /* 1 TiB: PUD- and PMD-aligned */
+#define QS_EVERY    64 /* walks between quiescent states (qsbr backends) */
+
+const char *const wl_writer_op_names[WL_NR_OPS + 1] = {
+	"munmap", "dontneed", "split", "collapse", "migrate", "mprotect", NULL};
+
+void wl_bench_params_default(struct wl_bench_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mb = 64;
+	p->pages_per_call = 1;
+	p->repeats = 5;
+	p->warmup = 1;
+	p->threads = 1;
+	p->mapping = WL_MAP_4K;
+	p->write = true;
+	p->check = false;
+	p->arch = WL_ARCH_IPI;
+	p->seed = 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void wl_stats3(double *a, unsigned int n, double out[3])
+{
+	if (!n) {
+		out[0] = out[1] = out[2] = 0;
+		return;
+	}
+	qsort(a, n, sizeof(*a), cmp_double);
+	out[0] = a[0];
+	out[1] = n & 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+	out[2] = a[n - 1];
+}
+
+struct walker {
+	pthread_t thread;
+	const struct wl_bench_params *p;
+	struct wl_mm *mm;
+	pthread_barrier_t *barrier;
+	struct wl_page **pages;
+	struct wl_bench_pass *passes; /* warmup + repeats */
+	int err;
+};
+
+static void *walker_main(void *arg)
+{
+	struct walker *w = arg;
+	const struct wl_bench_params *p = w->p;
+	uint64_t nr = (p->mb << 20) >> PAGE_SHIFT;
+	uint64_t n = p->pages_per_call ? p->pages_per_call : nr;
+	unsigned int flags = (p->pin ? FOLL_PIN : FOLL_GET) |
+			     (p->write ? FOLL_WRITE : 0) |
+			     (p->fast_only ? FOLL_FAST_ONLY : 0);
+
+	bool up = wl_cpu_start("walker") >= 0;
+
+	if (!up)
+		w->err = -EBUSY; /* still meet the others at every barrier */
+	for (unsigned int r = 0; r < p->warmup + p->repeats; r++) {
+		struct wl_bench_pass *ps = &w->passes[r];
+		uint64_t done = 0, calls = 0, t0, t1, t2;
+
+		pthread_barrier_wait(w->barrier);
+		if (w->err)
+			continue;
+		t0 = wl_now_ns();
+		while (done < nr) {
+			uint64_t k = WL_MIN(n, nr - done);
+			long got = wl_get_user_pages_fast(
+				w->mm, REGION_BASE + (done << PAGE_SHIFT), k,
+				flags, w->pages + done);
+
+			calls++;
+			if (got <= 0) {
+				w->err = got ? (int)got : -EFAULT;
+				break;
+			}
+			done += (uint64_t)got;
+			if (wl_backend.quiescent && !(calls % QS_EVERY))
+				wl_backend.quiescent();
+		}
+		t1 = wl_now_ns();
+		wl_put_user_pages(w->pages, done, flags);
+		t2 = wl_now_ns();
+		if (wl_backend.quiescent)
+			wl_backend.quiescent();
+		ps->get_ns = t1 - t0;
+		ps->put_ns = t2 - t1;
+		ps->calls = calls;
+		ps->pages = done;
+	}
+	if (up)
+		wl_cpu_stop();
+	return NULL;
+}
+
+static unsigned int map_flags(enum wl_mapping m)
+{
+	return VM_READ | VM_WRITE | (m == WL_MAP_2M ? VM_HUGEPAGE : 0) |
+	       (m == WL_MAP_1G ? VM_HUGE_PUD : 0);
+}
+
+int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
+{
+	uint64_t len = p->mb << 20, nr = len >> PAGE_SHIFT;
+	unsigned int npass = p->warmup + p->repeats;
+	struct walker *w = calloc(p->threads, sizeof(*w));
+	double *walk = calloc(p->repeats, sizeof(double));
+	double *page = calloc(p->repeats, sizeof(double));
+	double *put = calloc(p->repeats, sizeof(double));
+	double *rate = calloc(p->repeats, sizeof(double));
+	pthread_barrier_t barrier;
+	struct wl_mm mm;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (!w || !walk || !page || !put || !rate) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	wl_check_enabled = p->check;
+	ret = wl_mm_init(&mm);
+	if (ret)
+		goto out_free;
+	ret = wl_mmap(&mm, REGION_BASE, len, map_flags(p->mapping));
+	if (!ret)
+		ret = wl_populate(&mm, REGION_BASE, len);
+	if (ret)
+		goto out_mm;
+	pthread_barrier_init(&barrier, NULL, p->threads);
+	for (unsigned int i = 0; i < p->threads; i++) {
+		w[i].p = p;
+		w[i].mm = &mm;
+		w[i].barrier = &barrier;
+		w[i].pages = calloc(nr, sizeof(*w[i].pages));
+		w[i].passes = calloc(npass, sizeof(*w[i].passes));
+		if (!w[i].pages || !w[i].passes)
+			w[i].err = -ENOMEM;
+	}
+	for (unsigned int i = 0; i < p->threads; i++)
+		pthread_create(&w[i].thread, NULL, walker_main, &w[i]);
+	for (unsigned int i = 0; i < p->threads; i++)
+		pthread_join(w[i].thread, NULL);
+	pthread_barrier_destroy(&barrier);
+
+	uint64_t pages = 0;
+
+	for (unsigned int r = 0; r < p->repeats; r++) {
+		struct wl_bench_pass sum = {0};
+		uint64_t max_ns = 1;
+
+		for (unsigned int i = 0; i < p->threads; i++) {
+			struct wl_bench_pass *ps = &w[i].passes[p->warmup + r];
+
+			if (w[i].err && !ret)
+				ret = w[i].err;
+			sum.get_ns += ps->get_ns;
+			sum.put_ns += ps->put_ns;
+			sum.calls += ps->calls;
+			sum.pages += ps->pages;
+			max_ns = WL_MAX(max_ns, ps->get_ns);
+		}
+		walk[r] = sum.calls ? (double)sum.get_ns / sum.calls : 0;
+		page[r] = sum.pages ? (double)sum.get_ns / sum.pages : 0;
+		put[r] = sum.pages ? (double)sum.put_ns / sum.pages : 0;
+		rate[r] = (double)sum.calls * 1e9 / (double)max_ns;
+		pages += sum.pages;
+	}
+	wl_stats3(walk, p->repeats, s->walk_ns);
+	wl_stats3(page, p->repeats, s->page_ns);
+	wl_stats3(put, p->repeats, s->put_page_ns);
+	double rates[3];
+
+	wl_stats3(rate, p->repeats, rates);
+	s->walks_per_s = rates[1];
+	s->pages = pages;
+	s->repeats = p->repeats;
+	for (unsigned int i = 0; i < p->threads; i++) {
+		free(w[i].pages);
+		free(w[i].passes);
+	}
+out_mm:
+	wl_mm_destroy(&mm);
+out_free:
+	free(w);
+	free(walk);
+	free(page);
+	free(put);
+	free(rate);
+	return ret;
+}
+
+/* ---- writer operations -------------------------------------------- */
+
+static int timed(enum wl_writer_op op, struct wl_writer_summary *s,
+		 uint64_t *ns, int ret, uint64_t t0)
+{
+	*ns += wl_now_ns() - t0;
+	if (!ret || ret == -EAGAIN)
+		s->ops[op]++;
+	return ret == -EAGAIN ? 0 : ret;
+}
+
+int wl_bench_writers(unsigned int iterations, struct wl_writer_summary *s)
+{
+	const uint64_t a = REGION_BASE, sz = PMD_SIZE;
+	const unsigned int rw = VM_READ | VM_WRITE;
+	uint64_t ns[WL_NR_OPS] = {0};
+	struct wl_mm mm;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = wl_mm_init(&mm);
+	if (ret)
+		return ret;
+	/* Small folios, collapsed to a THP and split back each round. */
+	ret = wl_mmap(&mm, a, sz, rw);
+	if (!ret)
+		ret = wl_populate(&mm, a, sz);
+	for (unsigned int i = 0; i < iterations && !ret; i++) {
+		uint64_t t;
+
+		t = wl_now_ns();
+		ret = wl_munmap(&mm, a, sz);
+		if (!ret)
+			ret = wl_mmap(&mm, a, sz, rw);
+		if (!ret)
+			ret = wl_populate(&mm, a, sz);
+		ret = timed(WL_OP_MUNMAP, s, &ns[WL_OP_MUNMAP], ret, t);
+
+		t = wl_now_ns();
+		if (!ret)
+			ret = wl_madvise_dontneed(&mm, a, sz, true);
+		if (!ret)
+			ret = wl_populate(&mm, a, sz);
+		ret = timed(WL_OP_DONTNEED, s, &ns[WL_OP_DONTNEED], ret, t);
+
+		t = wl_now_ns();
+		if (!ret)
+			ret = wl_collapse_huge_page(&mm, a);
+		ret = timed(WL_OP_COLLAPSE, s, &ns[WL_OP_COLLAPSE], ret, t);
+
+		t = wl_now_ns();
+		if (!ret)
+			ret = wl_split_huge_pmd(&mm, a);
+		ret = timed(WL_OP_SPLIT, s, &ns[WL_OP_SPLIT], ret, t);
+		/* Back to small folios for the next round (untimed). */
+		if (!ret)
+			ret = wl_madvise_dontneed(&mm, a, sz, false);
+		if (!ret)
+			ret = wl_populate(&mm, a, sz);
+
+		t = wl_now_ns();
+		if (!ret)
+			ret = wl_migrate_page(&mm, a + (i % 512) * PAGE_SIZE);
+		ret = timed(WL_OP_MIGRATE, s, &ns[WL_OP_MIGRATE], ret, t);
+
+		t = wl_now_ns();
+		if (!ret)
+			ret = wl_mprotect(&mm, a, sz, VM_READ);
+		if (!ret)
+			ret = wl_mprotect(&mm, a, sz, rw);
+		ret = timed(WL_OP_MPROTECT, s, &ns[WL_OP_MPROTECT], ret, t);
+	}
+	for (int op = 0; op < WL_NR_OPS; op++)
+		s->ops_per_s[op] =
+			ns[op] ? (double)s->ops[op] * 1e9 / ns[op] : 0;
+	wl_mm_destroy(&mm);
+	return ret;
+}

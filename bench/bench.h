@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.h - read-side and writer-side benchmarks of one backend.
+ *
+ * The protocol follows refscale and the kernel's gup_test: every walker CPU
+ * pins the whole region in calls of n pages (timed: "get"), then releases
+ * every page (timed: "put"); one such pass is a repetition.  Warm-up
+ * passes are run and dropped, then `repeats` measured passes; all walker
+ * CPUs start each pass together (a barrier), so that none measures while
+ * the others idle.  Results are per pass, summarised as min/median/max.
+ */
+#ifndef WALKLAB_BENCH_H
+#define WALKLAB_BENCH_H
+
+#include "arch.h"
+
+#include <stdio.h>
+
+#define WL_BENCH_MAX_REPEATS 1000
+
+enum wl_mapping { WL_MAP_4K, WL_MAP_2M, WL_MAP_1G };
+
+struct wl_bench_params {
+	uint64_t mb;		 /* region size, MiB */
+	uint64_t pages_per_call; /* 0: the whole region in one call */
+	unsigned int repeats;
+	unsigned int warmup;
+	unsigned int threads; /* walker CPUs */
+	enum wl_mapping mapping;
+	bool write;	/* FOLL_WRITE */
+	bool pin;	/* FOLL_PIN, else FOLL_GET */
+	bool fast_only; /* time the lockless walk alone */
+	bool check;	/* the checker on */
+	enum wl_arch arch;
+	uint64_t seed;
+};
+
+struct wl_bench_pass {
+	uint64_t get_ns, put_ns; /* summed over walker CPUs */
+	uint64_t calls, pages, fast_pages;
+};
+
+struct wl_bench_summary {
+	double walk_ns[3]; /* min, median, max of ns per call */
+	double page_ns[3]; /* ns per page */
+	double put_page_ns[3];
+	double walks_per_s; /* median pass, all CPUs */
+	uint64_t pages;	    /* pages pinned in the measured passes */
+	double fast_ratio;  /* pages pinned by the fast path */
+	unsigned int repeats;
+};
+
+void wl_bench_params_default(struct wl_bench_params *p);
+/* Runs on an initialised machine; returns 0 or -errno. */
+int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s);
+
+/* Writer operations, one CPU: ops/s of each. */
+enum wl_writer_op {
+	WL_OP_MUNMAP,	/* munmap + mmap + populate of 2 MiB */
+	WL_OP_DONTNEED, /* MADV_DONTNEED with pt_reclaim, then refault */
+	WL_OP_SPLIT,	/* THP PMD split of the collapsed folio */
+	WL_OP_COLLAPSE, /* khugepaged collapse of 512 small pages */
+	WL_OP_MIGRATE,	/* migrate one 4 KiB page */
+	WL_OP_MPROTECT, /* write-protect 2 MiB, then back */
+	WL_NR_OPS,
+};
+extern const char *const wl_writer_op_names[WL_NR_OPS + 1];
+
+struct wl_writer_summary {
+	double ops_per_s[WL_NR_OPS];
+	uint64_t ops[WL_NR_OPS];
+};
+int wl_bench_writers(unsigned int iterations, struct wl_writer_summary *s);
+
+/* Sort a[0..n) and return min/median/max in out[3]. */
+void wl_stats3(double *a, unsigned int n, double out[3]);
+
+#endif /* WALKLAB_BENCH_H */

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_mm.c - the walker and every writer, single-threaded, on each backend.
+ *
+ * Interleavings that need a second CPU in real life (a writer clearing the
+ * entry between the walker's pin and its recheck) are made exact here with
+ * wl_inject_hook, which runs a writer step at the walker's injection point.
+ */
+#include "internal.h"
+#include "test_util.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+
+#define A   (UINT64_C(1) << 40) /* PUD-aligned test address */
+#define RW  (VM_READ | VM_WRITE)
+#define GET (FOLL_GET | FOLL_WRITE)
+#define PIN (FOLL_PIN | FOLL_WRITE)
+
+static struct wl_mm mm;
+static struct wl_page *pages[1024];
+
+static void setup(void)
+{
+	tu_machine_up(WL_ARCH_IPI);
+	cr_assert_eq(wl_mm_init(&mm), 0);
+}
+
+static void teardown(void)
+{
+	wl_inject_hook = NULL;
+	wl_inject_cfg.enabled = false;
+	wl_bugs = (struct wl_bugs){0};
+	wl_mm_destroy(&mm);
+	cr_expect_eq(wl_machine_check_balance(), 0, "frames or tables leaked");
+	cr_expect_eq(wl_violations_total(), 0, "checker violations");
+	tu_machine_down();
+}
+
+TestSuite(mm, .init = setup, .fini = teardown, .timeout = 60);
+
+static struct wl_page *folio_at(uint64_t addr)
+{
+	pteval_t v;
+	enum wl_level level;
+
+	cr_assert(wl_lookup(&mm, addr, &v, &level), "nothing mapped");
+	cr_assert(pte_present(v));
+	return page_folio(pfn_to_page(pte_pfn(v)));
+}
+
+static void map(uint64_t addr, uint64_t len, unsigned int flags, bool fault)
+{
+	cr_assert_eq(wl_mmap(&mm, addr, len, flags), 0);
+	if (fault)
+		cr_assert_eq(wl_populate(&mm, addr, len), 0);
+}
+
+Test(mm, present_page_is_pinned_and_released)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+
+	cr_assert_eq(folio_ref_count(f), 1);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 1);
+	cr_assert_eq(pages[0], f);
+	cr_assert_eq(folio_ref_count(f), 2);
+	wl_put_user_pages(pages, 1, GET);
+	cr_assert_eq(folio_ref_count(f), 1);
+}
+
+Test(mm, absent_page_fails_fast_and_faults_slow)
+{
+	map(A, 4 * PAGE_SIZE, RW, false);
+	cr_assert_eq(wl_gup_fast(&mm, A, 4, GET, pages), 0);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 4, GET, pages), 4);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pages[i], folio_at(A + i * PAGE_SIZE));
+	wl_put_user_pages(pages, 4, GET);
+	/* Outside any VMA: the slow path reports -EFAULT. */
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A + PUD_SIZE, 1, GET, pages),
+		     -EFAULT);
+}
+
+Test(mm, fast_path_stops_part_way_slow_path_finishes)
+{
+	map(A, 16 * PAGE_SIZE, RW, false);
+	cr_assert_eq(wl_populate(&mm, A, 8 * PAGE_SIZE), 0);
+	cr_assert_eq(wl_gup_fast(&mm, A, 16, GET, pages), 8);
+	wl_put_user_pages(pages, 8, GET);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 16, GET, pages), 16);
+	wl_put_user_pages(pages, 16, GET);
+	cr_assert_eq(
+		wl_get_user_pages_fast(&mm, A, 16, GET | FOLL_FAST_ONLY, pages),
+		16);
+	wl_put_user_pages(pages, 16, GET);
+}
+
+Test(mm, no_write_permission)
+{
+	map(A, PAGE_SIZE, RW, true);
+	cr_assert_eq(wl_mprotect(&mm, A, PAGE_SIZE, VM_READ), 0);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, FOLL_GET, pages), 1);
+	wl_put_user_pages(pages, 1, FOLL_GET);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 1, GET, pages), -EFAULT);
+	cr_assert_eq(wl_mprotect(&mm, A, PAGE_SIZE, RW), 0);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 1);
+	wl_put_user_pages(pages, 1, GET);
+}
+
+Test(mm, special_entries_are_refused)
+{
+	map(A, PAGE_SIZE, RW | VM_PFNMAP, true);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 1, GET, pages), -EFAULT);
+}
+
+Test(mm, protnone_is_refused)
+{
+	map(A, PAGE_SIZE, RW, true);
+	cr_assert_eq(wl_mprotect(&mm, A, PAGE_SIZE, 0), 0);
+	pteval_t v;
+	enum wl_level l;
+
+	cr_assert(wl_lookup(&mm, A, &v, &l));
+	cr_assert(pte_protnone(v));
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, FOLL_GET, pages), 0);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 1, FOLL_GET, pages),
+		     -EFAULT);
+}
+
+Test(mm, huge_pmd_leaf_takes_one_ref_per_subpage)
+{
+	map(A, PMD_SIZE, RW | VM_HUGEPAGE, true);
+	struct wl_page *f = folio_at(A);
+
+	cr_assert_eq(f->order, HPAGE_PMD_ORDER);
+	cr_assert_eq(wl_gup_fast(&mm, A, 512, GET, pages), 512);
+	for (int i = 0; i < 512; i++)
+		cr_assert_eq(pages[i], f + i);
+	cr_assert_eq(folio_ref_count(f), 1 + 512);
+	wl_put_user_pages(pages, 512, GET);
+	cr_assert_eq(folio_ref_count(f), 1);
+	/* FOLL_PIN on a large folio: the pincount. */
+	cr_assert_eq(wl_gup_fast(&mm, A + 8 * PAGE_SIZE, 4, PIN, pages), 4);
+	cr_assert_eq(pages[0], f + 8);
+	cr_assert_eq(folio_pincount(f), 4);
+	cr_assert_eq(folio_ref_count(f), 1 + 4);
+	wl_put_user_pages(pages, 4, PIN);
+	cr_assert_eq(folio_pincount(f), 0);
+	cr_assert_eq(folio_ref_count(f), 1);
+}
+
+Test(mm, huge_pud_leaf)
+{
+	map(A, PUD_SIZE, RW | VM_HUGE_PUD, true);
+	struct wl_page *f = folio_at(A + 5 * PMD_SIZE);
+
+	cr_assert_eq(f->order, HPAGE_PUD_ORDER);
+	cr_assert_eq(wl_gup_fast(&mm, A + PMD_SIZE, 16, GET, pages), 16);
+	cr_assert_eq(pages[0], f + 512);
+	cr_assert_eq(folio_ref_count(f), 17);
+	wl_put_user_pages(pages, 16, GET);
+	cr_assert_eq(folio_ref_count(f), 1);
+}
+
+Test(mm, small_pin_uses_the_bias)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, PIN, pages), 1);
+	cr_assert_eq(folio_ref_count(f), 1 + GUP_PIN_COUNTING_BIAS);
+	wl_put_user_pages(pages, 1, PIN);
+	cr_assert_eq(folio_ref_count(f), 1);
+	/* The slow path takes the same. */
+	cr_assert_eq(wl_gup_slow(&mm, A, 1, PIN, pages), 1);
+	cr_assert_eq(folio_ref_count(f), 1 + GUP_PIN_COUNTING_BIAS);
+	wl_put_user_pages(pages, 1, PIN);
+	cr_assert_eq(folio_ref_count(f), 1);
+}
+
+Test(mm, frozen_refcount_fails_add_unless_zero)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+
+	cr_assert(folio_ref_freeze(f, 1));
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	cr_assert_eq(folio_ref_count(f), 0);
+	folio_ref_unfreeze(f, 1);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 1);
+	wl_put_user_pages(pages, 1, GET);
+}
+
+Test(mm, migration_entry_is_refused)
+{
+	struct wl_locked_entry le;
+
+	map(A, PAGE_SIZE, RW, true);
+	cr_assert(wl_entry_lock(&mm, A, &le));
+	pteval_t old = le.val;
+
+	set_entry(le.table, le.index,
+		  pfn_pte(pte_pfn(old), _PAGE_MIGRATION | _PAGE_USER));
+	wl_entry_unlock(&le);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, FOLL_GET, pages), 0);
+	cr_assert(wl_entry_lock(&mm, A, &le));
+	set_entry(le.table, le.index, old);
+	wl_entry_unlock(&le);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, FOLL_GET, pages), 1);
+	wl_put_user_pages(pages, 1, FOLL_GET);
+}
+
+Test(mm, migration_moves_the_page_and_refuses_while_pinned)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+
+	WRITE_ONCE(f->data, 42);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, PIN, pages), 1);
+	cr_assert_eq(wl_migrate_page(&mm, A), -EAGAIN);
+	cr_assert_eq(folio_at(A), f, "restored after the failed freeze");
+	wl_put_user_pages(pages, 1, PIN);
+	cr_assert_eq(wl_migrate_page(&mm, A), 0);
+	struct wl_page *g = folio_at(A);
+
+	cr_assert_neq(g, f);
+	cr_assert_eq(READ_ONCE(g->data), 42);
+	cr_assert_eq(folio_ref_count(g), 1);
+}
+
+Test(mm, collapse_refuses_while_pinned_then_collapses)
+{
+	map(A, PMD_SIZE, RW, true);
+	struct wl_page *f = folio_at(A + 7 * PAGE_SIZE);
+
+	cr_assert_eq(f->order, 0);
+	cr_assert_eq(wl_gup_fast(&mm, A + 7 * PAGE_SIZE, 1, GET, pages), 1);
+	cr_assert_eq(wl_collapse_huge_page(&mm, A), -EAGAIN);
+	cr_assert_eq(folio_at(A + 7 * PAGE_SIZE), f, "PMD restored");
+	wl_put_user_pages(pages, 1, GET);
+	cr_assert_eq(wl_collapse_huge_page(&mm, A), 0);
+	struct wl_page *h = folio_at(A);
+
+	cr_assert_eq(h->order, HPAGE_PMD_ORDER);
+	cr_assert_eq(wl_gup_fast(&mm, A, 512, GET, pages), 512);
+	wl_put_user_pages(pages, 512, GET);
+}
+
+Test(mm, split_huge_pmd_keeps_the_folio)
+{
+	map(A, PMD_SIZE, RW | VM_HUGEPAGE, true);
+	struct wl_page *f = folio_at(A);
+
+	cr_assert_eq(wl_split_huge_pmd(&mm, A), 0);
+	cr_assert_eq(folio_at(A + 100 * PAGE_SIZE), f, "still the same folio");
+	cr_assert_eq(folio_ref_count(f), 512, "one reference per PTE");
+	cr_assert_eq(wl_gup_fast(&mm, A + 100 * PAGE_SIZE, 2, GET, pages), 2);
+	cr_assert_eq(pages[0], f + 100);
+	wl_put_user_pages(pages, 2, GET);
+	/* A partial munmap of the PTE-mapped folio keeps the rest. */
+	cr_assert_eq(wl_munmap(&mm, A, 256 * PAGE_SIZE), 0);
+	cr_assert_eq(folio_ref_count(f), 256);
+}
+
+Test(mm, dontneed_with_pt_reclaim_frees_the_table)
+{
+	map(A, PMD_SIZE, RW, true);
+	uint64_t frees = wl_tables.frees;
+
+	cr_assert_eq(wl_madvise_dontneed(&mm, A, PMD_SIZE, true), 0);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	/* Deferring backends free after a grace period: drain below. */
+	cr_assert_eq(atomic_load(&mm.nr_pt_reclaims), 1);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 1, GET, pages), 1);
+	wl_put_user_pages(pages, 1, GET);
+	(void)frees;
+}
+
+Test(mm, munmap_frees_every_table)
+{
+	map(A, 4 * PMD_SIZE, RW, true);
+	map(A + PUD_SIZE, PMD_SIZE, RW | VM_HUGEPAGE, true);
+	cr_assert_eq(wl_munmap(&mm, A, 4 * PMD_SIZE), 0);
+	cr_assert_eq(wl_munmap(&mm, A + PUD_SIZE, PMD_SIZE), 0);
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	/* Only the pgd is left once the backend has freed the rest. */
+}
+
+Test(mm, table_pages_are_poisoned_and_reused)
+{
+	uint32_t t = wl_table_alloc(WL_PTE);
+	uint32_t gen = atomic_load(&wl_ptdesc(t)->gen);
+
+	cr_assert_eq(gen & 1, 0, "even while in use");
+	cr_assert_eq(READ_ONCE(wl_table(t)->e[7]), 0, "zeroed");
+	WRITE_ONCE(wl_table(t)->e[7], 0x1234);
+	wl_table_free(t);
+	cr_assert_eq(atomic_load(&wl_ptdesc(t)->gen), gen + 1, "odd when free");
+	for (int i = 0; i < PTRS_PER_TABLE; i++)
+		cr_assert_eq(READ_ONCE(wl_table(t)->e[i]), WL_POISON);
+	cr_assert_eq(wl_table_alloc(WL_PTE), t, "LIFO: the freed page first");
+	cr_assert_eq(atomic_load(&wl_ptdesc(t)->gen), gen + 2);
+	cr_assert_eq(READ_ONCE(wl_table(t)->e[7]), 0);
+	wl_table_free(t);
+}
+
+Test(mm, bad_arguments)
+{
+	map(A, PAGE_SIZE, RW, true);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A + 1, 1, GET, pages),
+		     -EINVAL);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, A, 1, FOLL_WRITE, pages),
+		     -EINVAL, "neither GET nor PIN");
+	cr_assert_eq(
+		wl_get_user_pages_fast(&mm, A, 1, FOLL_GET | FOLL_PIN, pages),
+		-EINVAL);
+	cr_assert_eq(wl_get_user_pages_fast(&mm, TASK_SIZE - PAGE_SIZE, 2, GET,
+					    pages),
+		     -EFAULT);
+	cr_assert_eq(wl_mmap(&mm, A, PAGE_SIZE, RW), -EEXIST);
+	cr_assert_eq(wl_mmap(&mm, A + 5, PAGE_SIZE, RW), -EINVAL);
+}
+
+/* ---- the recheck, interleaved exactly ----------------------------- */
+
+static uint64_t hook_addr;
+static int hook_runs;
+
+/* A writer zaps the PTE between the walker's pin and its recheck. */
+static void zap_at_pin(enum wl_inject_point p)
+{
+	struct wl_locked_entry le;
+
+	if (p != WL_INJ_WALK_PIN || hook_runs++)
+		return;
+	cr_assert(wl_entry_lock(&mm, hook_addr, &le));
+	pteval_t v = get_and_clear(le.table, le.index);
+	struct wl_page *f = pfn_to_page(pte_pfn(v));
+
+	folio_set_unmapped(f);
+	wl_entry_unlock(&le);
+	folio_put(f); /* the mapping's reference: the walker holds one */
+}
+
+static unsigned long walk_with_zap(void)
+{
+	map(A, PAGE_SIZE, RW, true);
+	hook_addr = A;
+	hook_runs = 0;
+	wl_inject_hook = zap_at_pin;
+	wl_inject_cfg.enabled = true;
+	unsigned long n = wl_gup_fast(&mm, A, 1, GET, pages);
+
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_eq(hook_runs, 1, "the hook ran once, at the pin");
+	return n;
+}
+
+Test(mm, pte_recheck_rolls_back_a_pin_on_a_zapped_pte)
+{
+	cr_assert_eq(walk_with_zap(), 0, "the recheck must drop the pin");
+	cr_assert_eq(wl_violations_total(), 0);
+}
+
+/*
+ * Negative control of the test above: with the recheck dropped on purpose,
+ * the same interleaving returns a page that is no longer mapped, and the
+ * checker reports the stale pin.  This shows that test can fail.
+ */
+Test(mm, broken_pte_recheck_is_caught)
+{
+	wl_bugs.walker_no_pte_recheck = true;
+	cr_assert_eq(walk_with_zap(), 1, "without the recheck the pin stays");
+	cr_assert_eq(wl_violation_count(WL_V_STALE_PIN), 1);
+	wl_put_user_pages(pages, 1, GET); /* frees the zapped page */
+	wl_violations_reset();
+}
+
+/* A collapse clears the PMD between the walker's pin and its recheck. */
+static pteval_t saved_pmd;
+static uint32_t saved_pmd_table;
+
+static void clear_pmd_at_pin(enum wl_inject_point p)
+{
+	struct wl_locked_entry le;
+
+	if (p != WL_INJ_WALK_PIN || hook_runs++)
+		return;
+	cr_assert(wl_entry_lock(&mm, hook_addr, &le));
+	wl_entry_unlock(&le);
+	pteval_t g = READ_ONCE(wl_table(mm.pgd)->e[pgd_index(hook_addr)]);
+	pteval_t u = READ_ONCE(
+		wl_table((uint32_t)pte_pfn(g))->e[pud_index(hook_addr)]);
+
+	saved_pmd_table = (uint32_t)pte_pfn(u);
+	saved_pmd = get_and_clear(saved_pmd_table, pmd_index(hook_addr));
+	/* The collapse decided "no pins": it did not see ours yet. */
+	folio_set_unmapped(pfn_to_page(pte_pfn(le.val)));
+}
+
+static unsigned long walk_with_pmd_clear(void)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+
+	hook_addr = A;
+	hook_runs = 0;
+	wl_inject_hook = clear_pmd_at_pin;
+	wl_inject_cfg.enabled = true;
+	unsigned long n = wl_gup_fast(&mm, A, 1, GET, pages);
+
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_eq(hook_runs, 1);
+	/* Undo the "collapse" so that teardown balances. */
+	set_entry(saved_pmd_table, pmd_index(A), saved_pmd);
+	folio_set_mapped(f, A);
+	return n;
+}
+
+Test(mm, pmd_recheck_rolls_back_a_pin_after_collapse_cleared_the_pmd)
+{
+	cr_assert_eq(walk_with_pmd_clear(), 0);
+	cr_assert_eq(wl_violations_total(), 0);
+}
+
+/* Negative control: GUP-fast before 70cbc3cc78a99 (KERNEL.md 4.1). */
+Test(mm, missing_pmd_recheck_is_caught)
+{
+	wl_bugs.walker_no_pmd_recheck = true;
+	cr_assert_eq(walk_with_pmd_clear(), 1, "the stale pin stays");
+	cr_assert_eq(wl_violation_count(WL_V_STALE_PIN), 1);
+	wl_put_user_pages(pages, 1, GET);
+	wl_violations_reset();
+}
