@@ -46,10 +46,11 @@
  * Hotplug.  Senders hold hotplug_lock for read while they choose online
  * targets, fill the slots and kick; wl_cpu_up()/wl_cpu_down() flip online
  * under it for write.  So a target cannot go down between "is online" and
- * the kick (its tid stays valid for tgkill), and the drain in wl_cpu_down()
- * sees every call published before it went offline.  Senders never wait
- * while holding it: waiting for our slots to be IDLE comes before, waiting
- * for acks after.
+ * the kick (its tid stays valid for tgkill), the drain in wl_cpu_down()
+ * sees every call published before it went offline, and a CPU coming up
+ * is either called or sees everything the caller did before the call.
+ * Senders never wait while holding it: a slot still busy with an earlier
+ * call is waited for outside it, acks after it.
  */
 #include "smp.h"
 
@@ -510,15 +511,20 @@ static void csd_drain(struct wl_cpu *c)
  *    earlier is published in its slot and will be found by this drain;
  *    one whose handler sets pending after the clear is either found by
  *    this drain too, or left pending and taken by the next turn;
- *  - unmasks, then looks again: pending set while masked (after the clear)
- *    or kick set by a sender after the drain's exchange means another
- *    turn.  A handler firing after the unmask sees IRQs enabled and runs
- *    the queue itself, nested, and leaves pending and kick clear (or sets
- *    them again, which the check then sees).
+ *  - unmasks, then looks again.  kick set means a sender published after
+ *    the drain's exchange, possibly in a row the scan had already passed,
+ *    and its signal (if any) was deferred by the handler while we were
+ *    masked: nobody else will run it, so another turn must.  pending set
+ *    after the clear means the same, or a stale signal whose call the
+ *    drain already ran; a (then empty) turn keeps pending and
+ *    off_since_ns from outliving the IPI.  A handler firing after the
+ *    unmask sees IRQs enabled and runs the queue itself, nested, leaving
+ *    kick and pending clear or set again, which the check then sees.
  *
  * So when this returns, every call published before the last check has
  * run; a later one has set kick, and a signal or the next poll takes it.
  * Called with IRQs masked it does nothing: the IPIs wait for the unmask.
+ * (test_smp.c ipi_during_replay forces the "row already passed" case.)
  */
 void wl_irq_replay(void)
 {
@@ -718,9 +724,7 @@ static void ipi_wait_relax(struct ipi_waiter *w,
 			   const struct wl_cpumask *holders)
 {
 	/* Take our own IPIs: two CPUs may be calling each other. */
-	if (wl_irq.cpu && !wl_irq.disabled &&
-	    (wl_irq.pending || (wl_ipi_poll_mode && wl_ipi_poll_pending())))
-		wl_irq_replay();
+	wl_ipi_poll();
 	cpu_relax();
 	if (++w->spins % SPINS_PER_YIELD == 0) {
 		sched_yield();
@@ -772,6 +776,30 @@ static void ipi_kick(struct wl_cpu *t, struct wl_cpu_stats *st)
 	stat_add(&st->signals, 1);
 }
 
+/*
+ * Under hotplug_lock for read: the online CPUs of mask but us, in *targets,
+ * and those of them whose slot of our row still holds an earlier call
+ * (wait=false) that they have not taken, in *busy.
+ */
+static void choose_targets(const struct wl_cpumask *mask, int row,
+			   struct wl_cpumask *targets, struct wl_cpumask *busy)
+{
+	int cpu;
+
+	targets->bits = 0;
+	busy->bits = 0;
+	wl_for_each_cpu(cpu, mask)
+	{
+		/* Relaxed: hotplug_lock orders it against up/down. */
+		if (cpu == row || !atomic_load_explicit(&cpus[cpu].online,
+							memory_order_relaxed))
+			continue;
+		wl_cpumask_set(targets, cpu);
+		if (!csd_idle(&cpus[cpu].csd[row]))
+			wl_cpumask_set(busy, cpu);
+	}
+}
+
 unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 				    wl_smp_call_func_t fn, void *info,
 				    bool wait)
@@ -780,46 +808,45 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	struct wl_cpu *me = wl_irq.cpu;
 	int row = me ? wl_irq.cpu_id : CSD_ROW_NOCPU;
 	struct wl_cpu_stats *st = me ? &me->stats : &nocpu_stats;
-	struct wl_cpumask targets, online, one, left = {0};
+	struct wl_cpumask targets, busy, left = {0};
 	struct ipi_waiter w = {.spins = 0};
 	unsigned int n = 0;
 	uint64_t t0, dt;
 	int cpu;
 
-	/* Cheap exit with nobody to call (also before wl_smp_init()). */
-	wl_cpu_online_mask(&online);
-	targets.bits = mask->bits & online.bits;
-	if (me)
-		wl_cpumask_clear(&targets, row);
-	if (wl_cpumask_empty(&targets))
-		return 0;
 	if (me && wl_irq.disabled)
 		warn_once(&warned,
 			  "smp_call_function_many() with IRQs disabled");
 	if (!me)
 		pthread_mutex_lock(&nocpu_lock); /* the shared row is ours */
-
 	wl_stall_wait_init(&w.stall, "IPI ack");
-	t0 = w.stall.start_ns;
-	/* Our earlier calls (wait=false) must have been taken. */
-	wl_for_each_cpu(cpu, &targets)
-	{
-		one.bits = 0;
-		wl_cpumask_set(&one, cpu);
-		while (!csd_idle(&cpus[cpu].csd[row]))
-			ipi_wait_relax(&w, &one);
+
+	/*
+	 * Choose the targets under the lock, never from an unlocked look at
+	 * the online mask (there is no lockless fast path, even with no CPU
+	 * up): a CPU going online concurrently either is seen online here,
+	 * or goes online after we unlock and then sees all we did before
+	 * (a table unlinked, say), because the lock orders the two critical
+	 * sections.  We never wait while holding it: a slot still busy with
+	 * our previous call is waited for outside, and we start over.
+	 */
+	for (;;) {
+		pthread_rwlock_rdlock(&hotplug_lock);
+		choose_targets(mask, row, &targets, &busy);
+		if (wl_cpumask_empty(&busy))
+			break;
+		pthread_rwlock_unlock(&hotplug_lock);
+		wl_for_each_cpu(cpu, &busy)
+		{
+			while (!csd_idle(&cpus[cpu].csd[row]))
+				ipi_wait_relax(&w, &busy);
+		}
 	}
-
-	pthread_rwlock_rdlock(&hotplug_lock);
+	t0 = wl_now_ns();
 	wl_for_each_cpu(cpu, &targets)
 	{
-		struct wl_cpu *t = &cpus[cpu];
-
-		/* Relaxed: hotplug_lock orders it against up/down. */
-		if (!atomic_load_explicit(&t->online, memory_order_relaxed))
-			continue;
-		csd_publish(&t->csd[row], fn, info, t0);
-		ipi_kick(t, st);
+		csd_publish(&cpus[cpu].csd[row], fn, info, t0);
+		ipi_kick(&cpus[cpu], st);
 		wl_cpumask_set(&left, cpu);
 		n++;
 	}
@@ -863,17 +890,11 @@ static bool block_must_poll(void)
 	return wl_ipi_poll_mode && wl_irq.cpu;
 }
 
-static void block_poll(void)
-{
-	if (!wl_irq.disabled && (wl_irq.pending || wl_ipi_poll_pending()))
-		wl_irq_replay();
-}
-
 static void block_backoff(unsigned int *turn)
 {
 	struct timespec ts = {0, 20000};
 
-	block_poll();
+	wl_ipi_poll();
 	if ((*turn)++ < 16)
 		sched_yield();
 	else
@@ -923,7 +944,7 @@ int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m)
 
 	if (!block_must_poll())
 		return pthread_cond_wait(cond, m);
-	block_poll();
+	wl_ipi_poll();
 	/* The default condvar clock; a spurious wake-up is allowed. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += POLL_BLOCK_NS;
@@ -932,7 +953,7 @@ int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m)
 		ts.tv_nsec -= 1000000000;
 	}
 	ret = pthread_cond_timedwait(cond, m, &ts);
-	block_poll();
+	wl_ipi_poll();
 	return ret == ETIMEDOUT ? 0 : ret;
 }
 
@@ -944,7 +965,7 @@ void wl_sleep_ns(uint64_t ns)
 	while ((now = wl_now_ns()) < end) {
 		step = end - now;
 		if (block_must_poll()) {
-			block_poll();
+			wl_ipi_poll();
 			step = WL_MIN(step, (uint64_t)POLL_BLOCK_NS);
 		}
 		ts.tv_sec = (time_t)(step / 1000000000u);
@@ -952,7 +973,7 @@ void wl_sleep_ns(uint64_t ns)
 		nanosleep(&ts, NULL); /* EINTR: an IPI; the loop goes on */
 	}
 	if (block_must_poll())
-		block_poll();
+		wl_ipi_poll();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1024,6 +1045,57 @@ uint64_t wl_stall_count(void)
 	return atomic_load_explicit(&stall_count, memory_order_relaxed);
 }
 
+/* Bit of signal sig in a /proc status mask line ("SigBlk:\t<hex>"). */
+static int proc_sigmask_has(const char *line, int sig)
+{
+	unsigned long long m = strtoull(strchr(line, ':') + 1, NULL, 16);
+
+	return (int)((m >> (sig - 1)) & 1);
+}
+
+/*
+ * What the host says of a CPU's thread: run state (R running or
+ * runnable, S sleeping, ...), the PU it last ran on, and whether the IPI
+ * signal is pending or blocked for it.  Best effort, for stall reports.
+ */
+static void dump_host_thread(FILE *f, pid_t tid)
+{
+	char path[64], line[512], state = '?';
+	int pu = -1, pnd = -1, blk = -1;
+	const char *p;
+	FILE *in;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	in = fopen(path, "r");
+	if (in) {
+		if (fgets(line, sizeof(line), in) && (p = strrchr(line, ')'))) {
+			/* Field 3 is the state, field 39 the last PU. */
+			state = p[2];
+			for (field = 2; *p && field < 39; p++)
+				if (*p == ' ')
+					field++;
+			pu = atoi(p);
+		}
+		fclose(in);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	in = fopen(path, "r");
+	if (in) {
+		while (fgets(line, sizeof(line), in)) {
+			if (!strncmp(line, "SigPnd:", 7))
+				pnd = proc_sigmask_has(line, ipi_sig);
+			else if (!strncmp(line, "SigBlk:", 7))
+				blk = proc_sigmask_has(line, ipi_sig);
+		}
+		fclose(in);
+	}
+	fprintf(f,
+		"        host thread %d: state %c, last on PU %d, IPI signal "
+		"pending %d, blocked %d\n",
+		(int)tid, state, pu, pnd, blk);
+}
+
 static void dump_cpu(FILE *f, int id, uint64_t now)
 {
 	struct wl_cpu *c = &cpus[id];
@@ -1065,6 +1137,7 @@ static void dump_cpu(FILE *f, int id, uint64_t now)
 			npend);
 	else
 		fprintf(f, "    CPU %d (%s): no IPI pending\n", id, c->name);
+	dump_host_thread(f, c->tid);
 }
 
 void wl_smp_dump_cpus(FILE *f, const struct wl_cpumask *mask)

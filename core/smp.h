@@ -173,6 +173,18 @@ static __wl_always_inline void local_irq_restore(unsigned long flags)
 		wl_irq_replay();
 }
 
+/*
+ * wl_ipi_poll() - in a CPU's wait loop (beside cpu_relax()), take the IPIs
+ * queued for it now if IRQs are enabled.  Needed with poll delivery by any
+ * loop that may wait on another CPU's progress; harmless with signals.
+ */
+static __wl_always_inline void wl_ipi_poll(void)
+{
+	if (!wl_irq.disabled &&
+	    (wl_irq.pending || (wl_ipi_poll_mode && wl_ipi_poll_pending())))
+		wl_irq_replay();
+}
+
 static __wl_always_inline void local_irq_disable(void)
 {
 	wl_irq.disabled = 1;

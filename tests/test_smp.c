@@ -4,12 +4,19 @@
  * hotplug, statistics, the stall detector and the architecture model.
  *
  * The IPI tests run twice, once per delivery (suites "signal" and "poll").
+ * Options are per suite, never per test, so that the file also runs on
+ * tu_nocriterion (TSan builds, where Criterion cannot run).
  * Worker threads never assert (Criterion asserts belong to the test's own
  * thread): they record what they saw in atomics, and the test checks.
  * Timing is never asserted, only ordering: "the sender is still waiting
  * after 50 ms" is checked with a flag the sender sets when it returns.
  */
+#ifdef WALKLAB_NO_CRITERION /* TSan builds: see tu_nocriterion.h */
+#include "tu_nocriterion.h"
+#define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
+#else
 #include <criterion/criterion.h>
+#endif
 
 #include "arch.h"
 #include "smp.h"
@@ -18,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,21 +60,21 @@ static unsigned long calls_on(int cpu)
 
 static void sleep_ms(unsigned int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
 /* Wait (in the test's thread) for cond, failing after 10 s. */
-#define WAIT_FOR(cond)                                                       \
-	do {                                                                 \
-		uint64_t end_ = wl_now_ns() + 10000 * MS;                    \
-		while (!(cond)) {                                            \
-			cr_assert(wl_now_ns() < end_,                        \
-				  "timed out waiting for " #cond);           \
-			usleep(100);                                         \
-		}                                                            \
+#define WAIT_FOR(cond)                                                         \
+	do {                                                                   \
+		uint64_t end_ = wl_now_ns() + 10000 * MS;                      \
+		while (!(cond)) {                                              \
+			cr_assert(wl_now_ns() < end_,                          \
+				  "timed out waiting for " #cond);             \
+			usleep(100);                                           \
+		}                                                              \
 	} while (0)
 
 static void smp_setup(enum wl_ipi_delivery delivery, uint64_t stall_ns,
@@ -98,11 +106,48 @@ static void fini_smp(void)
 	wl_smp_fini();
 }
 
+/* Stall detection: 50 ms, to fire on a 200 ms IRQ-off section. */
+static void init_signal_stall(void)
+{
+	smp_setup(WL_IPI_SIGNAL, 50 * MS, 0);
+}
+
+static void init_poll_stall(void)
+{
+	smp_setup(WL_IPI_POLL, 50 * MS, 0);
+}
+
+/* Quiet: well above a round trip even on a loaded two-PU host. */
+static void init_signal_quiet(void)
+{
+	smp_setup(WL_IPI_SIGNAL, 1000 * MS, 0);
+}
+
+static void init_poll_quiet(void)
+{
+	smp_setup(WL_IPI_POLL, 1000 * MS, 0);
+}
+
+TestSuite(irq);
+TestSuite(signal, .init = init_signal, .fini = fini_smp, .timeout = 20);
+TestSuite(poll, .init = init_poll, .fini = fini_smp, .timeout = 20);
+TestSuite(signal_stall, .init = init_signal_stall, .fini = fini_smp,
+	  .timeout = 20);
+TestSuite(poll_stall, .init = init_poll_stall, .fini = fini_smp, .timeout = 20);
+TestSuite(signal_quiet, .init = init_signal_quiet, .fini = fini_smp,
+	  .timeout = 20);
+TestSuite(poll_quiet, .init = init_poll_quiet, .fini = fini_smp, .timeout = 20);
+TestSuite(stall_panic, .timeout = 20);
+TestSuite(nosmp, .timeout = 20);
+TestSuite(lifecycle, .timeout = 20);
+TestSuite(arch, .timeout = 20);
+TestSuite(hist, .timeout = 20);
+
 /* ---------------------------------------------------------------------- */
 /* A target CPU thread, parked in one of several states                   */
 
 enum tmode {
-	T_SPIN,      /* IRQs on, polls through save/restore */
+	T_SPIN,	     /* IRQs on, polls through save/restore */
 	T_SPIN_RAW,  /* IRQs on, pure spin: only a signal can reach it */
 	T_IRQS_OFF,  /* IRQs off until released */
 	T_COND_RAW,  /* pthread_cond_wait() */
@@ -204,7 +249,7 @@ static void *target_main(void *arg)
 	case T_SLEEP_RAW:
 		atomic_store(&t->phase, 1);
 		while (!released(t)) {
-			struct timespec ts = { 10, 0 };
+			struct timespec ts = {10, 0};
 
 			nanosleep(&ts, NULL); /* an IPI ends it (EINTR) */
 		}
@@ -251,7 +296,7 @@ static void target_join(struct target *t)
 
 static struct wl_cpumask mask_of(int cpu)
 {
-	struct wl_cpumask m = { 0 };
+	struct wl_cpumask m = {0};
 
 	wl_cpumask_set(&m, cpu);
 	return m;
@@ -326,11 +371,11 @@ Test(irq, save_restore_nest_not_a_cpu)
 	check_save_restore_nest();
 }
 
-Test(irq, save_restore_nest_on_a_cpu, .init = init_signal, .fini = fini_smp)
+Test(irq, save_restore_nest_on_a_cpu)
 {
 	int id = wl_cpu_up("main");
 
-	cr_assert_eq(id, 0);
+	cr_assert_eq(id, 0, "wl_cpu_up() initializes with the defaults");
 	cr_assert_eq(smp_processor_id(), 0);
 	cr_assert_eq(wl_cpu_up("again"), -EEXIST);
 	check_save_restore_nest();
@@ -405,6 +450,26 @@ static void body_irqs_off_holds_ack(void)
 		cr_assert_geq(st.deferred, 1);
 }
 
+/*
+ * TSan defers an asynchronous signal until the thread enters one of its
+ * interceptors or a wait it knows to be interruptible (a condition
+ * variable, nanosleep): a signal to a spinning thread, or to one blocked in
+ * pthread_mutex_lock() or a rwlock, waits for ever.  That is why TSan
+ * builds default to poll delivery; under TSan the signal suite runs only
+ * the tests whose target waits where TSan delivers signals.
+ */
+#if WL_TSAN
+#define SKIP_IF_TSAN_DEFERS_SIGNAL()                                           \
+	do {                                                                   \
+		if (!wl_ipi_poll_mode)                                         \
+			cr_skip_test("TSan defers signals to this thread");    \
+	} while (0)
+#else
+#define SKIP_IF_TSAN_DEFERS_SIGNAL()                                           \
+	do {                                                                   \
+	} while (0)
+#endif
+
 /* (4) a CPU blocked in a wait takes IPIs. */
 static void body_blocked(enum tmode mode)
 {
@@ -416,6 +481,8 @@ static void body_blocked(enum tmode mode)
 	pthread_rwlock_t *rwp = NULL;
 	int cpu;
 
+	if (hold_m || hold_rw)
+		SKIP_IF_TSAN_DEFERS_SIGNAL();
 	/* The test's thread (not a CPU) holds what the target blocks on. */
 	memset(&t, 0, sizeof(t));
 	if (hold_m || hold_rw) {
@@ -468,7 +535,8 @@ struct churn {
 static void *churn_main(void *arg)
 {
 	struct churn *c = arg;
-	unsigned int seed = __atomic_add_fetch(&c->seed, 7919, __ATOMIC_RELAXED);
+	unsigned int seed =
+		__atomic_add_fetch(&c->seed, 7919, __ATOMIC_RELAXED);
 	unsigned long flags;
 	int i, n;
 
@@ -524,8 +592,8 @@ static void body_hotplug_churn(void)
 	/* The test's thread sends too, as a non-CPU. */
 	end = wl_now_ns() + 600 * MS;
 	while (wl_now_ns() < end) {
-		atomic_fetch_add(&c.sent, smp_call_function(count_fn, NULL,
-							    true));
+		atomic_fetch_add(&c.sent,
+				 smp_call_function(count_fn, NULL, true));
 		usleep(200);
 	}
 	atomic_store_explicit(&c.stop, true, memory_order_release);
@@ -594,6 +662,96 @@ static void body_stats(void)
 	cr_assert_eq(st.sent + st.received + st.waits + st.wait_ns, 0);
 	wl_cpu_down();
 	target_join(&t);
+}
+
+/*
+ * An IPI that arrives while local_irq_restore() is running the queue is
+ * not lost.  Deterministically: CPU S queues trigger_fn on T while T has
+ * IRQs off; T's restore runs it, and trigger_fn (on T, masked) lets CPU H
+ * send T a call and waits until T has seen it arrive (pending set by the
+ * handler, or kick set for the poll).  H's slot is in a row the drain has
+ * already passed (H's id is below S's), so only the replay loop's second
+ * look can run it.  T then spins without polling: H's call must have run.
+ */
+static struct {
+	_Atomic bool s_published, in_trigger, h_done, trigger_timeout;
+	_Atomic int t_cpu;
+} rp;
+
+static void trigger_fn(void *info)
+{
+	uint64_t end = wl_now_ns() + 5000 * MS;
+
+	(void)info;
+	atomic_store(&rp.in_trigger, true);
+	while (!wl_irq.pending && !wl_ipi_poll_pending()) {
+		if (wl_now_ns() > end) {
+			atomic_store(&rp.trigger_timeout, true);
+			break;
+		}
+		cpu_relax();
+	}
+}
+
+static void *rp_target_main(void *arg)
+{
+	_Atomic bool *saw_ack = arg;
+	unsigned long flags;
+	uint64_t end;
+
+	atomic_store(&rp.t_cpu, wl_cpu_up("target"));
+	flags = local_irq_save();
+	while (!atomic_load(&rp.s_published))
+		cpu_relax();
+	local_irq_restore(flags); /* runs trigger_fn, then H's call */
+	end = wl_now_ns() + 1000 * MS;
+	while (!atomic_load(&rp.h_done) && wl_now_ns() < end)
+		cpu_relax(); /* no poll, no restore */
+	atomic_store(saw_ack, atomic_load(&rp.h_done));
+	wl_cpu_down(); /* takes H's call in any case */
+	return NULL;
+}
+
+static void *rp_helper_main(void *arg)
+{
+	struct wl_cpumask m;
+
+	atomic_store((_Atomic int *)arg, wl_cpu_up("helper"));
+	while (!atomic_load(&rp.in_trigger))
+		cpu_relax();
+	m = mask_of(atomic_load(&rp.t_cpu));
+	smp_call_function_many(&m, count_fn, NULL, true);
+	atomic_store(&rp.h_done, true);
+	wl_cpu_down();
+	return NULL;
+}
+
+static void body_ipi_during_replay(void)
+{
+	_Atomic bool saw_ack = false;
+	_Atomic int h_cpu = -1000;
+	struct wl_cpumask m;
+	pthread_t t, h;
+
+	memset(&rp, 0, sizeof(rp));
+	atomic_store(&rp.t_cpu, -1000);
+	cr_assert_eq(pthread_create(&t, NULL, rp_target_main, &saw_ack), 0);
+	WAIT_FOR(atomic_load(&rp.t_cpu) != -1000);
+	cr_assert_eq(pthread_create(&h, NULL, rp_helper_main, &h_cpu), 0);
+	WAIT_FOR(atomic_load(&h_cpu) != -1000);
+	/* The test's thread is S, with an id above H's. */
+	cr_assert_gt(wl_cpu_up("trigger"), atomic_load(&h_cpu));
+	m = mask_of(atomic_load(&rp.t_cpu));
+	cr_assert_eq(smp_call_function_many(&m, trigger_fn, NULL, false), 1);
+	atomic_store(&rp.s_published, true);
+	pthread_join(t, NULL);
+	pthread_join(h, NULL);
+	wl_cpu_down();
+	cr_assert(!atomic_load(&rp.trigger_timeout),
+		  "H's IPI never reached T during the replay");
+	cr_assert(atomic_load(&saw_ack),
+		  "an IPI arriving during the replay was left behind");
+	cr_assert_eq(atomic_load(&fn_calls), 1);
 }
 
 /* Two CPUs calling each other at once must not deadlock. */
@@ -681,9 +839,10 @@ static void body_stall_detected(void)
 		cr_assert(strstr(buf, "(target): irqs disabled for"), "%s",
 			  buf);
 	cr_assert(strstr(buf, "pending IPIs 1"), "%s", buf);
+	cr_assert(strstr(buf, "        host thread "), "%s", buf);
 }
 
-/* ...and stays quiet on a prompt IPI with the same threshold. */
+/* ...and stays quiet on prompt IPIs. */
 static void body_stall_quiet(void)
 {
 	struct target t;
@@ -698,90 +857,87 @@ static void body_stall_quiet(void)
 	cr_assert_eq(wl_stall_count(), 0);
 }
 
-/* Past stall_panic_ns the waiter aborts rather than hang the run. */
-static void body_stall_panic(void)
+/*
+ * Past stall_panic_ns the waiter aborts rather than hang the run.  In a
+ * child of the test, which must die of SIGABRT (no assertions there).
+ */
+static void stall_panic_child(enum wl_ipi_delivery delivery)
 {
-	struct target t;
+	struct wl_smp_config cfg;
 	struct wl_cpumask m;
+	struct target t;
+	uint64_t end = wl_now_ns() + 5000 * MS;
 
-	target_start(&t, T_IRQS_OFF); /* never released */
+	wl_smp_config_default(&cfg);
+	cfg.delivery = delivery;
+	cfg.stall_ns = 20 * MS;
+	cfg.stall_panic_ns = 150 * MS;
+	if (wl_smp_init(&cfg))
+		_exit(3);
+	memset(&t, 0, sizeof(t));
+	t.mode = T_IRQS_OFF; /* never released */
+	atomic_init(&t.cpu, -1000);
+	if (pthread_create(&t.thr, NULL, target_main, &t))
+		_exit(3);
+	while (atomic_load(&t.phase) != 1)
+		if (wl_now_ns() > end)
+			_exit(3);
 	m = mask_of(atomic_load(&t.cpu));
 	smp_call_function_many(&m, count_fn, NULL, true);
+	_exit(2); /* should have aborted */
+}
+
+static void check_stall_panic(enum wl_ipi_delivery delivery)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid)
+		stall_panic_child(delivery);
+	while (waitpid(pid, &status, 0) < 0)
+		cr_assert_eq(errno, EINTR);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+		  "waiter status 0x%x, want SIGABRT", status);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Instantiation: each body in the signal and the poll suite              */
 
-static void init_signal_stall(void)
-{
-	smp_setup(WL_IPI_SIGNAL, 50 * MS, 0);
-}
-
-static void init_poll_stall(void)
-{
-	smp_setup(WL_IPI_POLL, 50 * MS, 0);
-}
-
-static void init_signal_panic(void)
-{
-	smp_setup(WL_IPI_SIGNAL, 20 * MS, 150 * MS);
-}
-
-static void init_poll_panic(void)
-{
-	smp_setup(WL_IPI_POLL, 20 * MS, 150 * MS);
-}
-
-/*
- * TSan defers asynchronous signals to its interceptors, so a signal to a
- * thread spinning in uninstrumented-call-free code waits for ever: that is
- * why TSan builds default to poll delivery.  The signal suite then only
- * runs the tests where the target blocks in a system call.
- */
-#if WL_TSAN
-#define SKIP_SPINNING_SIGNAL()                                               \
-	do {                                                                 \
-		if (!wl_ipi_poll_mode)                                       \
-			cr_skip_test("TSan defers signals to spinning "      \
-				     "threads");                             \
-	} while (0)
-#else
-#define SKIP_SPINNING_SIGNAL() \
-	do {                   \
-	} while (0)
-#endif
-
 /* BOTH(name, statements...): the test in both suites. */
-#define BOTH(name, ...)                                                      \
-	Test(signal, name, .init = init_signal, .fini = fini_smp,           \
-	     .timeout = 20)                                                  \
-	{                                                                    \
-		__VA_ARGS__;                                                 \
-	}                                                                    \
-	Test(poll, name, .init = init_poll, .fini = fini_smp, .timeout = 20) \
-	{                                                                    \
-		__VA_ARGS__;                                                 \
+#define BOTH(name, ...)                                                        \
+	Test(signal, name)                                                     \
+	{                                                                      \
+		__VA_ARGS__;                                                   \
+	}                                                                      \
+	Test(poll, name)                                                       \
+	{                                                                      \
+		__VA_ARGS__;                                                   \
 	}
 
-BOTH(ipi_prompt_from_non_cpu, SKIP_SPINNING_SIGNAL(); body_ipi_prompt(false))
-BOTH(ipi_prompt_from_cpu, SKIP_SPINNING_SIGNAL(); body_ipi_prompt(true))
-BOTH(irqs_off_holds_ack, SKIP_SPINNING_SIGNAL(); body_irqs_off_holds_ack())
+BOTH(ipi_prompt_from_non_cpu, SKIP_IF_TSAN_DEFERS_SIGNAL();
+     body_ipi_prompt(false))
+BOTH(ipi_prompt_from_cpu, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_ipi_prompt(true))
+BOTH(irqs_off_holds_ack, SKIP_IF_TSAN_DEFERS_SIGNAL();
+     body_irqs_off_holds_ack())
 BOTH(blocked_in_wl_cond_wait, body_blocked(T_COND_WL))
 BOTH(blocked_in_wl_mutex_lock, body_blocked(T_MUTEX_WL))
 BOTH(blocked_in_wl_rwlock_rdlock, body_blocked(T_RWLOCK_WL))
 BOTH(blocked_in_wl_sleep_ns, body_blocked(T_SLEEP_WL))
-BOTH(hotplug_churn, SKIP_SPINNING_SIGNAL(); body_hotplug_churn())
-BOTH(stats, SKIP_SPINNING_SIGNAL(); body_stats())
-BOTH(cross_calls, SKIP_SPINNING_SIGNAL(); body_cross_calls())
+BOTH(hotplug_churn, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_hotplug_churn())
+BOTH(stats, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_stats())
+BOTH(cross_calls, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_cross_calls())
+BOTH(ipi_during_replay, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_ipi_during_replay())
 
 /* Signal delivery only: a pure spin, or a raw blocking call. */
-Test(signal, ipi_to_pure_spin, .init = init_signal, .fini = fini_smp,
-     .timeout = 20)
+Test(signal, ipi_to_pure_spin)
 {
 	struct target t;
 	struct wl_cpumask m;
 
-	SKIP_SPINNING_SIGNAL();
+	SKIP_IF_TSAN_DEFERS_SIGNAL();
 	target_start(&t, T_SPIN_RAW);
 	m = mask_of(atomic_load(&t.cpu));
 	cr_assert_eq(smp_call_function_many(&m, count_fn, NULL, true), 1);
@@ -789,60 +945,51 @@ Test(signal, ipi_to_pure_spin, .init = init_signal, .fini = fini_smp,
 	target_join(&t);
 }
 
-Test(signal, blocked_in_pthread_cond_wait, .init = init_signal,
-     .fini = fini_smp, .timeout = 20)
+Test(signal, blocked_in_pthread_cond_wait)
 {
 	body_blocked(T_COND_RAW);
 }
 
-Test(signal, blocked_in_pthread_mutex_lock, .init = init_signal,
-     .fini = fini_smp, .timeout = 20)
+Test(signal, blocked_in_pthread_mutex_lock)
 {
 	body_blocked(T_MUTEX_RAW);
 }
 
-Test(signal, blocked_in_nanosleep, .init = init_signal, .fini = fini_smp,
-     .timeout = 20)
+Test(signal, blocked_in_nanosleep)
 {
 	body_blocked(T_SLEEP_RAW);
 }
 
-Test(signal, stall_detected, .init = init_signal_stall, .fini = fini_smp,
-     .timeout = 20)
+Test(signal_stall, detected)
 {
-	SKIP_SPINNING_SIGNAL();
+	SKIP_IF_TSAN_DEFERS_SIGNAL();
 	body_stall_detected();
 }
 
-Test(poll, stall_detected, .init = init_poll_stall, .fini = fini_smp,
-     .timeout = 20)
+Test(poll_stall, detected)
 {
 	body_stall_detected();
 }
 
-Test(signal, stall_quiet, .init = init_signal_stall, .fini = fini_smp,
-     .timeout = 20)
+Test(signal_quiet, no_report)
 {
-	SKIP_SPINNING_SIGNAL();
+	SKIP_IF_TSAN_DEFERS_SIGNAL();
 	body_stall_quiet();
 }
 
-Test(poll, stall_quiet, .init = init_poll_stall, .fini = fini_smp,
-     .timeout = 20)
+Test(poll_quiet, no_report)
 {
 	body_stall_quiet();
 }
 
-Test(signal, stall_panic, .init = init_signal_panic, .fini = fini_smp,
-     .signal = SIGABRT, .timeout = 20)
+Test(stall_panic, signal)
 {
-	body_stall_panic();
+	check_stall_panic(WL_IPI_SIGNAL);
 }
 
-Test(poll, stall_panic, .init = init_poll_panic, .fini = fini_smp,
-     .signal = SIGABRT, .timeout = 20)
+Test(stall_panic, poll)
 {
-	body_stall_panic();
+	check_stall_panic(WL_IPI_POLL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -881,8 +1028,7 @@ static void *up_down_main(void *arg)
 	return NULL;
 }
 
-Test(lifecycle, lowest_free_id_and_online_mask, .init = init_signal,
-     .fini = fini_smp)
+Test(lifecycle, lowest_free_id_and_online_mask)
 {
 	_Atomic int ids[3];
 	pthread_t thr[3];
@@ -1070,12 +1216,14 @@ static void body_arch_no_ipi(enum wl_arch arch)
 	cr_assert_eq(st.flushes, 1);
 	cr_assert_eq(st.flush_ipis, 0);
 	cr_assert_eq(st.remote_flushes, 0);
-	cr_assert_geq(st.flush_ns, arch == WL_ARCH_BROADCAST
-					   ? wl_arch_current()->broadcast_flush_ns
-					   : wl_arch_current()->paravirt_flush_ns);
+	cr_assert_geq(st.flush_ns,
+		      arch == WL_ARCH_BROADCAST
+			      ? wl_arch_current()->broadcast_flush_ns
+			      : wl_arch_current()->paravirt_flush_ns);
 }
 
-BOTH(arch_ipi_waits_for_irqs_off, SKIP_SPINNING_SIGNAL(); body_arch_ipi_waits())
+BOTH(arch_ipi_waits_for_irqs_off, SKIP_IF_TSAN_DEFERS_SIGNAL();
+     body_arch_ipi_waits())
 BOTH(arch_broadcast_does_not_wait, body_arch_no_ipi(WL_ARCH_BROADCAST))
 BOTH(arch_paravirt_does_not_wait, body_arch_no_ipi(WL_ARCH_PARAVIRT))
 
