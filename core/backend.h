@@ -79,6 +79,16 @@ struct wl_backend_ops {
 	void (*cpu_offline)(void);
 	/* A walker passes through a quiescent state (between walks). */
 	void (*quiescent)(void);
+	/*
+	 * The CPU is about to block (sleep on mmap_lock, simulated I/O) and
+	 * has just woken up.  In the kernel, sleeping is a context switch and
+	 * so a quiescent state for as long as it lasts; a QSBR backend goes
+	 * offline here, or a grace period waits for a CPU that waits for the
+	 * grace period's caller (a deadlock).  Called outside any walk
+	 * section.  May be NULL.
+	 */
+	void (*blocking_begin)(void);
+	void (*blocking_end)(void);
 
 	/*
 	 * Per-mm state; mm->backend_scratch is the backend's to use.  May be

@@ -32,6 +32,8 @@
 #include "backend.h"
 #include "check.h"
 #include "internal.h"
+#include "machine.h"
+#include "legacy_thp.h"
 #include "walk_backend.h"
 
 #include <errno.h>
@@ -265,6 +267,9 @@ static int gup_fast_leaf(pteval_t orig, _Atomic pteval_t *p, uint64_t size,
 		wl_gup_put_folio(folio, refs, flags);
 		return 0;
 	}
+	/* Pre-4.5 THP refcounting only (scenario library): tail pins. */
+	if (unlikely(wl_legacy_thp_enabled) && size == PMD_SIZE)
+		wl_legacy_get_tails(folio, page, refs);
 	if (wl_check_enabled)
 		check_mapped(mapped, base, addr);
 	for (int i = 0; i < refs; i++)
@@ -294,7 +299,8 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 			return 0;
 		wl_inject(WL_INJ_WALK_LEVEL);
 		if (pte_leaf(pmd)) {
-			if (pte_protnone(pmd))
+			/* Pre-4.5 only: a splitting PMD sends us away. */
+			if (pte_protnone(pmd) || pmd_trans_splitting(pmd))
 				return 0;
 			if (!gup_fast_leaf(pmd, pmdp, PMD_SIZE, addr, next,
 					   flags, pages, nr))
@@ -403,7 +409,9 @@ static void migration_entry_wait(struct wl_mm *mm, uint64_t addr, pteval_t mig)
 		if (!wl_lookup(mm, addr, &v, &level) || v != mig)
 			return;
 		mmap_read_unlock(mm);
+		wl_cpu_block_begin();
 		sched_yield();
+		wl_cpu_block_end();
 		mmap_read_lock(mm);
 	}
 }

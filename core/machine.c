@@ -110,3 +110,15 @@ void wl_cpu_stop(void)
 		wl_backend.cpu_offline();
 	wl_cpu_down();
 }
+
+void wl_cpu_block_begin(void)
+{
+	if (wl_backend.blocking_begin)
+		wl_backend.blocking_begin();
+}
+
+void wl_cpu_block_end(void)
+{
+	if (wl_backend.blocking_end)
+		wl_backend.blocking_end();
+}

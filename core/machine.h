@@ -36,4 +36,8 @@ uint64_t wl_machine_check_balance(void);
 int wl_cpu_start(const char *name);
 void wl_cpu_stop(void);
 
+/* Around a wait that may block: tell the backend (see backend.h). */
+void wl_cpu_block_begin(void);
+void wl_cpu_block_end(void);
+
 #endif /* WALKLAB_MACHINE_H */

@@ -13,6 +13,8 @@
 #include "backend.h"
 #include "check.h"
 #include "internal.h"
+#include "machine.h"
+#include "smp.h"
 
 #include <errno.h>
 #include <time.h>
@@ -73,13 +75,12 @@ uint32_t wl_pmd_table_alloc(struct wl_mm *mm, uint64_t addr)
 	return table_install(pud, pud_index(addr), WL_PMD);
 }
 
+/* Simulated I/O: the CPU sleeps (a context switch for the backend). */
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000),
-			      .tv_nsec = (long)(ns % 1000000000)};
-
-	while (nanosleep(&ts, &ts))
-		;
+	wl_cpu_block_begin();
+	wl_sleep_ns(ns);
+	wl_cpu_block_end();
 }
 
 static int do_pud_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
@@ -120,6 +121,13 @@ int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 
 	if (pmd == WL_TABLE_NONE)
 		return -ENOMEM;
+	/*
+	 * A PTE table is already there (a split, then a partial zap): a PTE
+	 * fault, as __handle_mm_fault() does when !pmd_none().
+	 */
+	if (!pte_none(entry(pmd, pmd_index(haddr))) &&
+	    !(entry(pmd, pmd_index(haddr)) & _PAGE_PSE))
+		return -EEXIST;
 	folio = wl_folio_alloc(HPAGE_PMD_ORDER);
 	if (!folio)
 		return -ENOMEM;
@@ -241,7 +249,7 @@ int wl_handle_mm_fault(struct wl_mm *mm, uint64_t addr, unsigned int flags)
 	    (addr & PMD_MASK) + PMD_SIZE <= vma->end) {
 		int ret = wl_do_huge_pmd_fault(mm, addr & PMD_MASK, vma->flags);
 
-		if (ret != -ENOMEM)
+		if (ret != -ENOMEM && ret != -EEXIST)
 			return ret;
 		/* No huge folio: fall back to small pages, as THP does. */
 	}

@@ -6,14 +6,24 @@
 #include "mm.h"
 #include "backend.h"
 #include "internal.h"
+#include "machine.h"
+#include "smp.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
 
+/*
+ * The uncontended case takes the lock at once; a waiter blocks, which is
+ * a context switch for the backend (wl_cpu_block_begin()).
+ */
 void mmap_read_lock(struct wl_mm *mm)
 {
-	pthread_rwlock_rdlock(&mm->mmap_lock.rw);
+	if (!pthread_rwlock_tryrdlock(&mm->mmap_lock.rw))
+		return;
+	wl_cpu_block_begin();
+	wl_rwlock_rdlock(&mm->mmap_lock.rw);
+	wl_cpu_block_end();
 }
 
 void mmap_read_unlock(struct wl_mm *mm)
@@ -23,7 +33,11 @@ void mmap_read_unlock(struct wl_mm *mm)
 
 void mmap_write_lock(struct wl_mm *mm)
 {
-	pthread_rwlock_wrlock(&mm->mmap_lock.rw);
+	if (!pthread_rwlock_trywrlock(&mm->mmap_lock.rw))
+		return;
+	wl_cpu_block_begin();
+	wl_rwlock_wrlock(&mm->mmap_lock.rw);
+	wl_cpu_block_end();
 }
 
 void mmap_write_unlock(struct wl_mm *mm)
@@ -46,6 +60,14 @@ void wl_ptl_lock(uint32_t table)
 		if (!atomic_exchange_explicit(l, 1, memory_order_acquire))
 			return;
 		while (atomic_load_explicit(l, memory_order_relaxed)) {
+			/*
+			 * Poll delivery: the holder may be waiting for our
+			 * IPI ack (a flush under the lock); take it here.
+			 */
+			if (wl_ipi_poll_mode && wl_irq.cpu &&
+			    !wl_irq.disabled &&
+			    (wl_irq.pending || wl_ipi_poll_pending()))
+				wl_irq_replay();
 			if (++spins % 128 == 0)
 				sched_yield();
 			else
