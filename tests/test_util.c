@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.h"
 
+#ifdef WALKLAB_NO_CRITERION
+#include "tu_nocriterion.h" /* TSan builds: see there */
+#else
 #include <criterion/criterion.h>
+#endif
 
 void tu_machine_up(enum wl_arch arch)
 {

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ipi: IRQ-off walkers, IPI-and-wait writers (see walk_backend.h).
+ */
+#include "backend.h"
+#include "ipi_sync.h"
+#include "smp.h"
+
+#include <errno.h>
+#include <string.h>
+
+#ifndef WALKLAB_IPI_ASSUME_FLUSH_IPI
+#define WALKLAB_IPI_ASSUME_FLUSH_IPI 0
+#endif
+
+/*
+ * The 2013 ARM port's mistake (walk_backend.h): trust every flush to have
+ * IPI'd.  Set before the run (set_option), read by writers: relaxed.
+ */
+static _Atomic bool assume_flush_ipi = WALKLAB_IPI_ASSUME_FLUSH_IPI;
+
+/* Statistics: relaxed, nothing is ordered by them. */
+enum {
+	C_SYNC_CALLS,
+	C_SYNC_NS,
+	C_SYNC_MAX_NS,
+	C_FREE_CALLS,
+	C_FREE_NS,
+	C_FREE_MAX_NS,
+	C_IPIS,
+	NR_C,
+};
+static _Atomic uint64_t ctr[NR_C];
+
+static void count(int c, uint64_t n)
+{
+	atomic_fetch_add_explicit(&ctr[c], n, memory_order_relaxed);
+}
+
+static bool flush_counts(bool flush_ipi_all)
+{
+	return flush_ipi_all ||
+	       atomic_load_explicit(&assume_flush_ipi, memory_order_relaxed);
+}
+
+static int ipi_set_option(const char *key, const char *value)
+{
+	if (strcmp(key, "assume_flush_ipi"))
+		return -EINVAL;
+	if (strcmp(value, "0") && strcmp(value, "1"))
+		return -EINVAL;
+	atomic_store_explicit(&assume_flush_ipi, value[0] == '1',
+			      memory_order_relaxed);
+	return 0;
+}
+
+static void ipi_stats_reset(void)
+{
+	for (int i = 0; i < NR_C; i++)
+		atomic_store_explicit(&ctr[i], 0, memory_order_relaxed);
+	/* The core's peak restarts from what is held now. */
+	atomic_store_explicit(
+		&wl_tables.deferred_peak,
+		atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed),
+		memory_order_relaxed);
+}
+
+static int ipi_init(void)
+{
+	ipi_stats_reset();
+	return 0;
+}
+
+static void ipi_fini(void)
+{
+	/* Nothing is ever deferred past a free_tables() call. */
+}
+
+static void ipi_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
+			    bool flush_ipi_all)
+{
+	uint64_t t0 = wl_now_ns();
+
+	count(C_IPIS, ipi_free_batch(batch, flush_counts(flush_ipi_all)));
+	count(C_FREE_CALLS, 1);
+	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+}
+
+static void ipi_free_table_one(struct wl_mm *mm, uint32_t table,
+			       bool flush_ipi_all)
+{
+	uint64_t t0 = wl_now_ns();
+
+	count(C_IPIS, ipi_free_one(table, flush_counts(flush_ipi_all)));
+	count(C_FREE_CALLS, 1);
+	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+}
+
+/* Correct even with assume_flush_ipi: no flush precedes a sync. */
+static void ipi_sync(struct wl_mm *mm)
+{
+	uint64_t t0 = wl_now_ns();
+
+	count(C_IPIS, ipi_sync_all());
+	count(C_SYNC_CALLS, 1);
+	wl_stat_time(&ctr[C_SYNC_NS], &ctr[C_SYNC_MAX_NS], wl_now_ns() - t0);
+}
+
+static void ipi_stats(struct wl_backend_stats *st)
+{
+	*st = (struct wl_backend_stats){
+		.sync_calls = READ_ONCE(ctr[C_SYNC_CALLS]),
+		.sync_ns = READ_ONCE(ctr[C_SYNC_NS]),
+		.sync_max_ns = READ_ONCE(ctr[C_SYNC_MAX_NS]),
+		.free_calls = READ_ONCE(ctr[C_FREE_CALLS]),
+		.free_ns = READ_ONCE(ctr[C_FREE_NS]),
+		.free_max_ns = READ_ONCE(ctr[C_FREE_MAX_NS]),
+		.ipis = READ_ONCE(ctr[C_IPIS]),
+		.tables_deferred_now =
+			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred), 0),
+		.tables_deferred_peak =
+			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred_peak), 0),
+	};
+}
+
+const struct wl_backend_ops wl_backend = {
+	.name = WALKLAB_BACKEND_ID,
+	.summary = "IRQ-off walkers; writers IPI every CPU and wait before "
+		   "freeing, unless the TLB flush already did",
+	.build_options = WALKLAB_BUILD_OPTIONS,
+	/* The bug variant trusts the flush: it needs the IPI arch. */
+	.requires =
+		WALKLAB_IPI_ASSUME_FLUSH_IPI ? WL_REQ_FLUSH_IPI : WL_REQ_NONE,
+	.caps = WL_CAP_SAFE | WL_CAP_NESTING | WL_CAP_IRQS_OFF,
+	.set_option = ipi_set_option,
+	.opts_help =
+		"assume_flush_ipi=0|1 (1: free right after any TLB "
+		"flush as if it had IPI'd; the 2013 ARM port's bug, unsafe "
+		"unless --arch ipi)",
+	.init = ipi_init,
+	.fini = ipi_fini,
+	.free_tables = ipi_free_tables,
+	.free_table_one = ipi_free_table_one,
+	.sync = ipi_sync,
+	.stats = ipi_stats,
+	.stats_reset = ipi_stats_reset,
+};
