@@ -3,6 +3,8 @@
  * check.c - violation counters and fault injection (see check.h).
  */
 #include "check.h"
+#include "page.h"
+#include "pgtable.h"
 #include "smp.h"
 
 #include <sched.h>
@@ -16,6 +18,7 @@ struct wl_inject_config wl_inject_cfg;
 void (*wl_inject_hook)(enum wl_inject_point p);
 
 static _Atomic uint64_t violations[WL_NR_VIOLATIONS];
+static _Atomic uint64_t first_ns[WL_NR_VIOLATIONS];
 static unsigned int print_limit = 3;
 static char context[256] = "";
 
@@ -47,9 +50,15 @@ void wl_violation(enum wl_violation v, const char *fmt, ...)
 {
 	uint64_t n = atomic_fetch_add_explicit(&violations[v], 1,
 					       memory_order_relaxed);
+	uint64_t zero = 0;
 	char msg[256];
 	va_list ap;
 
+	if (!n)
+		atomic_compare_exchange_strong_explicit(&first_ns[v], &zero,
+							wl_now_ns(),
+							memory_order_relaxed,
+							memory_order_relaxed);
 	if (n >= print_limit)
 		return;
 	va_start(ap, fmt);
@@ -78,8 +87,43 @@ uint64_t wl_violations_total(void)
 
 void wl_violations_reset(void)
 {
-	for (int v = 0; v < WL_NR_VIOLATIONS; v++)
+	for (int v = 0; v < WL_NR_VIOLATIONS; v++) {
 		atomic_store_explicit(&violations[v], 0, memory_order_relaxed);
+		atomic_store_explicit(&first_ns[v], 0, memory_order_relaxed);
+	}
+}
+
+uint64_t wl_violation_first_ns(enum wl_violation v)
+{
+	return atomic_load_explicit(&first_ns[v], memory_order_relaxed);
+}
+
+void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
+			 uint64_t start)
+{
+	if (!wl_check_enabled)
+		return;
+	for (unsigned long i = 0; i < nr; i++) {
+		struct wl_page *folio = page_folio(pages[i]);
+		/*
+		 * Relaxed is enough: we hold a reference, so the folio cannot
+		 * be freed (which clears the flag) under us, and a writer's
+		 * decision made while we held it was wrong whenever we see
+		 * it; one we miss here is seen at the next check or not at
+		 * all (the checker may miss, it must not lie).
+		 */
+		uint32_t fl = atomic_load_explicit(&folio->flags,
+						   memory_order_relaxed);
+
+		if (unlikely(fl & PG_nopin))
+			wl_violation(WL_V_PIN_AFTER_NOPIN,
+				     "reference on pfn %llu (walk at %#llx) "
+				     "held after a writer decided its folio "
+				     "had no pins",
+				     (unsigned long long)page_to_pfn(pages[i]),
+				     (unsigned long long)(start +
+							  (i << PAGE_SHIFT)));
+	}
 }
 
 void wl_violations_print(FILE *f)
@@ -120,6 +164,15 @@ void wl_inject_slow(enum wl_inject_point p)
 		wl_inject_hook(p);
 		return;
 	}
+	/*
+	 * An injection point is where a CPU may be delayed or interrupted:
+	 * with poll delivery, a CPU with IRQs enabled takes its pending IPIs
+	 * here too (as signal delivery would at any instruction), or a walker
+	 * that does not mask IRQs would look IRQ-off between its polls.
+	 */
+	if (wl_ipi_poll_mode && wl_irq.cpu && !wl_irq.disabled &&
+	    (wl_irq.pending || wl_ipi_poll_pending()))
+		wl_irq_replay();
 	r = wl_random();
 	if ((r & 0xffff) >= wl_inject_cfg.prob[p])
 		return;

@@ -41,6 +41,19 @@ void wl_violations_reset(void);
 void wl_violations_print(FILE *f);
 /* Limit on printed reports per type (default 3). */
 void wl_violation_set_print_limit(unsigned int n);
+/* wl_now_ns() of the first violation of type v since the reset; 0: none. */
+uint64_t wl_violation_first_ns(enum wl_violation v);
+
+/*
+ * A holder of GUP references checks them while it holds them (before the
+ * put): a folio some writer has decided had no pins (PG_nopin: collapse's
+ * isolate, migration's freeze) must not be among them, since a reference
+ * held across such a decision means the decision was wrong.  No-op while
+ * the checker is off.
+ */
+struct wl_page;
+void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
+			 uint64_t start);
 
 /* Fault-injection points. */
 enum wl_inject_point {

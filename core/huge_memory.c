@@ -202,9 +202,12 @@ int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr)
 	}
 	/* Decided: no pins.  From here a pin on an old folio is stale. */
 	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
+		folio_set_nopin(old[j]);
 		folio_set_unmapped(old[j]);
 		WRITE_ONCE(new[j].data, READ_ONCE(old[j]->data));
 	}
+	/* The kernel copies 2 MiB here: a window, for fault injection. */
+	wl_inject(WL_INJ_WRITER_UNLINK);
 	/* __collapse_huge_page_copy(): clear the PTEs, release the pages. */
 	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++)
 		get_and_clear(pte, j);

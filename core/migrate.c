@@ -79,6 +79,7 @@ int wl_migrate_page(struct wl_mm *mm, uint64_t addr)
 		goto out;
 	}
 	/* Frozen: decided "no pins".  A pin on folio from now on is stale. */
+	folio_set_nopin(folio);
 	folio_set_unmapped(folio);
 	WRITE_ONCE(new->data, READ_ONCE(folio->data));
 	folio_set_mapped(new, addr);

@@ -112,6 +112,8 @@ struct wl_bugs {
 	bool walker_no_pte_recheck; /* a broken walker: negative control */
 	bool collapse_no_sync;	    /* khugepaged before 2ba99c5e0881 (2022) */
 	bool pt_reclaim_free_now; /* empty PTE tables freed without deferral */
+	/* Pre-4.5 THP split without the splitting IPI (legacy_thp.c). */
+	bool legacy_split_no_ipi;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -27,6 +27,15 @@
 #define PG_tail	   (1u << 1)
 #define PG_zero	   (1u << 2) /* the shared zero page */
 #define PG_movable (1u << 3) /* in ZONE_MOVABLE: not longterm-pinnable */
+/*
+ * Checker: a writer decided this folio had no pins (collapse's isolate,
+ * migration's ref freeze) and is about to discard it; a GUP reference
+ * held now is a pin the decision missed (wl_check_held_pages()).  Set on
+ * the head; cleared with every flag when the folio is freed.
+ */
+#define PG_nopin (1u << 4)
+/* core/legacy_thp.c: the pre-4.5 compound_lock() bit, on the head. */
+#define PG_compound_lock (1u << 5)
 
 /* mapped_addr when a frame is mapped nowhere. */
 #define WL_NOT_MAPPED UINT64_MAX
@@ -165,6 +174,16 @@ static inline void folio_set_unmapped(struct wl_page *f)
 {
 	atomic_store_explicit(&f->mapped_addr, WL_NOT_MAPPED,
 			      memory_order_release);
+}
+
+/*
+ * Checker: mark the "no pins" decision.  seq_cst: after the decision's
+ * refcount check or freeze; a holder that sees the flag (check.c) holds a
+ * reference the decision missed.
+ */
+static inline void folio_set_nopin(struct wl_page *f)
+{
+	atomic_fetch_or_explicit(&f->flags, PG_nopin, memory_order_seq_cst);
 }
 
 /* Teardown balance check: every frame free, refcount and pincount 0. */

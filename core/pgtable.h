@@ -53,6 +53,8 @@ typedef uint64_t pteval_t; /* the value of an entry at any level */
 #define _PAGE_PROTNONE	(UINT64_C(1) << 8)  /* x86 reuses GLOBAL, !PRESENT */
 #define _PAGE_SPECIAL	(UINT64_C(1) << 9)  /* no struct page (PFNMAP) */
 #define _PAGE_MIGRATION (UINT64_C(1) << 10) /* non-present: migration entry */
+/* Huge PMD being split, pre-4.5 protocol only (core/legacy_thp.c). */
+#define _PAGE_SPLITTING (UINT64_C(1) << 11)
 #define _PAGE_PFN_SHIFT 12
 #define _PAGE_PFN_MASK	(((UINT64_C(1) << 40) - 1) << _PAGE_PFN_SHIFT)
 

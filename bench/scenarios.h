@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenarios.h - the scenario library: the historical GUP-fast races of
+ * KERNEL.md section 4, each a named torture configuration with the outcome
+ * history says it has, and the fixed twin of each.
+ *
+ * One static table, shared by the front end (`walklab scenario list|run`,
+ * bench/scenario.c) and the backend executables (`walklab-<id> scenario
+ * NAME`, bench/torture.c), and read by tests/CMakeLists.txt (which greps
+ * the `.name = ` and `.backend = ` lines: keep one field a line).
+ *
+ * A scenario runs its backend's torture with `options` on `arch` until the
+ * first violation of a type in `watch` (comma-separated violation names, or
+ * "any") or until its bound.  Observed "reproduced" means a watched
+ * violation was seen; "safe" means none was, and the run succeeded.
+ *
+ * How each interleaving maps to the history (where the model departs, the
+ * note says so):
+ *  - The x86 triple: the ipi backend with assume_flush_ipi=1 frees tables
+ *    right after the TLB flush, trusting it to have IPI'd every CPU and
+ *    waited for IRQ-off walkers, as x86's GUP-fast did before v6.15.  On
+ *    the ipi arch model that is true; on broadcast (ARM TLBI) and paravirt
+ *    (hypercall) flushes nobody is interrupted, and a walker still inside a
+ *    table sees it freed and reused (KERNEL.md 4.11, 4.5).  The fixes: RCU
+ *    table freeing with IRQ-off walkers (lockless_walk_helpers-today, what
+ *    the kernel runs now; rcu-memb for RCU readers).
+ *  - legacy-split-*: core/legacy_thp.c models the pre-4.5 refcounting; the
+ *    bug skips kick_all_cpus_sync() on a broadcast arch, so a walker that
+ *    passed its PMD recheck before the splitting bit takes its tail pins
+ *    after the refcount was distributed (KERNEL.md 4.4).  Departure: one
+ *    mapping per THP (no rmap walk), and legacy walkers are FOLL_GET,
+ *    fast path only.
+ *  - collapse-no-pmd-recheck: before 70cbc3cc78a99 (Sept 2022) GUP-fast
+ *    did not recheck the PMD, and before 2ba99c5e0881 (Nov 2022) khugepaged
+ *    did not sync after pmdp_collapse_flush(): both bugs are on, as they
+ *    were together in history; on broadcast the flush waits for nobody, the
+ *    isolate check passes before the walker's pin, and the PTE recheck
+ *    passes because khugepaged clears the PTEs only after copying
+ *    (KERNEL.md 4.1).  Watched: the stale pin and the pin kept across the
+ *    "no pins" decision; the table UAF of 4.2 may also happen (it is
+ *    counted, not watched).
+ *  - collapse-no-sync: the state between the two fixes: the PMD recheck
+ *    is there, the sync is not; the detached PTE table is deposited and
+ *    reused by the next split (or freed at once by a huge-PMD zap) while a
+ *    walker may still be inside it (KERNEL.md 4.2).
+ *  - pt-reclaim-free-now: the 2021 "free user PTE page table pages"
+ *    series' intermediate state freed an empty PTE table as soon as it was
+ *    unlinked; here MADV_DONTNEED's pt_reclaim frees it at once, without
+ *    flush or deferral.  Departure: the 2021 series used a per-table
+ *    refcount (pte_try_get), not modelled; what is modelled is only the
+ *    free-without-RCU step.
+ *  - migration-*: migration freezes the refcount after installing the
+ *    migration entry; GUP-fast's add-unless-zero and PTE recheck make it
+ *    safe.  migration-no-pte-recheck drops the PTE recheck (the broken
+ *    walker, negative control): the walker keeps a pin on the old folio.
+ *  - none-*: no synchronization at all, on each arch model: the checker's
+ *    own negative control.
+ */
+#ifndef WALKLAB_SCENARIOS_H
+#define WALKLAB_SCENARIOS_H
+
+struct wl_scenario {
+	const char *name;
+	const char *backend; /* the walklab-<id> that runs it */
+	const char *arch;
+	const char *options;  /* torture options, space-separated */
+	const char *expect;   /* "reproduced" or "safe" */
+	const char *watch;    /* violation types that count, or "any" */
+	unsigned int bound_s; /* default --timeout */
+	const char *history;
+};
+
+/* Writer mixes. */
+#define WL_SC_MIX_ALL                                                          \
+	"--mix munmap=3,dontneed=3,split=1,collapse=1,migrate=1,mprotect=1"
+#define WL_SC_MIX_COLLAPSE "--mix collapse=4,split=3,dontneed=1,migrate=1"
+#define WL_SC_MIX_LEGACY                                                       \
+	"--legacy-thp --mix split=4,dontneed=2,munmap=1,migrate=0,"            \
+	"mprotect=0,collapse=0"
+#define WL_SC_MIX_RECLAIM "--mix dontneed=6,munmap=1,migrate=1 --pt-reclaim on"
+#define WL_SC_MIX_MIGRATE "--mix migrate=6,dontneed=1,munmap=1"
+#define WL_SC_UAF	  "table_uaf,poison_read"
+#define WL_SC_PIN	  "stale_pin,pin_after_nopin"
+
+static const struct wl_scenario wl_scenarios[] = {
+	{
+		.name = "x86-irqoff-ipi-flush",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "x86 GUP-fast: IRQs off; the flush IPI waits for it",
+	},
+	{
+		.name = "arm-x86-copy-broadcast",
+		.backend = "ipi",
+		.arch = "broadcast",
+		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2013 ARM port review (Deacon): broadcast TLBI IPIs "
+			   "nobody, table UAF",
+	},
+	{
+		.name = "arm-rcu-table-free",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix: IRQ-off + RCU table free (Capper 2014, today)",
+	},
+	{
+		.name = "arm-rcu-readers",
+		.backend = "rcu-memb",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history =
+			"fix, RCU readers: tables freed after a grace period",
+	},
+	{
+		.name = "paravirt-flush-no-rcu",
+		.backend = "ipi",
+		.arch = "paravirt",
+		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history =
+			"hypercall flush IPIs no vCPU: table UAF without RCU "
+			"table free",
+	},
+	{
+		.name = "paravirt-rcu-table-free",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "paravirt",
+		.options = WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix: x86 selects RCU table free with PARAVIRT",
+	},
+	{
+		.name = "legacy-split-no-ipi",
+		.backend = "ipi",
+		.arch = "broadcast",
+		.options = "--bug legacy-split-no-ipi " WL_SC_MIX_LEGACY,
+		.expect = "reproduced",
+		.watch = "pin_after_nopin,ref_imbalance",
+		.bound_s = 20,
+		.history = "pre-4.5 THP split without kick_all_cpus_sync(): "
+			   "refcount corruption",
+	},
+	{
+		.name = "legacy-split-ipi",
+		.backend = "ipi",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_LEGACY,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast bails",
+	},
+	{
+		.name = "collapse-no-pmd-recheck",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug no-pmd-recheck --bug "
+			   "collapse-no-sync " WL_SC_MIX_COLLAPSE,
+		.expect = "reproduced",
+		.watch = WL_SC_PIN,
+		.bound_s = 20,
+		.history = "GUP-fast vs khugepaged, stale pin (70cbc3cc78a99, "
+			   "2022)",
+	},
+	{
+		.name = "collapse-no-sync",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug collapse-no-sync " WL_SC_MIX_COLLAPSE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history =
+			"khugepaged reuses the PTE table, UAF (2ba99c5e0881, "
+			"2022)",
+	},
+	{
+		.name = "collapse-fixed",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_COLLAPSE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix: PMD recheck + tlb_remove_table_sync_one()",
+	},
+	{
+		.name = "pt-reclaim-free-now",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--bug pt-reclaim-free-now " WL_SC_MIX_RECLAIM,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history =
+			"2021 series' broken state: empty PTE table freed at "
+			"once",
+	},
+	{
+		.name = "pt-reclaim-rcu",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history =
+			"fix: reclaimed PTE tables freed through the backend",
+	},
+	{
+		.name = "migration-ref-freeze",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_MIGRATE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "migration entry + ref freeze vs add-unless-zero",
+	},
+	{
+		.name = "migration-no-pte-recheck",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug no-pte-recheck " WL_SC_MIX_MIGRATE,
+		.expect = "reproduced",
+		.watch = WL_SC_PIN,
+		.bound_s = 20,
+		.history = "broken walker (no PTE recheck): pin on a migrated "
+			   "folio",
+	},
+	{
+		.name = "none-ipi",
+		.backend = "none",
+		.arch = "ipi",
+		.options = WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = "any",
+		.bound_s = 20,
+		.history = "negative control: no synchronization",
+	},
+	{
+		.name = "none-broadcast",
+		.backend = "none",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = "any",
+		.bound_s = 20,
+		.history = "negative control: no synchronization",
+	},
+	{
+		.name = "none-paravirt",
+		.backend = "none",
+		.arch = "paravirt",
+		.options = WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = "any",
+		.bound_s = 20,
+		.history = "negative control: no synchronization",
+	},
+};
+
+#define WL_NR_SCENARIOS (sizeof(wl_scenarios) / sizeof(wl_scenarios[0]))
+
+#endif /* WALKLAB_SCENARIOS_H */

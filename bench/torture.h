@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * torture.h - checked stress runs of one backend, in the manner of the
+ * kernel's rcutorture (../shared/ANCHORS.md 1.3): N walker CPUs run
+ * GUP-fast over random ranges of one or more mms while M writer CPUs unmap,
+ * zap with page-table reclaim, split, collapse, migrate and mprotect them;
+ * the checker (core/check.h) counts every violation, a watchdog turns any
+ * wait that does not end into a reported stall and a failed run, and the
+ * run ends with a counters line, a violations histogram, the reference
+ * balance at teardown and a last line SUCCESS or FAILURE.
+ *
+ * Compiled into every walklab-<id> (`torture` and `scenario` commands) and
+ * into the per-backend torture tests.
+ */
+#ifndef WALKLAB_TORTURE_H
+#define WALKLAB_TORTURE_H
+
+#include "arch.h"
+#include "check.h"
+#include "mm.h"
+
+#include <stdio.h>
+
+enum wl_torture_op {
+	WL_T_MUNMAP,
+	WL_T_DONTNEED,
+	WL_T_SPLIT,
+	WL_T_COLLAPSE,
+	WL_T_MIGRATE,
+	WL_T_MPROTECT,
+	WL_T_NR_OPS,
+};
+
+enum wl_torture_foll { WL_T_FOLL_GET, WL_T_FOLL_PIN, WL_T_FOLL_MIXED };
+
+struct wl_torture_config {
+	unsigned int walkers, writers, mms;
+	uint64_t duration_ns; /* 0: until ops */
+	uint64_t ops;	      /* writer ops in all; 0: until duration */
+	uint64_t seed;
+	enum wl_arch arch;
+	unsigned int mix[WL_T_NR_OPS]; /* weights */
+	uint64_t rate;		       /* ops/s per writer; 0: flat out */
+	unsigned int walk_max_pages;   /* walks of 1..this pages */
+	enum wl_torture_foll foll;
+	uint64_t hold_ns; /* hold the pages up to this long */
+	uint64_t region_mb;
+	bool pt_reclaim; /* DONTNEED frees empty PTE tables */
+	bool fast_only;	 /* walkers never take the slow path */
+	bool check;
+	bool inject;
+	uint32_t inject_prob; /* parts per 65536, every point */
+	uint64_t inject_max_ns;
+	bool legacy_thp;
+	struct wl_bugs bugs;
+	unsigned int stop_mask; /* 1 << violation: stop at the first */
+	uint64_t stall_ns;
+	bool check_cost;   /* measure the checker on vs off first */
+	bool quiet;	   /* summary only */
+	char context[200]; /* the command line, for violation reports */
+};
+
+struct wl_torture_result {
+	uint64_t walks, pages, fast_pages;
+	uint64_t ops[WL_T_NR_OPS], op_fails[WL_T_NR_OPS];
+	uint64_t violations; /* all types, teardown included */
+	uint64_t stalls;     /* watchdog + IPI-wait stall reports */
+	uint64_t elapsed_ns;
+	uint64_t first_ns; /* to the first stop_mask violation; 0: none */
+	double check_on_ns, check_off_ns; /* per walk, when check_cost */
+	bool balance_ok;
+	bool success;
+};
+
+void wl_torture_config_default(struct wl_torture_config *c);
+/*
+ * Parse torture options (argv[0] is the command word); bad input prints
+ * one line naming the valid choices and exits 2.  May be called again on
+ * the same config to override (scenario options, then the user's).
+ */
+void wl_torture_parse(int argc, char **argv, struct wl_torture_config *c);
+/* Parse "name,name" or "any" into a stop mask; -1 if a name is unknown. */
+int wl_torture_parse_watch(const char *s, unsigned int *mask);
+/*
+ * One run on a fresh machine (wl_machine_init .. wl_machine_fini);
+ * prints the summary to out.  Returns 0, or -errno if it could not start.
+ */
+int wl_torture_run(const struct wl_torture_config *c,
+		   struct wl_torture_result *r, FILE *out);
+
+/* walklab-<id> torture [options] / walklab-<id> scenario NAME [options] */
+int wl_torture_main(int argc, char **argv);
+int wl_scenario_main(int argc, char **argv);
+
+#endif /* WALKLAB_TORTURE_H */
