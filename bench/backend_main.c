@@ -13,7 +13,11 @@
 #include "check.h"
 #include "cli.h"
 #include "machine.h"
+#include "torture.h"
 #include "util.h"
+#include "workload.h"
+
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -79,7 +83,10 @@ static const char bench_usage[] =
 	"run)\n"
 	"  --backend-opt KEY=VALUE   a backend option (see describe)\n"
 	"  --seed N     random seed\n"
-	"  --iterations N  writer rounds for run (1..100000, default 200)\n";
+	"  --iterations N  writer rounds for run (1..100000, default 200)\n"
+	"  --rep-ms MS  a repetition lasts at least MS (0..60000, default 20)\n"
+	"  --sample-every K  time every K-th walk alone for p99 and the\n"
+	"               section duration (0 = never; default 64)\n";
 
 struct opts {
 	struct wl_bench_params bp;
@@ -95,6 +102,8 @@ static void parse_bench(int argc, char **argv, struct opts *o, bool run)
 		{"seed", required_argument, NULL, 'S'},
 		{"iterations", required_argument, NULL, 'I'},
 		{"mapping", required_argument, NULL, 'M'},
+		{"rep-ms", required_argument, NULL, 'P'},
+		{"sample-every", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -170,6 +179,14 @@ static void parse_bench(int argc, char **argv, struct opts *o, bool run)
 			o->bp.seed =
 				wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
+		case 'P':
+			o->bp.rep_ms = (unsigned int)wl_parse_u64(
+				"--rep-ms", optarg, 0, 60000);
+			break;
+		case 'E':
+			o->bp.sample_every = (unsigned int)wl_parse_u64(
+				"--sample-every", optarg, 0, 1u << 20);
+			break;
 		case 'I':
 			o->iterations = (unsigned int)wl_parse_u64(
 				"--iterations", optarg, 1, 100000);
@@ -184,7 +201,8 @@ static void parse_bench(int argc, char **argv, struct opts *o, bool run)
 			wl_usage_error("unknown option '%s'; valid: -m -n -r "
 				       "-W -j -t -T -H -w -R -a -u -F --arch "
 				       "--check --backend-opt --seed "
-				       "--iterations --help",
+				       "--iterations --rep-ms --sample-every "
+				       "--help",
 				       argv[optind - 1]);
 		}
 	}
@@ -231,8 +249,14 @@ static void print_bench(const struct wl_bench_params *bp,
 	       s->walk_ns[0], s->walk_ns[1], s->walk_ns[2], s->repeats);
 	printf("ns/page  min %.2f median %.2f max %.2f\n", s->page_ns[0],
 	       s->page_ns[1], s->page_ns[2]);
-	printf("put ns/page median %.2f; walks/s (all CPUs) %.0f\n",
-	       s->put_page_ns[1], s->walks_per_s);
+	printf("put ns/page median %.2f; walks/s (all CPUs) %.0f; fast path "
+	       "%.1f%%\n",
+	       s->put_page_ns[1], s->walks_per_s, 100 * s->fast_ratio);
+	if (s->samples)
+		printf("section ns (%llu sampled walks): p50 %.0f p99 %.0f max "
+		       "%.0f\n",
+		       (unsigned long long)s->samples, s->section_ns[1],
+		       s->section_ns[3], s->section_ns[2]);
 }
 
 static int cmd_bench(int argc, char **argv, bool run)
@@ -282,9 +306,141 @@ static int cmd_bench(int argc, char **argv, bool run)
 	return 0;
 }
 
+static const char measure_usage[] =
+	"usage: walklab-<backend> measure [options]\n"
+	"  --arch A          ipi|broadcast|paravirt (default ipi)\n"
+	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath "
+	"(default all)\n"
+	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
+	"                    twice the host's PUs: oversubscribed at the end)\n"
+	"  --quick           a smaller, faster matrix (tests)\n"
+	"  --header          print the CSV header first\n"
+	"  --seed N          random seed\n"
+	"  --backend-opt KEY=VALUE\n"
+	"Prints tidy CSV rows (bench/results.h) on stdout.\n";
+
+static int cmd_measure(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "arch", required_argument, NULL, 'A' },
+		{ "workloads", required_argument, NULL, 'L' },
+		{ "max-cpus", required_argument, NULL, 'c' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "header", no_argument, NULL, 'H' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "backend-opt", required_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const workloads[] = { "read", "writer", "mixed",
+						 "slowpath", NULL };
+	int (*const run[])(const struct wl_measure_ctx *) = {
+		wl_workload_read, wl_workload_writer, wl_workload_mixed,
+		wl_workload_slowpath
+	};
+	struct wl_measure_ctx c = { .out = stdout, .arch = WL_ARCH_IPI };
+	bool want[4] = { true, true, true, true }, header = false;
+	struct wl_machine_config cfg;
+	uint64_t seed = 1;
+	int opt, ret = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'A':
+			c.arch = wl_parse_choice("--arch", optarg, arch_names);
+			break;
+		case 'L': {
+			char buf[128], *tok, *save;
+
+			if (strlen(optarg) >= sizeof(buf))
+				wl_usage_error("--workloads: too long");
+			strcpy(buf, optarg);
+			memset(want, 0, sizeof(want));
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save))
+				want[wl_parse_choice("--workloads", tok,
+						     workloads)] = true;
+			break;
+		}
+		case 'c':
+			c.max_cpus = (unsigned int)wl_parse_u64(
+				"--max-cpus", optarg, 1, WL_NR_CPUS - 1);
+			break;
+		case 'q':
+			c.quick = true;
+			break;
+		case 'H':
+			header = true;
+			break;
+		case 'S':
+			seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
+			break;
+		case 'O':
+			backend_opt(optarg);
+			break;
+		case 'h':
+			fputs(measure_usage, stdout);
+			exit(0);
+		case ':':
+			wl_usage_error("option %s needs a value (see --help)",
+				       argv[optind - 1]);
+		default:
+			wl_usage_error("unknown option '%s'; valid: --arch "
+				       "--workloads --max-cpus --quick "
+				       "--header --seed --backend-opt --help",
+				       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		wl_usage_error("unexpected argument '%s' (see --help)",
+			       argv[optind]);
+
+	wl_machine_config_default(&cfg);
+	cfg.nr_frames = UINT64_C(1) << 17;
+	cfg.nr_tables = 4096;
+	wl_arch_config_default(&cfg.arch, c.arch);
+	wl_check_seed = seed;
+	if (wl_machine_init(&cfg))
+		return 1;
+	if (!c.max_cpus)
+		c.max_cpus = WL_MIN(2 * wl_host_nr_pus(), WL_NR_CPUS - 2);
+	wl_check_enabled = false; /* cost runs: the checker off */
+	if (header)
+		printf("%s\n", WL_CSV_COLUMNS);
+	if (wl_cpu_start("writer") < 0) {
+		wl_machine_fini();
+		return 1;
+	}
+	for (int i = 0; i < 4 && !ret; i++)
+		if (want[i])
+			ret = run[i](&c);
+	wl_cpu_stop();
+	if (ret) {
+		fprintf(stderr, "walklab: %s measure failed: %s\n",
+			wl_backend.name, strerror(-ret));
+		wl_machine_fini();
+		return 1;
+	}
+
+	struct rusage ru;
+	struct wl_row r;
+
+	getrusage(RUSAGE_SELF, &ru);
+	wl_row_init(&r, "process", "peak_rss_kib", "KiB");
+	r.n = 1;
+	r.min = r.median = r.max = (double)ru.ru_maxrss;
+	wl_emit(&c, &r);
+	wl_machine_fini();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const cmds[] = {"describe", "run", "bench", NULL};
+	static const char *const cmds[] = {"describe", "run",	  "bench",
+					   "measure",  "torture", "scenario",
+					   NULL};
 	int cmd;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -300,6 +456,12 @@ int main(int argc, char **argv)
 	case 1:
 	case 2:
 		return cmd_bench(argc - 1, argv + 1, cmd == 1);
+	case 3:
+		return cmd_measure(argc - 1, argv + 1);
+	case 4:
+		return wl_torture_main(argc - 1, argv + 1);
+	case 5:
+		return wl_scenario_main(argc - 1, argv + 1);
 	}
 	return WL_EXIT_USAGE;
 }

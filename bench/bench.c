@@ -34,6 +34,8 @@ void wl_bench_params_default(struct wl_bench_params *p)
 	p->check = false;
 	p->arch = WL_ARCH_IPI;
 	p->seed = 1;
+	p->rep_ms = 20;
+	p->sample_every = 64;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -55,6 +57,8 @@ void wl_stats3(double *a, unsigned int n, double out[3])
 	out[2] = a[n - 1];
 }
 
+#define MAX_SAMPLES 16384
+
 struct walker {
 	pthread_t thread;
 	const struct wl_bench_params *p;
@@ -62,8 +66,59 @@ struct walker {
 	pthread_barrier_t *barrier;
 	struct wl_page **pages;
 	struct wl_bench_pass *passes; /* warmup + repeats */
+	uint64_t *samples;            /* measured passes only */
+	unsigned int nr_samples;
 	int err;
 };
+
+/*
+ * One pass over the region: every page pinned, in calls of n pages.  The
+ * fast path is called directly (as gup_fast_fallback() does) so that a
+ * sampled call times the lockless section alone; pages it leaves go to
+ * the slow path.
+ */
+static int walk_pass(struct walker *w, uint64_t nr, uint64_t n,
+		     unsigned int flags, bool sample, uint64_t *calls,
+		     uint64_t *fast)
+{
+	const struct wl_bench_params *p = w->p;
+	uint64_t done = 0;
+
+	while (done < nr) {
+		uint64_t k = WL_MIN(n, nr - done);
+		uint64_t addr = REGION_BASE + (done << PAGE_SHIFT);
+		unsigned long got;
+
+		if (sample && p->sample_every &&
+		    !(*calls % p->sample_every) &&
+		    w->nr_samples < MAX_SAMPLES) {
+			uint64_t t0 = wl_now_ns();
+
+			got = wl_gup_fast(w->mm, addr, k, flags,
+					  w->pages + done);
+			w->samples[w->nr_samples++] = wl_now_ns() - t0;
+		} else {
+			got = wl_gup_fast(w->mm, addr, k, flags,
+					  w->pages + done);
+		}
+		*fast += got;
+		if (got < k && !(flags & FOLL_FAST_ONLY)) {
+			long more = wl_gup_slow(w->mm, addr + (got << PAGE_SHIFT),
+						k - got, flags,
+						w->pages + done + got);
+
+			if (more > 0)
+				got += (unsigned long)more;
+		}
+		(*calls)++;
+		if (!got)
+			return -EFAULT;
+		done += got;
+		if (wl_backend.quiescent && !(*calls % QS_EVERY))
+			wl_backend.quiescent();
+	}
+	return 0;
+}
 
 static void *walker_main(void *arg)
 {
@@ -74,47 +129,63 @@ static void *walker_main(void *arg)
 	unsigned int flags = (p->pin ? FOLL_PIN : FOLL_GET) |
 			     (p->write ? FOLL_WRITE : 0) |
 			     (p->fast_only ? FOLL_FAST_ONLY : 0);
-
 	bool up = wl_cpu_start("walker") >= 0;
 
 	if (!up)
 		w->err = -EBUSY; /* still meet the others at every barrier */
 	for (unsigned int r = 0; r < p->warmup + p->repeats; r++) {
 		struct wl_bench_pass *ps = &w->passes[r];
-		uint64_t done = 0, calls = 0, t0, t1, t2;
+		uint64_t t_end, now;
 
 		pthread_barrier_wait(w->barrier);
 		if (w->err)
 			continue;
-		t0 = wl_now_ns();
-		while (done < nr) {
-			uint64_t k = WL_MIN(n, nr - done);
-			long got = wl_get_user_pages_fast(
-				w->mm, REGION_BASE + (done << PAGE_SHIFT), k,
-				flags, w->pages + done);
+		t_end = wl_now_ns() + (uint64_t)p->rep_ms * 1000000;
+		do {
+			uint64_t calls = 0, fast = 0, t0, t1;
+			int err;
 
-			calls++;
-			if (got <= 0) {
-				w->err = got ? (int)got : -EFAULT;
+			t0 = wl_now_ns();
+			err = walk_pass(w, nr, n, flags, r >= p->warmup,
+					&calls, &fast);
+			t1 = wl_now_ns();
+			/* Pages pinned before an error are released too. */
+			wl_put_user_pages(w->pages, err ? 0 : nr, flags);
+			now = wl_now_ns();
+			if (err) {
+				w->err = err;
 				break;
 			}
-			done += (uint64_t)got;
-			if (wl_backend.quiescent && !(calls % QS_EVERY))
-				wl_backend.quiescent();
-		}
-		t1 = wl_now_ns();
-		wl_put_user_pages(w->pages, done, flags);
-		t2 = wl_now_ns();
+			ps->get_ns += t1 - t0;
+			ps->put_ns += now - t1;
+			ps->calls += calls;
+			ps->pages += nr;
+			ps->fast_pages += fast;
+		} while (now < t_end);
 		if (wl_backend.quiescent)
 			wl_backend.quiescent();
-		ps->get_ns = t1 - t0;
-		ps->put_ns = t2 - t1;
-		ps->calls = calls;
-		ps->pages = done;
 	}
 	if (up)
 		wl_cpu_stop();
 	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* p in [0, 100] of a sorted array, nearest rank. */
+double wl_percentile_u64(const uint64_t *sorted, uint64_t n, double pct)
+{
+	uint64_t i;
+
+	if (!n)
+		return 0;
+	i = (uint64_t)(pct / 100.0 * (double)n + 0.5);
+	return (double)sorted[i ? WL_MIN(i, n) - 1 : 0];
 }
 
 static unsigned int map_flags(enum wl_mapping m)
@@ -157,7 +228,8 @@ int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 		w[i].barrier = &barrier;
 		w[i].pages = calloc(nr, sizeof(*w[i].pages));
 		w[i].passes = calloc(npass, sizeof(*w[i].passes));
-		if (!w[i].pages || !w[i].passes)
+		w[i].samples = calloc(MAX_SAMPLES, sizeof(*w[i].samples));
+		if (!w[i].pages || !w[i].passes || !w[i].samples)
 			w[i].err = -ENOMEM;
 	}
 	for (unsigned int i = 0; i < p->threads; i++)
@@ -166,7 +238,7 @@ int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 		pthread_join(w[i].thread, NULL);
 	pthread_barrier_destroy(&barrier);
 
-	uint64_t pages = 0;
+	uint64_t pages = 0, fast = 0;
 
 	for (unsigned int r = 0; r < p->repeats; r++) {
 		struct wl_bench_pass sum = {0};
@@ -181,6 +253,7 @@ int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 			sum.put_ns += ps->put_ns;
 			sum.calls += ps->calls;
 			sum.pages += ps->pages;
+			sum.fast_pages += ps->fast_pages;
 			max_ns = WL_MAX(max_ns, ps->get_ns);
 		}
 		walk[r] = sum.calls ? (double)sum.get_ns / sum.calls : 0;
@@ -188,6 +261,7 @@ int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 		put[r] = sum.pages ? (double)sum.put_ns / sum.pages : 0;
 		rate[r] = (double)sum.calls * 1e9 / (double)max_ns;
 		pages += sum.pages;
+		fast += sum.fast_pages;
 	}
 	wl_stats3(walk, p->repeats, s->walk_ns);
 	wl_stats3(page, p->repeats, s->page_ns);
@@ -197,10 +271,32 @@ int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 	wl_stats3(rate, p->repeats, rates);
 	s->walks_per_s = rates[1];
 	s->pages = pages;
+	s->fast_ratio = pages ? (double)fast / (double)pages : 0;
 	s->repeats = p->repeats;
+	s->walks_per_s_per_cpu = s->walks_per_s / p->threads;
+
+	/* The sampled sections of every walker CPU, together. */
+	uint64_t *all = calloc((size_t)p->threads * MAX_SAMPLES, sizeof(*all));
+	uint64_t ns = 0;
+
+	for (unsigned int i = 0; all && i < p->threads; i++) {
+		memcpy(all + ns, w[i].samples,
+		       w[i].nr_samples * sizeof(*all));
+		ns += w[i].nr_samples;
+	}
+	if (all && ns) {
+		qsort(all, ns, sizeof(*all), cmp_u64);
+		s->section_ns[0] = (double)all[0];
+		s->section_ns[1] = wl_percentile_u64(all, ns, 50);
+		s->section_ns[2] = (double)all[ns - 1];
+		s->section_ns[3] = wl_percentile_u64(all, ns, 99);
+	}
+	s->samples = ns;
+	free(all);
 	for (unsigned int i = 0; i < p->threads; i++) {
 		free(w[i].pages);
 		free(w[i].passes);
+		free(w[i].samples);
 	}
 out_mm:
 	wl_mm_destroy(&mm);

@@ -33,6 +33,10 @@ struct wl_bench_params {
 	bool check;	/* the checker on */
 	enum wl_arch arch;
 	uint64_t seed;
+	/* A repetition repeats passes over the region for at least this. */
+	unsigned int rep_ms;
+	/* Time every k-th walk alone (p99, section); 0: none. */
+	unsigned int sample_every;
 };
 
 struct wl_bench_pass {
@@ -48,6 +52,10 @@ struct wl_bench_summary {
 	uint64_t pages;	    /* pages pinned in the measured passes */
 	double fast_ratio;  /* pages pinned by the fast path */
 	unsigned int repeats;
+	/* From the sampled walks: the lockless section alone. */
+	double section_ns[4]; /* min, p50, max, p99 */
+	uint64_t samples;
+	double walks_per_s_per_cpu;
 };
 
 void wl_bench_params_default(struct wl_bench_params *p);
@@ -72,6 +80,8 @@ struct wl_writer_summary {
 };
 int wl_bench_writers(unsigned int iterations, struct wl_writer_summary *s);
 
+/* The pct-th percentile of a sorted array (nearest rank); 0 if empty. */
+double wl_percentile_u64(const uint64_t *sorted, uint64_t n, double pct);
 /* Sort a[0..n) and return min/median/max in out[3]. */
 void wl_stats3(double *a, unsigned int n, double out[3]);
 

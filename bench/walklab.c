@@ -5,6 +5,9 @@
  * this one; walklab finds them there and dispatches.
  */
 #include "cli.h"
+#include "scenario.h"
+#include "report.h"
+#include "frontend.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 
 #define MAX_BACKENDS 64
+#define WL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static char ids[MAX_BACKENDS][64];
 static int nr_ids;
@@ -48,7 +52,7 @@ static void find_backends(void)
 	qsort(ids, (size_t)nr_ids, sizeof(ids[0]), cmp_str);
 }
 
-static const char *backend_list(void)
+const char *wl_fe_backend_list(void)
 {
 	static char list[MAX_BACKENDS * 65 + 1];
 
@@ -61,7 +65,7 @@ static const char *backend_list(void)
 	return nr_ids ? list : "(none built)";
 }
 
-static const char *backend_path(const char *id)
+const char *wl_fe_backend_path(const char *id)
 {
 	static char path[PATH_MAX];
 
@@ -72,13 +76,23 @@ static const char *backend_path(const char *id)
 			return path;
 		}
 	}
-	wl_usage_error("unknown backend '%s'; built: %s", id, backend_list());
+	wl_usage_error("unknown backend '%s'; built: %s", id, wl_fe_backend_list());
+}
+
+int wl_fe_nr_backends(void)
+{
+	return nr_ids;
+}
+
+const char *wl_fe_backend_id(int i)
+{
+	return ids[i];
 }
 
 /* Run walklab-<id> with args; returns its exit status. */
 static int run_backend(const char *id, char **args)
 {
-	const char *path = backend_path(id);
+	const char *path = wl_fe_backend_path(id);
 	pid_t pid = fork();
 	int st;
 
@@ -104,7 +118,7 @@ static void describe(const char *id, FILE *out)
 	char cmd[PATH_MAX + 16], line[512];
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "'%s' describe", backend_path(id));
+	snprintf(cmd, sizeof(cmd), "'%s' describe", wl_fe_backend_path(id));
 	p = popen(cmd, "r");
 	if (!p)
 		return;
@@ -144,7 +158,7 @@ static int cmd_one(const char *cmd, int argc, char **argv, const char *dflt)
 		if (!strcmp(argv[i], "--backend") || !strcmp(argv[i], "-b")) {
 			if (i + 1 >= argc)
 				wl_usage_error("%s needs a value; built: %s",
-					       argv[i], backend_list());
+					       argv[i], wl_fe_backend_list());
 			id = argv[++i];
 		} else if (!strncmp(argv[i], "--backend=", 10)) {
 			id = argv[i] + 10;
@@ -154,7 +168,7 @@ static int cmd_one(const char *cmd, int argc, char **argv, const char *dflt)
 	}
 	if (!id)
 		wl_usage_error("%s: --backend is required; built: %s", cmd,
-			       backend_list());
+			       wl_fe_backend_list());
 	int ret = run_backend(id, args);
 
 	free(args);
@@ -170,16 +184,80 @@ static void usage(FILE *f)
 		"  run [-b ID] [opts]     quick demo on one backend (default "
 		"none):\n"
 		"                         walks, then writer operations\n"
+		"  compare [--out DIR]    the main job: every backend through "
+		"the default\n"
+		"                         matrix; summary, CSV, JSON, plots\n"
+		"  calibrate [--quick]    the host's own GUP-fast, IPI and "
+		"liburcu costs\n"
+		"                         (walklab calibrate --help)\n"
 		"  bench -b ID [opts]     one read-side configuration "
 		"(gup_test-style\n"
 		"                         flags; walklab bench -b ID "
-		"--help)\n");
+		"--help)\n"
+		"  plot DIR               redraw the plots, results.json and "
+		"summary.txt\n"
+		"                         of a results folder\n"
+		"  torture -b ID [opts]   a checked stress run, rcutorture-"
+		"style summary,\n"
+		"                         exit 0/1 (walklab torture -b ID "
+		"--help)\n"
+		"  scenario list|run NAME the historical races, verdict vs "
+		"history\n");
 }
+
+static int cmd_run(int argc, char **argv)
+{
+	return cmd_one("run", argc, argv, "none");
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	return cmd_one("bench", argc, argv, NULL);
+}
+
+/* calibrate: the host measurements live in walklab_calibrate, beside us. */
+static int cmd_calibrate(int argc, char **argv)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/walklab_calibrate", wl_exe_dir());
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "walklab: calibrate: cannot run %s: %s\n", path,
+		strerror(errno));
+	return 1;
+}
+
+static int cmd_torture(int argc, char **argv)
+{
+	return cmd_one("torture", argc, argv, NULL);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+/* Each command gets argv from its own name on. */
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "backends", cmd_backends },
+	{ "run", cmd_run },
+	{ "bench", cmd_bench },
+	{ "compare", wl_cmd_compare },
+	{ "calibrate", cmd_calibrate },
+	{ "help", cmd_help },
+	{ "plot", wl_report_cmd },
+	{ "torture", cmd_torture },
+	{ "scenario", wl_scenario_cmd },
+};
 
 int main(int argc, char **argv)
 {
-	static const char *const cmds[] = {"backends", "run", "bench", "help",
-					   NULL};
+	const char *names[WL_ARRAY_SIZE(commands) + 1];
 
 	find_backends();
 	if (argc < 2) {
@@ -190,16 +268,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	switch (wl_parse_choice("command", argv[1], cmds)) {
-	case 0:
-		return cmd_backends(argc - 1, argv + 1);
-	case 1:
-		return cmd_one("run", argc - 1, argv + 1, "none");
-	case 2:
-		return cmd_one("bench", argc - 1, argv + 1, NULL);
-	case 3:
-		usage(stdout);
-		return 0;
-	}
-	return WL_EXIT_USAGE;
+	for (size_t i = 0; i < WL_ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	names[WL_ARRAY_SIZE(commands)] = NULL;
+	return commands[wl_parse_choice("command", argv[1], names)].fn(
+		argc - 1, argv + 1);
 }

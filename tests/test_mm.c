@@ -9,7 +9,11 @@
 #include "internal.h"
 #include "test_util.h"
 
+#ifdef WALKLAB_NO_CRITERION
+#include "tu_nocriterion.h"
+#else
 #include <criterion/criterion.h>
+#endif
 #include <errno.h>
 
 #define A   (UINT64_C(1) << 40) /* PUD-aligned test address */

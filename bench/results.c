@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * results.c - see results.h.
+ */
+#include "results.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void wl_row_init(struct wl_row *r, const char *workload, const char *metric,
+		 const char *unit)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->workload, sizeof(r->workload), "%s", workload);
+	snprintf(r->metric, sizeof(r->metric), "%s", metric);
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	r->walk_pages = r->cpus = r->writer_rate = -1;
+	r->allow_retry = r->t_ms = -1;
+	r->p99 = NAN;
+	r->pinned = r->oversubscribed = -1;
+}
+
+static void put_int(FILE *f, int64_t v)
+{
+	if (v >= 0)
+		fprintf(f, "%lld", (long long)v);
+	fputc(',', f);
+}
+
+static void put_num(FILE *f, double v, char sep)
+{
+	if (!isnan(v))
+		fprintf(f, "%.6g", v);
+	fputc(sep, f);
+}
+
+/* Strings never hold a comma or a quote: they come from our own names. */
+static void put_str(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == ',' || *s == '"' || *s == '\n' ? ';' : *s, f);
+	fputc(',', f);
+}
+
+void wl_row_print_csv(FILE *f, const struct wl_row *r)
+{
+	put_str(f, r->backend);
+	put_str(f, r->build_options);
+	put_str(f, r->arch);
+	put_str(f, r->workload);
+	put_int(f, r->walk_pages);
+	put_str(f, r->mapping);
+	put_str(f, r->foll);
+	put_int(f, r->cpus);
+	put_str(f, r->writer_op);
+	put_int(f, r->writer_rate);
+	put_int(f, r->allow_retry);
+	put_int(f, r->t_ms);
+	put_str(f, r->metric);
+	put_str(f, r->unit);
+	fprintf(f, "%llu,", (unsigned long long)r->n);
+	put_num(f, r->min, ',');
+	put_num(f, r->median, ',');
+	put_num(f, r->max, ',');
+	put_num(f, r->p99, ',');
+	put_int(f, r->pinned);
+	if (r->oversubscribed >= 0)
+		fprintf(f, "%d", r->oversubscribed);
+	fputc('\n', f);
+}
+
+/* Split the next field off *p (no quoting in our CSV). */
+static char *field(char **p)
+{
+	char *s = *p, *c;
+
+	if (!s)
+		return NULL;
+	c = strpbrk(s, ",\n\r");
+	if (c && *c == ',') {
+		*c = 0;
+		*p = c + 1;
+	} else {
+		if (c)
+			*c = 0;
+		*p = NULL;
+	}
+	return s;
+}
+
+static int get_str(char **p, char *dst, size_t n)
+{
+	char *s = field(p);
+
+	if (!s || strlen(s) >= n)
+		return -1;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_int(char **p, int64_t *v)
+{
+	char *s = field(p), *end;
+
+	if (!s)
+		return -1;
+	if (!*s) {
+		*v = -1;
+		return 0;
+	}
+	*v = strtoll(s, &end, 10);
+	return *end ? -1 : 0;
+}
+
+static int get_num(char **p, double *v)
+{
+	char *s = field(p), *end;
+
+	if (!s)
+		return -1;
+	if (!*s) {
+		*v = NAN;
+		return 0;
+	}
+	*v = strtod(s, &end);
+	return *end ? -1 : 0;
+}
+
+int wl_row_parse_csv(const char *line, struct wl_row *r)
+{
+	char buf[1024], *p = buf;
+	int64_t n, pinned, over;
+
+	if (strlen(line) >= sizeof(buf))
+		return -1;
+	strcpy(buf, line);
+	memset(r, 0, sizeof(*r));
+	if (get_str(&p, r->backend, sizeof(r->backend)) ||
+	    get_str(&p, r->build_options, sizeof(r->build_options)) ||
+	    get_str(&p, r->arch, sizeof(r->arch)) ||
+	    get_str(&p, r->workload, sizeof(r->workload)) ||
+	    get_int(&p, &r->walk_pages) ||
+	    get_str(&p, r->mapping, sizeof(r->mapping)) ||
+	    get_str(&p, r->foll, sizeof(r->foll)) || get_int(&p, &r->cpus) ||
+	    get_str(&p, r->writer_op, sizeof(r->writer_op)) ||
+	    get_int(&p, &r->writer_rate) || get_int(&p, &r->allow_retry) ||
+	    get_int(&p, &r->t_ms) ||
+	    get_str(&p, r->metric, sizeof(r->metric)) ||
+	    get_str(&p, r->unit, sizeof(r->unit)) || get_int(&p, &n) ||
+	    get_num(&p, &r->min) || get_num(&p, &r->median) ||
+	    get_num(&p, &r->max) || get_num(&p, &r->p99) ||
+	    get_int(&p, &pinned))
+		return -1;
+	/* The last core column; provenance columns may follow. */
+	if (get_int(&p, &over))
+		return -1;
+	if (n < 0 || !r->backend[0] || !r->metric[0])
+		return -1;
+	r->n = (uint64_t)n;
+	r->pinned = (int)pinned;
+	r->oversubscribed = (int)over;
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * results.h - the tidy result row shared by the measuring executables, the
+ * compare orchestrator and the report writers (CSV, JSON, text, plots).
+ *
+ * One row is one measurement: a metric of one workload configuration of
+ * one backend, summarised over its repetitions (n) as min/median/max/p99.
+ * Parameters that do not apply to a workload are empty in the CSV (-1 or
+ * "" in the struct).  Provenance (machine, compiler, liburcu, git
+ * revision) is the same for every row of a run; the CSV carries it in
+ * trailing columns so that results of several hosts can be merged.
+ *
+ * Workloads and their metrics:
+ *   read      ns_per_walk, ns_per_page (min/median/max over repetitions,
+ *             p99 over individual walks), walks_per_s, walks_per_s_per_cpu,
+ *             fast_path_ratio, section_ns (the begin..end section: the
+ *             IRQ-off duration for IRQ-off backends; p50 in median)
+ *   writer    free_ns (one table-free: munmap of a populated 2 MiB),
+ *             sync_ns (one wl_backend.sync), with cpus = walking threads
+ *             (0, 1, 2); ipis_per_op, grace_periods_per_op
+ *   mixed     walks_per_s, writer_op_ns, writer_ops_per_s, ipis_per_op,
+ *             backlog_peak_tables, backlog_peak_bytes, at a writer_rate;
+ *             backlog_tables over time (t_ms set, one row per sample)
+ *   slowpath  mmap_lock_write_wait_ns (the writer's wait for mmap_lock),
+ *             walks_per_s, with allow_retry 0/1
+ *   process   peak_rss_kib (one row per executable run)
+ *   calib     host measurements (issue 6), backend "host"
+ */
+#ifndef WALKLAB_RESULTS_H
+#define WALKLAB_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The CSV header, in column order. */
+#define WL_CSV_COLUMNS                                                       \
+	"backend,build_options,arch,workload,walk_pages,mapping,foll,cpus,"  \
+	"writer_op,writer_rate,allow_retry,t_ms,metric,unit,n,min,median,"   \
+	"max,p99,pinned,oversubscribed"
+#define WL_CSV_PROVENANCE_COLUMNS                                            \
+	"cpu_model,host_pus,kernel,compiler,cflags,liburcu,hwloc,git_rev,"   \
+	"timestamp"
+
+struct wl_row {
+	char backend[64];       /* backend configuration id, e.g. rcu-memb */
+	char build_options[96]; /* "flavor=memb" */
+	char arch[16];          /* ipi | broadcast | paravirt */
+	char workload[16];      /* read | writer | mixed | slowpath | ... */
+	int64_t walk_pages;     /* pages per call, -1 if n/a */
+	char mapping[8];        /* 4k | 2m | 1g | "" */
+	char foll[8];           /* get | pin | "" */
+	int64_t cpus;           /* walker CPUs, -1 if n/a */
+	char writer_op[16];     /* munmap | dontneed | ... | "" */
+	int64_t writer_rate;    /* writer ops/s asked for, -1 if n/a */
+	int64_t allow_retry;    /* 0/1, -1 if n/a */
+	int64_t t_ms;           /* time of a sample, -1 if n/a */
+	char metric[32];
+	char unit[16];          /* ns, 1/s, ratio, tables, bytes, KiB, ... */
+	uint64_t n;             /* repetitions or samples summarised */
+	double min, median, max, p99; /* p99 NaN if not measured */
+	int pinned;             /* 0/1, -1 unknown */
+	int oversubscribed;     /* 0/1, -1 unknown */
+};
+
+/* A row with every optional parameter "n/a". */
+void wl_row_init(struct wl_row *r, const char *workload, const char *metric,
+		 const char *unit);
+/* One CSV line (no provenance columns), with '\n'. */
+void wl_row_print_csv(FILE *f, const struct wl_row *r);
+/*
+ * Parse one CSV line as printed by wl_row_print_csv(), optionally followed
+ * by provenance columns (ignored here).  Returns 0, or -1 on a malformed
+ * line.
+ */
+int wl_row_parse_csv(const char *line, struct wl_row *r);
+
+#endif /* WALKLAB_RESULTS_H */

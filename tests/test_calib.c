@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_calib.c - host calibration (bench/calib.c) and walklab calibrate.
+ *
+ * Speed is never asserted: this machine is shared and noisy.  What is
+ * checked is the shape of the results: every figure is either ok with
+ * finite numbers in order (min <= median <= max, positive where the
+ * figure is a time and not a difference of times) or unavailable with a
+ * reason; the CSV has its header and one row per figure; the ratio helper
+ * does its arithmetic; bad options exit 2 with one line on stderr.
+ */
+#include <criterion/criterion.h>
+
+#include "calib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* A short run: 3 repetitions of 1 ms. */
+static struct wl_calib_report *quick_run(void)
+{
+	struct wl_calib_report *r = malloc(sizeof(*r));
+	struct wl_calib_opts o;
+
+	cr_assert(r);
+	wl_calib_opts_default(&o, true);
+	o.repeats = 3;
+	o.rep_ns = 1000000;
+	wl_calib_run(&o, r);
+	return r;
+}
+
+/* Differences of two timings may come out negative under noise. */
+static bool is_difference(int id)
+{
+	return id == WL_CALIB_GUP_PAGE || id == WL_CALIB_GUP_PAGE_THP ||
+	       id == WL_CALIB_FUTEX_GUP;
+}
+
+Test(calib, every_entry_ok_or_unavailable_with_reason)
+{
+	struct wl_calib_report *r = quick_run();
+
+	cr_expect_eq(r->repeats, 3);
+	cr_expect(r->machine.kernel[0], "kernel release missing");
+	cr_expect(r->machine.cpu_model[0], "cpu model missing");
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		const struct wl_calib_entry *e = &r->e[i];
+
+		cr_assert(e->name && e->unit && e->variant[0],
+			  "entry %d has no name", i);
+		if (e->status != WL_CALIB_OK) {
+			cr_expect_eq(e->status, WL_CALIB_UNAVAILABLE);
+			cr_expect(e->reason[0], "%s %s: unavailable, no reason",
+				  e->name, e->variant);
+			cr_expect(strcmp(e->reason, "not measured"),
+				  "%s %s was never measured", e->name,
+				  e->variant);
+			continue;
+		}
+		cr_expect(!e->reason[0], "%s %s: ok with a reason", e->name,
+			  e->variant);
+		cr_expect(isfinite(e->min) && isfinite(e->median) &&
+				  isfinite(e->max),
+			  "%s %s: not finite", e->name, e->variant);
+		cr_expect(e->min <= e->median && e->median <= e->max,
+			  "%s %s: %f %f %f out of order", e->name, e->variant,
+			  e->min, e->median, e->max);
+		if (!is_difference(i))
+			cr_expect(e->min > 0, "%s %s: min %f not positive",
+				  e->name, e->variant, e->min);
+		cr_expect_eq(e->repeats, 3, "%s %s: %u repeats", e->name,
+			     e->variant, e->repeats);
+		cr_expect_geq(e->iters, 1);
+	}
+	/* Always possible here: no system call, no host permission. */
+	cr_expect_eq(r->e[WL_CALIB_CLOCK].status, WL_CALIB_OK);
+	cr_expect_eq(r->e[WL_CALIB_EIPI_POLL].status, WL_CALIB_OK);
+	free(r);
+}
+
+/* Count the lines of a file and check the first. */
+static unsigned int csv_lines(FILE *f, const char *header)
+{
+	char line[2048];
+	unsigned int n = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!n)
+			cr_expect_str_eq(line, header);
+		else
+			cr_expect(strstr(line, ",ok,") ||
+					  strstr(line, ",unavailable,"),
+				  "row without a status: %s", line);
+		n++;
+	}
+	return n;
+}
+
+Test(calib, csv_header_and_one_row_per_figure)
+{
+	struct wl_calib_report *r = quick_run();
+	FILE *f = tmpfile();
+	unsigned int vms = 0;
+
+	cr_assert(f);
+	cr_assert_eq(wl_calib_write_csv(f, r), 0);
+	for (int i = 0; i < WL_CALIB_NR; i++)
+		vms += !strcmp(r->e[i].name, "vmsplice");
+	cr_expect_eq(vms, 6);
+	/* One row per figure, plus a ns/page row per vmsplice figure. */
+	cr_expect_eq(wl_calib_csv_rows(r), WL_CALIB_NR + vms);
+	cr_expect_eq(csv_lines(f, wl_calib_csv_header), 1 + WL_CALIB_NR + vms);
+	fclose(f);
+
+	f = tmpfile();
+	cr_assert(f);
+	cr_assert_eq(wl_calib_write_json(f, r), 0);
+	rewind(f);
+	{
+		char buf[256] = "";
+
+		cr_expect(fgets(buf, sizeof(buf), f));
+		cr_expect_str_eq(buf, "{\n");
+	}
+	fclose(f);
+	free(r);
+}
+
+/*
+ * The host forbids a measurement: a seccomp filter makes vmsplice(2) fail
+ * with EPERM in this test's process (Criterion runs each test in its own).
+ * Every vmsplice line must say so, and the rest must still be measured.
+ */
+Test(calib, seccomp_denied_vmsplice_is_unavailable_and_run_goes_on)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_vmsplice, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
+	struct wl_calib_report *r;
+
+#if !defined(__x86_64__)
+	cr_skip_test("the filter is written for x86_64");
+#endif
+	cr_assert_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		cr_skip_test("seccomp filters not allowed here: %s",
+			     strerror(errno));
+	r = quick_run();
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		const struct wl_calib_entry *e = &r->e[i];
+
+		if (strcmp(e->name, "vmsplice") &&
+		    strcmp(e->name, "gup_fast_page") &&
+		    i != WL_CALIB_FLOOR_VMSPLICE)
+			continue;
+		cr_expect_eq(e->status, WL_CALIB_UNAVAILABLE, "%s %s", e->name,
+			     e->variant);
+		if (strcmp(e->name, "gup_fast_page"))
+			cr_expect(strstr(e->reason, strerror(EPERM)),
+				  "%s %s: reason '%s'", e->name, e->variant,
+				  e->reason);
+	}
+	cr_expect_eq(r->e[WL_CALIB_FUTEX_PRIVATE].status, WL_CALIB_OK);
+	cr_expect_eq(r->e[WL_CALIB_EIPI_POLL].status, WL_CALIB_OK);
+	free(r);
+}
+
+static void set_ok(struct wl_calib_entry *e, double mn, double md, double mx)
+{
+	e->status = WL_CALIB_OK;
+	e->reason[0] = 0;
+	e->min = mn;
+	e->median = md;
+	e->max = mx;
+	e->repeats = 5;
+}
+
+Test(calib, ratios_arithmetic_and_unavailable)
+{
+	static struct wl_calib_report r;
+	struct wl_calib_entry out[WL_CALIB_NR_RATIOS];
+	struct wl_calib_sim sim = {
+		.walk_per_page = {true, 80, 100, 120},
+		.rcu_read_pair = {false, 0, 0, 0},
+		.rcu_flavor = WL_URCU_QSBR,
+	};
+
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		r.e[i].name = "x";
+		r.e[i].unit = "ns/call";
+		r.e[i].status = WL_CALIB_UNAVAILABLE;
+		strcpy(r.e[i].reason, "test");
+	}
+	set_ok(&r.e[WL_CALIB_GUP_PAGE], 40, 50, 60);
+	set_ok(&r.e[WL_CALIB_EIPI_POLL_RATIO], 1, 1.5, 2);
+	r.e[WL_CALIB_EIPI_POLL_RATIO].unit = "x";
+
+	cr_expect_eq(wl_calib_ratios(&r, &sim, out), 2);
+	cr_expect_eq(out[0].status, WL_CALIB_OK);
+	cr_expect_float_eq(out[0].median, 2.0, 1e-9);
+	cr_expect_float_eq(out[0].min, 80.0 / 60, 1e-9);
+	cr_expect_float_eq(out[0].max, 120.0 / 40, 1e-9);
+	cr_expect_str_eq(out[0].unit, "x");
+	cr_expect_eq(out[1].status, WL_CALIB_UNAVAILABLE); /* signal */
+	cr_expect_eq(out[2].status, WL_CALIB_OK);	   /* poll */
+	cr_expect_eq(out[3].status, WL_CALIB_UNAVAILABLE); /* no sim figure */
+	cr_expect(out[3].reason[0]);
+	cr_expect(strstr(out[3].variant, "qsbr"), "%s", out[3].variant);
+
+	/* The THP figure, and a host figure that is unavailable. */
+	sim.walk_thp = true;
+	wl_calib_ratios(&r, &sim, out);
+	cr_expect_eq(out[0].status, WL_CALIB_UNAVAILABLE);
+	cr_expect(strstr(out[0].reason, "test"), "%s", out[0].reason);
+}
+
+/* Run exe with args; returns the exit status, stderr's lines in *lines. */
+static int run(const char *exe, const char *const *args, int *lines)
+{
+	char *argv[16];
+	int n = 0, st, fd[2];
+	char buf[4096];
+	ssize_t got, len = 0;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	argv[n++] = (char *)exe;
+	for (; *args && n < 15; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	cr_assert_eq(pipe(fd), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], STDERR_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	cr_assert_eq(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0,
+		     "cannot run %s", exe);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	while ((got = read(fd[0], buf + len, sizeof(buf) - 1 - (size_t)len)) >
+	       0)
+		len += got;
+	buf[len] = 0;
+	close(fd[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	*lines = 0;
+	for (char *p = buf; *p; p++)
+		*lines += *p == '\n';
+	cr_assert(WIFEXITED(st), "%s died", exe);
+	return WEXITSTATUS(st);
+}
+
+Test(calib, bad_options_exit_2_with_one_line)
+{
+	static const char *const bad[][3] = {
+		{"--repeats", "0", NULL},
+		{"--repeats", "many", NULL},
+		{"--repeats=-1", NULL, NULL},
+		{"--repeats", NULL, NULL},
+		{"--csv", NULL, NULL},
+		{"--json=", NULL, NULL},
+		{"--csv", "/nonexistent-dir/x.csv", NULL},
+		{"--bogus", NULL, NULL},
+		{"quick", NULL, NULL},
+	};
+	static const char *const help[] = {"--help", NULL};
+	int lines;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(run(WALKLAB_CALIBRATE_EXE, bad[i], &lines), 2,
+			     "walklab_calibrate %s %s", bad[i][0],
+			     bad[i][1] ? bad[i][1] : "");
+		cr_expect_eq(lines, 1, "%s: %d lines on stderr", bad[i][0],
+			     lines);
+	}
+	cr_expect_eq(run(WALKLAB_CALIBRATE_EXE, help, &lines), 0);
+}
+
+Test(calib, front_end_dispatches_calibrate)
+{
+	static const char *const bad[] = {"calibrate", "--bogus", NULL};
+	static const char *const help[] = {"calibrate", "--help", NULL};
+	int lines;
+
+	cr_expect_eq(run(WALKLAB_FRONTEND_EXE, bad, &lines), 2);
+	cr_expect_eq(lines, 1);
+	cr_expect_eq(run(WALKLAB_FRONTEND_EXE, help, &lines), 0);
+}

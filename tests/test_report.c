@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_report.c - the reporting side of walklab compare: the CSV schema,
+ * results.json, summary.txt and the plots, from synthetic results.
+ *
+ * Every test writes a tiny results.csv with wl_row_print_csv() into its own
+ * temporary folder (covering every workload of results.h), runs
+ * wl_report_write() on it and checks the files: JSON through jq (or
+ * python3), the text table for width and content, each plot for a
+ * non-empty PNG and SVG.  No timing is asserted.  The folder is removed
+ * when a test passes (unless WALKLAB_TEST_KEEP is set) and left behind
+ * when one fails.
+ */
+#include <criterion/criterion.h>
+
+#include "report.h"
+#include "results.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const plot_names[] = {"read_vs_cpus", "sync_latency",
+					 "backlog", "section_ns",
+					 "throughput_vs_rate"};
+#define NR_PLOT_NAMES (sizeof(plot_names) / sizeof(plot_names[0]))
+
+static const struct {
+	const char *id, *opts;
+} cfgs[] = {
+	{"none", ""},
+	{"ipi", "delivery=signal"},
+	{"rcu-memb", "flavor=memb"},
+	{"lockless_walk_helpers-percpu", "mode=percpu"},
+};
+#define NR_CFGS (sizeof(cfgs) / sizeof(cfgs[0]))
+
+#define PROVENANCE_COLS                                                        \
+	",Test CPU @ 2.0GHz,2,6.1.0-test,gcc 12.2.0,-O2 -g,0.13.2,2.9.0,"      \
+	"abc1234,2025-01-01T00:00:00Z"
+
+static char dir[64];
+
+static void make_dir(void)
+{
+	strcpy(dir, "/tmp/walklab-test-report-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+/* WALKLAB_TEST_KEEP=1 keeps the folders, to look at the plots. */
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	if (getenv("WALKLAB_TEST_KEEP")) {
+		fprintf(stderr, "kept %s\n", dir);
+		return;
+	}
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void path(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static void row(struct wl_row *r, int cfg, const char *workload,
+		const char *metric, const char *unit, double med)
+{
+	wl_row_init(r, workload, metric, unit);
+	snprintf(r->backend, sizeof(r->backend), "%s",
+		 cfg < 0 ? "host" : cfgs[cfg].id);
+	snprintf(r->build_options, sizeof(r->build_options), "%s",
+		 cfg < 0 ? "" : cfgs[cfg].opts);
+	snprintf(r->arch, sizeof(r->arch), "%s", cfg < 0 ? "" : "ipi");
+	r->n = 5;
+	r->min = floor(med * 0.9);
+	r->median = med;
+	r->max = floor(med * 1.25);
+	r->pinned = 1;
+	r->oversubscribed = 0;
+}
+
+/* One row to f, with the provenance columns if prov. */
+static void emit(FILE *f, const struct wl_row *r, bool prov)
+{
+	char *buf;
+	size_t len;
+	FILE *m = open_memstream(&buf, &len);
+
+	cr_assert_not_null(m);
+	wl_row_print_csv(m, r);
+	fclose(m);
+	cr_assert(len > 0 && buf[len - 1] == '\n');
+	if (prov) {
+		buf[len - 1] = 0;
+		fprintf(f, "%s%s\n", buf, PROVENANCE_COLS);
+	} else {
+		fputs(buf, f);
+	}
+	free(buf);
+}
+
+/*
+ * Rows of every workload for every configuration; calls fn on each.
+ * Values are whole numbers, exact in the CSV's 6 significant digits.
+ */
+static size_t synth(void (*fn)(const struct wl_row *, void *), void *arg)
+{
+	static const int64_t batch[] = {1, 16, 64, 512};
+	static const int64_t rates[] = {100, 1000, 10000};
+	struct wl_row r;
+	size_t n = 0;
+
+#define EMIT()                                                                 \
+	do {                                                                   \
+		fn(&r, arg);                                                   \
+		n++;                                                           \
+	} while (0)
+
+	for (int c = 0; c < (int)NR_CFGS; c++) {
+		double base = 100 + 40 * c;
+
+		for (int64_t cpus = 1; cpus <= 4; cpus *= 2) {
+			row(&r, c, "read", "ns_per_walk", "ns",
+			    base + 10 * (double)cpus * c);
+			r.walk_pages = 16;
+			strcpy(r.mapping, "4k");
+			strcpy(r.foll, "get");
+			r.cpus = cpus;
+			r.p99 = 3 * base;
+			r.oversubscribed = cpus > 2;
+			EMIT();
+		}
+		row(&r, c, "read", "ns_per_page", "ns", 2 + c);
+		r.walk_pages = 512;
+		strcpy(r.mapping, "2m");
+		strcpy(r.foll, "get");
+		r.cpus = 1;
+		EMIT();
+		row(&r, c, "read", "walks_per_s", "1/s", (9 - c) * 1e6);
+		r.walk_pages = 16;
+		strcpy(r.mapping, "4k");
+		strcpy(r.foll, "pin");
+		r.cpus = 1;
+		EMIT();
+		row(&r, c, "read", "fast_path_ratio", "ratio", 1);
+		r.walk_pages = 16;
+		strcpy(r.mapping, "4k");
+		strcpy(r.foll, "get");
+		r.cpus = 1;
+		EMIT();
+		for (size_t b = 0; b < sizeof(batch) / sizeof(batch[0]); b++) {
+			row(&r, c, "read", "section_ns", "ns",
+			    20 + (double)batch[b] * (3 + c));
+			r.walk_pages = batch[b];
+			strcpy(r.mapping, "4k");
+			strcpy(r.foll, "get");
+			r.cpus = 1;
+			r.p99 = 2 * r.median + 100;
+			EMIT();
+		}
+		for (int64_t cpus = 0; cpus <= 2; cpus++) {
+			row(&r, c, "writer", "sync_ns", "ns",
+			    c ? 1000 * (c + 1) * (double)(cpus + 1) : 0);
+			r.cpus = cpus;
+			r.p99 = 4 * r.median;
+			EMIT();
+			row(&r, c, "writer", "free_ns", "ns",
+			    5000 + 1000 * (double)cpus);
+			strcpy(r.writer_op, "munmap");
+			r.cpus = cpus;
+			r.p99 = 2 * r.median;
+			EMIT();
+		}
+		row(&r, c, "writer", "ipis_per_op", "1", c == 1 ? 1 : 0);
+		r.cpus = 1;
+		EMIT();
+		row(&r, c, "writer", "grace_periods_per_op", "1", c == 2);
+		r.cpus = 1;
+		EMIT();
+		for (size_t k = 0; k < sizeof(rates) / sizeof(rates[0]); k++) {
+			row(&r, c, "mixed", "walks_per_s", "1/s",
+			    (8 - c) * 1e6 - 1e5 * (double)k);
+			strcpy(r.writer_op, "munmap");
+			r.writer_rate = rates[k];
+			r.cpus = 1;
+			EMIT();
+			row(&r, c, "mixed", "ipis_per_op", "1", c == 1 ? 1 : 0);
+			strcpy(r.writer_op, "munmap");
+			r.writer_rate = rates[k];
+			r.cpus = 1;
+			EMIT();
+		}
+		row(&r, c, "mixed", "writer_op_ns", "ns", 7000);
+		strcpy(r.writer_op, "dontneed");
+		r.writer_rate = 1000;
+		r.cpus = 1;
+		EMIT();
+		row(&r, c, "mixed", "backlog_peak_tables", "tables", 3 * c);
+		strcpy(r.writer_op, "munmap");
+		r.writer_rate = 1000;
+		r.cpus = 1;
+		EMIT();
+		for (int64_t t = 0; t <= 100; t += 10) {
+			row(&r, c, "mixed", "backlog_tables", "tables",
+			    c == 2 ? (double)(t % 40) : 0);
+			strcpy(r.writer_op, "munmap");
+			r.writer_rate = 1000;
+			r.cpus = 1;
+			r.t_ms = t;
+			r.n = 1;
+			r.min = r.max = r.median;
+			EMIT();
+		}
+		for (int64_t retry = 0; retry <= 1; retry++) {
+			row(&r, c, "slowpath", "mmap_lock_write_wait_ns", "ns",
+			    retry ? 20000 : 900000);
+			r.allow_retry = retry;
+			r.cpus = 1;
+			EMIT();
+		}
+		row(&r, c, "process", "peak_rss_kib", "KiB", 81920);
+		r.n = 1;
+		EMIT();
+	}
+	for (int64_t pages = 1; pages <= 256; pages *= 16) {
+		row(&r, -1, "calib", "vmsplice_ns_per_page", "ns", 40);
+		r.walk_pages = pages;
+		strcpy(r.mapping, "4k");
+		EMIT();
+	}
+	row(&r, -1, "calib", "membarrier_ns", "ns", 3500);
+	r.cpus = 1;
+	EMIT();
+	row(&r, -1, "calib", "futex_shared_ns", "ns", NAN);
+	r.n = 0;
+	r.min = r.max = NAN;
+	snprintf(r.build_options, sizeof(r.build_options), "seccomp");
+	EMIT();
+#undef EMIT
+	return n;
+}
+
+struct sink {
+	FILE *f;
+	size_t i;
+};
+
+static void to_file(const struct wl_row *r, void *arg)
+{
+	struct sink *s = arg;
+
+	emit(s->f, r, s->i++ % 2 == 0); /* provenance on every other row */
+}
+
+/* Write dir/results.csv (+ provenance.txt); returns the number of rows. */
+static size_t write_results(bool provenance_txt)
+{
+	char p[128];
+	struct sink s = {NULL, 0};
+	size_t n;
+
+	path(p, sizeof(p), "results.csv");
+	s.f = fopen(p, "w");
+	cr_assert_not_null(s.f);
+	fprintf(s.f, "%s,%s\n", WL_CSV_COLUMNS, WL_CSV_PROVENANCE_COLUMNS);
+	n = synth(to_file, &s);
+	cr_assert_eq(fclose(s.f), 0);
+	if (provenance_txt) {
+		FILE *f;
+
+		path(p, sizeof(p), "provenance.txt");
+		f = fopen(p, "w");
+		cr_assert_not_null(f);
+		fputs("cpu_model=Test CPU @ 2.0GHz\nhost_pus=2\n"
+		      "kernel=6.1.0-test\ncompiler=gcc 12.2.0\n"
+		      "cflags=-O2 -g -Wall -Wextra -Wshadow -fno-omit-frame-"
+		      "pointer -DNDEBUG -march=x86-64-v2 -pipe\n"
+		      "liburcu=0.13.2\nhwloc=2.9.0\ngit_rev=abc1234\n"
+		      "timestamp=2025-01-01T00:00:00Z\n"
+		      "command=walklab compare --out /tmp/x\n"
+		      "reps=5\nwarmup_ms=100\nmeasure_ms=500\n",
+		      f);
+		cr_assert_eq(fclose(f), 0);
+	}
+	return n;
+}
+
+static bool nonempty(const char *name)
+{
+	char p[160];
+	struct stat st;
+
+	path(p, sizeof(p), name);
+	return !stat(p, &st) && st.st_size > 0;
+}
+
+static bool exists(const char *name)
+{
+	char p[160];
+
+	path(p, sizeof(p), name);
+	return !access(p, F_OK);
+}
+
+static bool have(const char *prog)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
+	return !system(cmd);
+}
+
+/* Run a JSON check (a jq -e filter) on dir/results.json. */
+static void check_json(const char *filter)
+{
+	char cmd[512], p[128];
+
+	path(p, sizeof(p), "results.json");
+	if (have("jq"))
+		snprintf(cmd, sizeof(cmd), "jq -e '%s' '%s' >/dev/null", filter,
+			 p);
+	else if (have("python3"))
+		snprintf(cmd, sizeof(cmd),
+			 "python3 -m json.tool '%s' >/dev/null", p);
+	else
+		cr_skip_test("neither jq nor python3 to check JSON");
+	cr_assert_eq(system(cmd), 0, "%s fails on %s", filter, p);
+}
+
+/* Read dir/summary.txt into a string, checking width and ASCII. */
+static char *read_summary(void)
+{
+	char p[128], line[1024], *all = calloc(1, 1);
+	size_t len = 0;
+	int lineno = 0;
+	FILE *f;
+
+	path(p, sizeof(p), "summary.txt");
+	f = fopen(p, "r");
+	cr_assert_not_null(f, "no %s", p);
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		lineno++;
+		cr_assert(n && line[n - 1] == '\n', "line %d unterminated",
+			  lineno);
+		cr_assert_leq(n - 1, 80, "summary.txt:%d is %zu columns: %s",
+			      lineno, n - 1, line);
+		for (size_t i = 0; i < n; i++)
+			cr_assert((unsigned char)line[i] < 0x80 &&
+					  line[i] != '\t',
+				  "summary.txt:%d: not plain ASCII", lineno);
+		all = realloc(all, len + n + 1);
+		memcpy(all + len, line, n + 1);
+		len += n;
+	}
+	fclose(f);
+	return all;
+}
+
+static bool gnuplot_found(void)
+{
+	const char *g = getenv("WALKLAB_GNUPLOT");
+
+	return g && *g ? !access(g, X_OK) : have("gnuplot");
+}
+
+/* ------------------------------------------------------------------ */
+
+static void roundtrip_one(const struct wl_row *a, void *arg)
+{
+	struct wl_row b;
+	char *buf;
+	size_t len;
+	FILE *m = open_memstream(&buf, &len);
+
+	(void)arg;
+	wl_row_print_csv(m, a);
+	fclose(m);
+	cr_assert_eq(wl_row_parse_csv(buf, &b), 0, "cannot parse %s", buf);
+	cr_assert_str_eq(a->backend, b.backend);
+	cr_assert_str_eq(a->build_options, b.build_options);
+	cr_assert_str_eq(a->arch, b.arch);
+	cr_assert_str_eq(a->workload, b.workload);
+	cr_assert_eq(a->walk_pages, b.walk_pages);
+	cr_assert_str_eq(a->mapping, b.mapping);
+	cr_assert_str_eq(a->foll, b.foll);
+	cr_assert_eq(a->cpus, b.cpus);
+	cr_assert_str_eq(a->writer_op, b.writer_op);
+	cr_assert_eq(a->writer_rate, b.writer_rate);
+	cr_assert_eq(a->allow_retry, b.allow_retry);
+	cr_assert_eq(a->t_ms, b.t_ms);
+	cr_assert_str_eq(a->metric, b.metric);
+	cr_assert_str_eq(a->unit, b.unit);
+	cr_assert_eq(a->n, b.n);
+#define SAME(x) cr_assert((isnan(a->x) && isnan(b.x)) || a->x == b.x, #x)
+	SAME(min);
+	SAME(median);
+	SAME(max);
+	SAME(p99);
+#undef SAME
+	cr_assert_eq(a->pinned, b.pinned);
+	cr_assert_eq(a->oversubscribed, b.oversubscribed);
+	/* Trailing provenance columns are ignored by the parser. */
+	buf[len - 1] = 0;
+	{
+		char ext[1024];
+		struct wl_row c;
+
+		snprintf(ext, sizeof(ext), "%s%s", buf, PROVENANCE_COLS);
+		cr_assert_eq(wl_row_parse_csv(ext, &c), 0);
+		cr_assert_str_eq(c.metric, a->metric);
+		cr_assert_eq(c.oversubscribed, a->oversubscribed);
+	}
+	free(buf);
+}
+
+Test(report, csv_schema_roundtrips)
+{
+	cr_assert_gt(synth(roundtrip_one, NULL), 100);
+}
+
+Test(report, full_run)
+{
+	char *sum, name[64];
+	size_t n;
+	int ret;
+
+	make_dir();
+	n = write_results(true);
+	ret = wl_report_write(dir);
+	if (gnuplot_found())
+		cr_assert_eq(ret, 0, "wl_report_write: %#x", ret);
+	else
+		cr_assert_eq(ret, WL_REPORT_NOGNUPLOT);
+
+	{
+		char filter[256];
+
+		snprintf(filter, sizeof(filter),
+			 ".rows | length == %zu and (.[0].median | type) == "
+			 "\"number\" and .[0].mapping == \"4k\" and "
+			 ".[-1].median == null",
+			 n);
+		check_json(filter);
+		check_json(".provenance.git_rev == \"abc1234\" and "
+			   ".provenance.reps == \"5\" and "
+			   ".rows[0].cpu_model == \"Test CPU @ 2.0GHz\" and "
+			   ".rows[0].host_pus == 2");
+	}
+
+	sum = read_summary();
+	for (size_t c = 0; c < NR_CFGS; c++)
+		cr_assert_not_null(strstr(sum, cfgs[c].id), "no %s in:\n%s",
+				   cfgs[c].id, sum);
+	cr_assert_not_null(strstr(sum, "Test CPU"));
+	cr_assert_not_null(strstr(sum, "abc1234"));
+	cr_assert_not_null(strstr(sum, "Host calibration"));
+	cr_assert_not_null(strstr(sum, "vmsplice_ns_per_page"));
+	cr_assert_not_null(strstr(sum, "n/a: seccomp"));
+	cr_assert_not_null(strstr(sum, "How to read this"));
+	cr_assert_null(strstr(sum, "No data for"));
+	free(sum);
+
+	for (size_t i = 0; i < NR_PLOT_NAMES; i++) {
+		snprintf(name, sizeof(name), "plots/%s.gp", plot_names[i]);
+		cr_assert(nonempty(name), "no %s", name);
+		snprintf(name, sizeof(name), "plots/data/%s.dat",
+			 plot_names[i]);
+		cr_assert(nonempty(name), "no %s", name);
+		if (!gnuplot_found())
+			continue;
+		snprintf(name, sizeof(name), "plots/%s.png", plot_names[i]);
+		cr_assert(nonempty(name), "no %s", name);
+		snprintf(name, sizeof(name), "plots/%s.svg", plot_names[i]);
+		cr_assert(nonempty(name), "no %s", name);
+	}
+	remove_dir();
+}
+
+/* One backend, one point, no provenance.txt: what there is still draws. */
+Test(report, single_point)
+{
+	char p[128], *sum;
+	struct wl_row r;
+	FILE *f;
+	int ret;
+
+	make_dir();
+	path(p, sizeof(p), "results.csv");
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	row(&r, 0, "read", "ns_per_walk", "ns", 123);
+	r.walk_pages = 16;
+	strcpy(r.mapping, "4k");
+	strcpy(r.foll, "get");
+	r.cpus = 1;
+	emit(f, &r, false);
+	fclose(f);
+
+	ret = wl_report_write(dir);
+	cr_assert_eq(ret, gnuplot_found() ? 0 : WL_REPORT_NOGNUPLOT, "%#x",
+		     ret);
+	check_json(".rows | length == 1");
+	sum = read_summary();
+	cr_assert_not_null(strstr(sum, "none"));
+	cr_assert_not_null(strstr(sum, "No data for: sync_latency"));
+	free(sum);
+	if (gnuplot_found()) {
+		cr_assert(nonempty("plots/read_vs_cpus.png"));
+		cr_assert(nonempty("plots/read_vs_cpus.svg"));
+	}
+	cr_assert(!exists("plots/backlog.png"));
+	cr_assert(!exists("plots/backlog.gp"));
+	remove_dir();
+}
+
+Test(report, malformed_rows_rejected)
+{
+	static const char *const bad[] = {
+		"garbage",
+		"none,,ipi,read,sixteen,4k,get,1,,,,,walks,ns,5,1,2,3,,1,0",
+		"none,,ipi,read,16,4k,get,1,,,,,ns_per_walk,ns,5,1,2x,3,,1,0",
+		"none,,ipi,read,16,4k,get,1,,,,,ns_per_walk,ns,5,1,2",
+		",,ipi,read,16,4k,get,1,,,,,ns_per_walk,ns,5,1,2,3,,1,0",
+		"none,,ipi,read,16,4k,get,1,,,,,,ns,5,1,2,3,,1,0",
+		"none,,ipi,read,16,4k,get,1,,,,,ns_per_walk,ns,-5,1,2,3,,1,0",
+	};
+	char p[128], longline[5000], *sum;
+	struct wl_row r;
+	FILE *f;
+	int ret;
+
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(wl_row_parse_csv(bad[i], &r), -1, "%s", bad[i]);
+	cr_assert_eq(wl_row_parse_csv(longline, &r), -1);
+
+	make_dir();
+	path(p, sizeof(p), "results.csv");
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	row(&r, 0, "read", "ns_per_walk", "ns", 123);
+	r.walk_pages = 16;
+	strcpy(r.mapping, "4k");
+	strcpy(r.foll, "get");
+	r.cpus = 1;
+	emit(f, &r, true);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		fprintf(f, "%s\n", bad[i]);
+	fprintf(f, "%s\n", longline);
+	fclose(f);
+
+	ret = wl_report_write(dir);
+	cr_assert(ret & WL_REPORT_BADROWS, "%#x", ret);
+	cr_assert_str_neq(wl_report_strerror(ret), "");
+	check_json(".rows | length == 1");
+	sum = read_summary();
+	free(sum);
+	remove_dir();
+}
+
+Test(report, no_gnuplot)
+{
+	char *sum;
+	int ret;
+
+	cr_assert_eq(setenv("WALKLAB_GNUPLOT", "/nonexistent/gnuplot", 1), 0);
+	make_dir();
+	write_results(true);
+	ret = wl_report_write(dir);
+	cr_assert_eq(ret, WL_REPORT_NOGNUPLOT, "%#x", ret);
+	check_json(".rows | length > 0");
+	sum = read_summary();
+	cr_assert_not_null(strstr(sum, "gnuplot not found"));
+	free(sum);
+	cr_assert(nonempty("plots/read_vs_cpus.gp"));
+	cr_assert(!exists("plots/read_vs_cpus.png"));
+	remove_dir();
+}
+
+Test(report, plot_command)
+{
+	char *help[] = {"plot", "--help", NULL};
+	char *none[] = {"plot", NULL};
+	char *missing[] = {"plot", "/nonexistent/walklab-results", NULL};
+	char *badopt[] = {"plot", "--bogus", NULL};
+	char *empty[] = {"plot", dir, NULL};
+
+	cr_assert_eq(wl_report_cmd(2, help), 0);
+	cr_assert_eq(wl_report_cmd(1, none), 2);
+	cr_assert_eq(wl_report_cmd(2, missing), 2);
+	cr_assert_eq(wl_report_cmd(2, badopt), 2);
+	make_dir();
+	cr_assert_eq(wl_report_cmd(2, empty), 2); /* no results.csv */
+	write_results(false);
+	cr_assert_eq(wl_report_cmd(2, empty), gnuplot_found() ? 0 : 1);
+	remove_dir();
+}
