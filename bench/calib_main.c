@@ -104,7 +104,7 @@ static int write_rows(FILE *f, const struct wl_calib_report *r)
 			row.max = e->max;
 		} else {
 			snprintf(row.build_options, sizeof(row.build_options),
-				 "unavailable: %s", e->reason);
+				 "unavailable: %.80s", e->reason);
 			row.n = 0;
 			row.min = row.median = row.max = NAN;
 		}

@@ -27,9 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef WALKLAB_GIT_REV
-#define WALKLAB_GIT_REV "unknown"
-#endif
+#include "gitrev.h" /* generated at build time: WALKLAB_GIT_REV */
 #ifndef WALKLAB_C_FLAGS
 #define WALKLAB_C_FLAGS "unknown"
 #endif

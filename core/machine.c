@@ -78,10 +78,18 @@ uint64_t wl_machine_check_balance(void)
 			     (unsigned long long)b.bad_pincount);
 		bad++;
 	}
-	if (wl_tables.nr_free != wl_tables.nr) {
+	/*
+	 * Under the pool lock: the last deferred free (a backend's callback)
+	 * took it too, so its update of nr_free is seen here.
+	 */
+	pthread_mutex_lock(&wl_tables.lock);
+	uint32_t nr_free = wl_tables.nr_free;
+
+	pthread_mutex_unlock(&wl_tables.lock);
+	if (nr_free != wl_tables.nr) {
 		wl_violation(WL_V_REF_IMBALANCE,
 			     "%u table pages not back in the pool",
-			     wl_tables.nr - wl_tables.nr_free);
+			     wl_tables.nr - nr_free);
 		bad++;
 	}
 	return bad;

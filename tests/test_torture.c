@@ -37,15 +37,6 @@ static void base_config(struct wl_torture_config *c, enum wl_arch arch)
 	c->quiet = true;
 	c->stall_ns = 10000000000ull;
 	c->stop_mask = (1u << WL_NR_VIOLATIONS) - 1;
-	/*
-	 * QSBR: the slow path blocks on mmap_lock while its CPU is online,
-	 * and a writer holding mmap_lock for write waits for a grace period
-	 * (collapse's sync): a deadlock that `walklab torture -b rcu-qsbr`
-	 * reports as a stall (a core/backend bug, reported; not this
-	 * test's subject).  Keep those walkers on the fast path here.
-	 */
-	if (wl_backend.caps & WL_CAP_QSBR)
-		c->fast_only = true;
 	snprintf(c->context, sizeof(c->context), "test_torture %s",
 		 wl_arch_name(arch));
 }
