@@ -9,6 +9,7 @@
  *   walklab-<id> bench [options]     one read-side configuration
  */
 #include "backend.h"
+#include "backend_opt.h"
 #include "bench.h"
 #include "check.h"
 #include "cli.h"
@@ -43,26 +44,6 @@ static void describe(void)
 	       wl_backend.caps & WL_CAP_QSBR ? ",qsbr" : "");
 	printf("options=%s\n",
 	       wl_backend.opts_help ? wl_backend.opts_help : "-");
-}
-
-/* --backend-opt key=value */
-static void backend_opt(const char *kv)
-{
-	char key[64];
-	const char *eq = strchr(kv, '=');
-
-	if (!wl_backend.set_option)
-		wl_usage_error("--backend-opt: backend %s takes no options",
-			       wl_backend.name);
-	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
-		wl_usage_error(
-			"--backend-opt: '%s' is not key=value; valid: %s", kv,
-			wl_backend.opts_help);
-	memcpy(key, kv, (size_t)(eq - kv));
-	key[eq - kv] = 0;
-	if (wl_backend.set_option(key, eq + 1))
-		wl_usage_error("--backend-opt: '%s' rejected; valid: %s", kv,
-			       wl_backend.opts_help);
 }
 
 static const char bench_usage[] =
@@ -173,7 +154,7 @@ static void parse_bench(int argc, char **argv, struct opts *o, bool run)
 			o->bp.check = wl_parse_bool("--check", optarg);
 			break;
 		case 'O':
-			backend_opt(optarg);
+			wl_backend_opt(optarg);
 			break;
 		case 'S':
 			o->bp.seed =
@@ -322,24 +303,23 @@ static const char measure_usage[] =
 static int cmd_measure(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "arch", required_argument, NULL, 'A' },
-		{ "workloads", required_argument, NULL, 'L' },
-		{ "max-cpus", required_argument, NULL, 'c' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "header", no_argument, NULL, 'H' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "backend-opt", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"arch", required_argument, NULL, 'A'},
+		{"workloads", required_argument, NULL, 'L'},
+		{"max-cpus", required_argument, NULL, 'c'},
+		{"quick", no_argument, NULL, 'q'},
+		{"header", no_argument, NULL, 'H'},
+		{"seed", required_argument, NULL, 'S'},
+		{"backend-opt", required_argument, NULL, 'O'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	static const char *const workloads[] = { "read", "writer", "mixed",
-						 "slowpath", NULL };
+	static const char *const workloads[] = {"read", "writer", "mixed",
+						"slowpath", NULL};
 	int (*const run[])(const struct wl_measure_ctx *) = {
 		wl_workload_read, wl_workload_writer, wl_workload_mixed,
-		wl_workload_slowpath
-	};
-	struct wl_measure_ctx c = { .out = stdout, .arch = WL_ARCH_IPI };
-	bool want[4] = { true, true, true, true }, header = false;
+		wl_workload_slowpath};
+	struct wl_measure_ctx c = {.out = stdout, .arch = WL_ARCH_IPI};
+	bool want[4] = {true, true, true, true}, header = false;
 	struct wl_machine_config cfg;
 	uint64_t seed = 1;
 	int opt, ret = 0;
@@ -378,7 +358,7 @@ static int cmd_measure(int argc, char **argv)
 			seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
 		case 'O':
-			backend_opt(optarg);
+			wl_backend_opt(optarg);
 			break;
 		case 'h':
 			fputs(measure_usage, stdout);

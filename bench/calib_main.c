@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define VALID_OPTS                                                        \
+#define VALID_OPTS                                                             \
 	"--repeats N, --quick, --csv FILE, --json FILE, --rows FILE, --help"
 
 static void usage(FILE *f)

@@ -220,8 +220,8 @@ static void ratio_row(FILE *csv, const char *prov, const char *sim_backend,
  */
 static void derive_ratios(const char *csv_path, const char *prov)
 {
-	static const char *const sims[] = { "lockless_walk_helpers-today",
-					    "ipi", "none" };
+	static const char *const sims[] = {"lockless_walk_helpers-today", "ipi",
+					   "none"};
 	FILE *f = fopen(csv_path, "r");
 	struct wl_row *rows = NULL;
 	int n = 0, cap = 0;
@@ -231,10 +231,9 @@ static void derive_ratios(const char *csv_path, const char *prov)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		if (n == cap) {
-			struct wl_row *nr = realloc(rows, (size_t)(cap = cap ?
-								   2 * cap :
-								   256) *
-								  sizeof(*rows));
+			struct wl_row *nr = realloc(
+				rows, (size_t)(cap = cap ? 2 * cap : 256) *
+					      sizeof(*rows));
 			if (!nr)
 				break;
 			rows = nr;
@@ -283,16 +282,16 @@ static void derive_ratios(const char *csv_path, const char *prov)
 int wl_cmd_compare(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "arch", required_argument, NULL, 'a' },
-		{ "backends", required_argument, NULL, 'b' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"out", required_argument, NULL, 'o'},
+		{"arch", required_argument, NULL, 'a'},
+		{"backends", required_argument, NULL, 'b'},
+		{"quick", no_argument, NULL, 'q'},
+		{"seed", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	static const char *const archs[] = { "ipi", "broadcast", "paravirt",
-					     NULL };
+	static const char *const archs[] = {"ipi", "broadcast", "paravirt",
+					    NULL};
 	const char *ids[64];
 	int nr = 0, arch = 0, opt;
 	bool quick = false;
@@ -381,9 +380,10 @@ int wl_cmd_compare(int argc, char **argv)
 
 	if (!pf)
 		goto fail;
-	fprintf(pf, "cpu_model=%s\nhost_pus=%ld\nkernel=%s\ncompiler=%s\n"
-		    "cflags=%s\nliburcu=%s\nhwloc=%s\ngit_rev=%s\n"
-		    "timestamp=%s\narch=%s\nquick=%d\nseed=%llu\nbackends=",
+	fprintf(pf,
+		"cpu_model=%s\nhost_pus=%ld\nkernel=%s\ncompiler=%s\n"
+		"cflags=%s\nliburcu=%s\nhwloc=%s\ngit_rev=%s\n"
+		"timestamp=%s\narch=%s\nquick=%d\nseed=%llu\nbackends=",
 		pv.cpu_model, pv.host_pus, pv.kernel, pv.compiler,
 		WALKLAB_C_FLAGS, WALKLAB_URCU_VERSION, WALKLAB_HWLOC_VERSION,
 		WALKLAB_GIT_REV, pv.timestamp, archs[arch], quick,
@@ -416,8 +416,9 @@ int wl_cmd_compare(int argc, char **argv)
 	bool tty = isatty(STDERR_FILENO) && !getenv("CI");
 	double t_start = now_s();
 
-	fprintf(stderr, "walklab compare: %d backend configuration(s), arch "
-			"%s%s\n",
+	fprintf(stderr,
+		"walklab compare: %d backend configuration(s), arch "
+		"%s%s\n",
 		nr, archs[arch], quick ? ", quick" : "");
 	for (int i = 0; i < nr; i++) {
 		char raw[PATH_MAX + 64], err[PATH_MAX + 64], seed_s[24];
@@ -430,14 +431,14 @@ int wl_cmd_compare(int argc, char **argv)
 		snprintf(err, sizeof(err), "%s/raw/%s.log", tmp, ids[i]);
 		snprintf(seed_s, sizeof(seed_s), "%llu",
 			 (unsigned long long)seed);
-		char *args[] = { exe,
-				 "measure",
-				 "--arch",
-				 (char *)archs[arch],
-				 "--seed",
-				 seed_s,
-				 quick ? "--quick" : NULL,
-				 NULL };
+		char *args[] = {exe,
+				"measure",
+				"--arch",
+				(char *)archs[arch],
+				"--seed",
+				seed_s,
+				quick ? "--quick" : NULL,
+				NULL};
 
 		if (tty)
 			fprintf(stderr, "\r[%2d/%d] %-32s", i + 1, nr, ids[i]);
@@ -473,14 +474,15 @@ int wl_cmd_compare(int argc, char **argv)
 	snprintf(raw, sizeof(raw), "%s/raw/host.csv", tmp);
 	snprintf(err, sizeof(err), "%s/raw/host.log", tmp);
 	if (!access(calib, X_OK)) {
-		char *args[] = { calib, "--quick", "--rows", raw, NULL };
+		char *args[] = {calib, "--quick", "--rows", raw, NULL};
 
 		if (tty)
 			fprintf(stderr, "[calib] host calibration ...");
 		if (run_to(args, "/dev/null", err) ||
 		    append_rows(csv, raw, prov_cols) < 0)
-			fprintf(stderr, "walklab: host calibration failed; "
-					"see %s\n",
+			fprintf(stderr,
+				"walklab: host calibration failed; "
+				"see %s\n",
 				err);
 		if (tty)
 			fprintf(stderr, "\n");

@@ -34,33 +34,33 @@
 #include <stdio.h>
 
 /* The CSV header, in column order. */
-#define WL_CSV_COLUMNS                                                       \
-	"backend,build_options,arch,workload,walk_pages,mapping,foll,cpus,"  \
-	"writer_op,writer_rate,allow_retry,t_ms,metric,unit,n,min,median,"   \
+#define WL_CSV_COLUMNS                                                         \
+	"backend,build_options,arch,workload,walk_pages,mapping,foll,cpus,"    \
+	"writer_op,writer_rate,allow_retry,t_ms,metric,unit,n,min,median,"     \
 	"max,p99,pinned,oversubscribed"
-#define WL_CSV_PROVENANCE_COLUMNS                                            \
-	"cpu_model,host_pus,kernel,compiler,cflags,liburcu,hwloc,git_rev,"   \
+#define WL_CSV_PROVENANCE_COLUMNS                                              \
+	"cpu_model,host_pus,kernel,compiler,cflags,liburcu,hwloc,git_rev,"     \
 	"timestamp"
 
 struct wl_row {
-	char backend[64];       /* backend configuration id, e.g. rcu-memb */
+	char backend[64];	/* backend configuration id, e.g. rcu-memb */
 	char build_options[96]; /* "flavor=memb" */
-	char arch[16];          /* ipi | broadcast | paravirt */
-	char workload[16];      /* read | writer | mixed | slowpath | ... */
-	int64_t walk_pages;     /* pages per call, -1 if n/a */
-	char mapping[8];        /* 4k | 2m | 1g | "" */
-	char foll[8];           /* get | pin | "" */
-	int64_t cpus;           /* walker CPUs, -1 if n/a */
-	char writer_op[16];     /* munmap | dontneed | ... | "" */
-	int64_t writer_rate;    /* writer ops/s asked for, -1 if n/a */
-	int64_t allow_retry;    /* 0/1, -1 if n/a */
-	int64_t t_ms;           /* time of a sample, -1 if n/a */
+	char arch[16];		/* ipi | broadcast | paravirt */
+	char workload[16];	/* read | writer | mixed | slowpath | ... */
+	int64_t walk_pages;	/* pages per call, -1 if n/a */
+	char mapping[8];	/* 4k | 2m | 1g | "" */
+	char foll[8];		/* get | pin | "" */
+	int64_t cpus;		/* walker CPUs, -1 if n/a */
+	char writer_op[16];	/* munmap | dontneed | ... | "" */
+	int64_t writer_rate;	/* writer ops/s asked for, -1 if n/a */
+	int64_t allow_retry;	/* 0/1, -1 if n/a */
+	int64_t t_ms;		/* time of a sample, -1 if n/a */
 	char metric[32];
-	char unit[16];          /* ns, 1/s, ratio, tables, bytes, KiB, ... */
-	uint64_t n;             /* repetitions or samples summarised */
+	char unit[16]; /* ns, 1/s, ratio, tables, bytes, KiB, ... */
+	uint64_t n;    /* repetitions or samples summarised */
 	double min, median, max, p99; /* p99 NaN if not measured */
-	int pinned;             /* 0/1, -1 unknown */
-	int oversubscribed;     /* 0/1, -1 unknown */
+	int pinned;		      /* 0/1, -1 unknown */
+	int oversubscribed;	      /* 0/1, -1 unknown */
 };
 
 /* A row with every optional parameter "n/a". */

@@ -36,6 +36,7 @@
  */
 #include "torture.h"
 #include "backend.h"
+#include "backend_opt.h"
 #include "cli.h"
 #include "gup.h"
 #include "legacy_thp.h"
@@ -262,25 +263,6 @@ static const char *violation_choices(void)
 	return list;
 }
 
-static void backend_opt(const char *kv)
-{
-	char key[64];
-	const char *eq = strchr(kv, '=');
-
-	if (!wl_backend.set_option)
-		wl_usage_error("--backend-opt: backend %s takes no options",
-			       wl_backend.name);
-	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
-		wl_usage_error(
-			"--backend-opt: '%s' is not key=value; valid: %s", kv,
-			wl_backend.opts_help);
-	memcpy(key, kv, (size_t)(eq - kv));
-	key[eq - kv] = 0;
-	if (wl_backend.set_option(key, eq + 1))
-		wl_usage_error("--backend-opt: '%s' rejected; valid: %s", kv,
-			       wl_backend.opts_help);
-}
-
 static void set_bug(struct wl_torture_config *c, const char *s)
 {
 	switch (wl_parse_choice("--bug", s, bug_names)) {
@@ -437,7 +419,7 @@ void wl_torture_parse(int argc, char **argv, struct wl_torture_config *c)
 				      1000000ull;
 			break;
 		case 'O':
-			backend_opt(optarg);
+			wl_backend_opt(optarg);
 			break;
 		case 'q':
 			c->quiet = true;

@@ -38,10 +38,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define BASE (UINT64_C(1) << 40)
+#define BASE	    (UINT64_C(1) << 40)
 #define WRITER_BASE (BASE + (UINT64_C(2) << 30)) /* its own PUD entry */
 
-static const char *const arch_names[] = { "ipi", "broadcast", "paravirt" };
+static const char *const arch_names[] = {"ipi", "broadcast", "paravirt"};
 
 void wl_emit(const struct wl_measure_ctx *c, struct wl_row *r)
 {
@@ -51,8 +51,8 @@ void wl_emit(const struct wl_measure_ctx *c, struct wl_row *r)
 	snprintf(r->arch, sizeof(r->arch), "%s", arch_names[c->arch]);
 	r->pinned = wl_smp_pinned();
 	if (r->oversubscribed < 0)
-		r->oversubscribed = r->cpus > 0 &&
-				    (unsigned int)r->cpus > wl_host_nr_pus();
+		r->oversubscribed =
+			r->cpus > 0 && (unsigned int)r->cpus > wl_host_nr_pus();
 	wl_row_print_csv(c->out, r);
 }
 
@@ -101,8 +101,8 @@ static void qs(void)
 static void sleep_ns(uint64_t ns)
 {
 	qs();
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000),
-			       .tv_nsec = (long)(ns % 1000000000) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000),
+			      .tv_nsec = (long)(ns % 1000000000)};
 
 	nanosleep(&ts, NULL);
 }
@@ -112,7 +112,7 @@ static void sleep_ns(uint64_t ns)
 static int read_one(const struct wl_measure_ctx *c, unsigned int cpus,
 		    uint64_t n, enum wl_mapping map, bool pin)
 {
-	static const char *const maps[] = { "4k", "2m", "1g" };
+	static const char *const maps[] = {"4k", "2m", "1g"};
 	struct wl_bench_params p;
 	struct wl_bench_summary s;
 	struct wl_row r;
@@ -175,7 +175,7 @@ static int read_one(const struct wl_measure_ctx *c, unsigned int cpus,
 
 int wl_workload_read(const struct wl_measure_ctx *c)
 {
-	static const uint64_t lengths[] = { 1, 16, 64, 512 };
+	static const uint64_t lengths[] = {1, 16, 64, 512};
 	unsigned int pus = wl_host_nr_pus();
 	int ret = 0;
 
@@ -197,10 +197,10 @@ int wl_workload_read(const struct wl_measure_ctx *c)
 
 struct pool {
 	struct wl_mm *mm;
-	uint64_t base, len;  /* the region they walk */
-	uint64_t pages;      /* per walk */
+	uint64_t base, len; /* the region they walk */
+	uint64_t pages;	    /* per walk */
 	unsigned int flags;
-	bool zap_first;      /* slowpath: DONTNEED before each walk */
+	bool zap_first; /* slowpath: DONTNEED before each walk */
 	unsigned int nr;
 	pthread_t thread[WL_NR_CPUS];
 	_Atomic bool stop;
@@ -311,7 +311,7 @@ static int writer_one(const struct wl_measure_ctx *c, unsigned int walkers)
 	uint64_t *sync_ns = calloc(ops, sizeof(*sync_ns));
 	struct wl_ipi_stats i0, i1, i2;
 	struct wl_backend_stats b0, b1, b2;
-	struct pool p = { 0 };
+	struct pool p = {0};
 	struct wl_mm mm;
 	int ret;
 
@@ -422,7 +422,7 @@ static int mixed_one(const struct wl_measure_ctx *c, uint64_t rate,
 	uint64_t *lat = calloc(max_ops, sizeof(*lat));
 	uint64_t backlog[128], nb = 0, ops = 0;
 	struct wl_ipi_stats i0, i1;
-	struct pool p = { 0 };
+	struct pool p = {0};
 	struct wl_row r;
 	struct wl_mm mm;
 	int ret;
@@ -441,7 +441,8 @@ static int mixed_one(const struct wl_measure_ctx *c, uint64_t rate,
 	p.pages = 16;
 	p.flags = FOLL_GET | FOLL_WRITE;
 	p.nr = walkers;
-	atomic_store(&wl_tables.deferred_peak, atomic_load(&wl_tables.deferred));
+	atomic_store(&wl_tables.deferred_peak,
+		     atomic_load(&wl_tables.deferred));
 	wl_ipi_stats(&i0);
 	pool_start(&p);
 
@@ -460,9 +461,9 @@ static int mixed_one(const struct wl_measure_ctx *c, uint64_t rate,
 		uint64_t due = t0 + ops * 1000000000 / rate;
 
 		if (now < due) {
-			sleep_ns(WL_MIN(due - now, next_sample > now ?
-						      next_sample - now :
-						      1000));
+			sleep_ns(WL_MIN(due - now, next_sample > now
+							   ? next_sample - now
+							   : 1000));
 			continue;
 		}
 		uint64_t s = wl_now_ns();
@@ -495,8 +496,8 @@ static int mixed_one(const struct wl_measure_ctx *c, uint64_t rate,
 	snprintf(r.metric, sizeof(r.metric), "fast_path_ratio");
 	snprintf(r.unit, sizeof(r.unit), "ratio");
 	emit_value(c, &r,
-		   p.pages_done ? (double)p.fast_pages / (double)p.pages_done :
-				  0,
+		   p.pages_done ? (double)p.fast_pages / (double)p.pages_done
+				: 0,
 		   p.walks);
 	snprintf(r.metric, sizeof(r.metric), "writer_ops_per_s");
 	snprintf(r.unit, sizeof(r.unit), "1/s");
@@ -536,7 +537,7 @@ out_free:
 
 int wl_workload_mixed(const struct wl_measure_ctx *c)
 {
-	static const uint64_t rates[] = { 0, 1000, 10000 };
+	static const uint64_t rates[] = {0, 1000, 10000};
 	int ret = 0;
 
 	for (unsigned int i = 0; i < WL_ARRAY_SIZE(rates) && !ret; i++)
@@ -550,7 +551,7 @@ static int slowpath_one(const struct wl_measure_ctx *c, bool allow_retry)
 {
 	uint64_t dur = (c->quick ? 150 : 300) * UINT64_C(1000000);
 	uint64_t waits[4096], nw = 0;
-	struct pool p = { 0 };
+	struct pool p = {0};
 	struct wl_row r;
 	struct wl_mm mm;
 	int ret;

@@ -14,7 +14,7 @@
 struct wl_measure_ctx {
 	FILE *out;
 	enum wl_arch arch;
-	bool quick;          /* a smaller matrix, for tests */
+	bool quick;	       /* a smaller matrix, for tests */
 	unsigned int max_cpus; /* walker CPUs in the sweeps (1..max) */
 };
 

@@ -17,11 +17,6 @@
 
 #include <errno.h>
 
-static inline pteval_t entry(uint32_t table, unsigned int i)
-{
-	return READ_ONCE(wl_table(table)->e[i]);
-}
-
 /* Under the PMD table's lock. */
 void wl_pgtable_deposit(uint32_t pmd_table, uint32_t pte_table)
 {
@@ -41,22 +36,9 @@ uint32_t wl_pgtable_withdraw(uint32_t pmd_table)
 	return t;
 }
 
-/* The PMD table covering addr; stable while mmap_lock is held. */
-static uint32_t pmd_table_of(struct wl_mm *mm, uint64_t addr)
-{
-	pteval_t v = entry(mm->pgd, pgd_index(addr));
-
-	if (!pte_present(v))
-		return WL_TABLE_NONE;
-	v = entry((uint32_t)pte_pfn(v), pud_index(addr));
-	if (!pte_present(v) || pte_leaf(v))
-		return WL_TABLE_NONE;
-	return (uint32_t)pte_pfn(v);
-}
-
 int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr)
 {
-	uint32_t pmd = pmd_table_of(mm, haddr);
+	uint32_t pmd = wl_pmd_table_of(mm, haddr);
 	unsigned int i = pmd_index(haddr);
 	uint32_t pte;
 	pteval_t v, prot;
@@ -65,7 +47,7 @@ int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr)
 	if (pmd == WL_TABLE_NONE)
 		return -EINVAL;
 	wl_ptl_lock(pmd);
-	v = entry(pmd, i);
+	v = pt_entry(pmd, i);
 	if (!pte_leaf(v)) {
 		wl_ptl_unlock(pmd);
 		return -EINVAL;
@@ -133,13 +115,13 @@ int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr)
 		return -ENOMEM;
 	mmap_write_lock(mm);
 	vma = wl_find_vma(mm, haddr);
-	pmd = pmd_table_of(mm, haddr);
+	pmd = wl_pmd_table_of(mm, haddr);
 	if (!vma || vma->start > haddr || vma->end < haddr + PMD_SIZE ||
 	    (vma->flags & VM_PFNMAP) || pmd == WL_TABLE_NONE) {
 		ret = -EINVAL;
 		goto out;
 	}
-	pmdval = entry(pmd, i);
+	pmdval = pt_entry(pmd, i);
 	if (!pte_present(pmdval) || pte_leaf(pmdval)) {
 		ret = -EINVAL;
 		goto out;
@@ -147,7 +129,7 @@ int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr)
 	pte = (uint32_t)pte_pfn(pmdval);
 	/* hpage_collapse_scan_pmd(): all present, small, ordinary. */
 	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
-		pteval_t v = entry(pte, j);
+		pteval_t v = pt_entry(pte, j);
 
 		if (!pte_present(v) || pte_protnone(v) || pte_special(v) ||
 		    folio_test_large(page_folio(pfn_to_page(pte_pfn(v))))) {

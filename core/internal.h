@@ -23,6 +23,25 @@ static inline _Atomic pteval_t *wl_entry_ptr(uint32_t table, unsigned int i)
 	return &wl_table(table)->e[i];
 }
 
+/* Read an entry of a table the caller keeps alive by its locks. */
+static inline pteval_t pt_entry(uint32_t table, unsigned int i)
+{
+	return READ_ONCE(wl_table(table)->e[i]);
+}
+
+/* The PMD table covering addr, or WL_TABLE_NONE; mmap_lock held. */
+static inline uint32_t wl_pmd_table_of(struct wl_mm *mm, uint64_t addr)
+{
+	pteval_t v = pt_entry(mm->pgd, pgd_index(addr));
+
+	if (!pte_present(v))
+		return WL_TABLE_NONE;
+	v = pt_entry((uint32_t)pte_pfn(v), pud_index(addr));
+	if (!pte_present(v) || pte_leaf(v))
+		return WL_TABLE_NONE;
+	return (uint32_t)pte_pfn(v);
+}
+
 /*
  * Publish a new entry.  Release: a table's (or folio's) initialisation is
  * visible to a walker that reads the entry and follows it (the kernel's
@@ -55,6 +74,13 @@ void wl_pgtable_deposit(uint32_t pmd_table, uint32_t pte_table);
 uint32_t wl_pgtable_withdraw(uint32_t pmd_table);
 /* huge_memory.c: split with mmap_lock already held by the caller. */
 int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr);
+/*
+ * memory.c: map folio (2 MiB) at haddr with its deposited table, if the
+ * PMD is still none; otherwise release both.  Consumes folio and deposit.
+ */
+void wl_install_huge_pmd(struct wl_mm *mm, uint32_t pmd, uint64_t haddr,
+			 struct wl_page *folio, uint32_t deposit,
+			 unsigned int vm_flags);
 /* memory.c: fault in a huge PMD folio (THP) at a 2 MiB aligned addr. */
 int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 			 unsigned int vm_flags);

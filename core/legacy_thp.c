@@ -53,24 +53,6 @@ void wl_legacy_thp_disable(void)
 	tail_pins = NULL;
 }
 
-static inline pteval_t entry(uint32_t table, unsigned int i)
-{
-	return READ_ONCE(wl_table(table)->e[i]);
-}
-
-/* The PMD table covering addr; stable while mmap_lock is held. */
-static uint32_t pmd_table_of(struct wl_mm *mm, uint64_t addr)
-{
-	pteval_t v = entry(mm->pgd, pgd_index(addr));
-
-	if (!pte_present(v))
-		return WL_TABLE_NONE;
-	v = entry((uint32_t)pte_pfn(v), pud_index(addr));
-	if (!pte_present(v) || pte_leaf(v))
-		return WL_TABLE_NONE;
-	return (uint32_t)pte_pfn(v);
-}
-
 /* compound_lock(): a bit spinlock in the head's flags. */
 static void compound_lock(struct wl_page *head)
 {
@@ -109,7 +91,7 @@ int wl_legacy_thp_populate(struct wl_mm *mm, uint64_t addr, uint64_t len)
 			ret = -ENOMEM;
 			break;
 		}
-		if (!pte_none(entry(pmd, pmd_index(h))))
+		if (!pte_none(pt_entry(pmd, pmd_index(h))))
 			continue;
 		folio = wl_folio_alloc(HPAGE_PMD_ORDER);
 		if (!folio) {
@@ -127,22 +109,7 @@ int wl_legacy_thp_populate(struct wl_mm *mm, uint64_t addr, uint64_t len)
 			ret = -ENOMEM;
 			break;
 		}
-		folio_set_mapped(folio, h);
-		wl_ptl_lock(pmd);
-		if (pte_none(entry(pmd, pmd_index(h)))) {
-			wl_pgtable_deposit(pmd, deposit);
-			set_entry(pmd, pmd_index(h),
-				  pfn_pte(page_to_pfn(folio),
-					  wl_vm_prot(vma->flags) | _PAGE_PSE));
-			folio = NULL;
-			deposit = WL_TABLE_NONE;
-		}
-		wl_ptl_unlock(pmd);
-		if (folio) {
-			folio_set_unmapped(folio);
-			folio_put(folio);
-			wl_table_free(deposit);
-		}
+		wl_install_huge_pmd(mm, pmd, h, folio, deposit, vma->flags);
 		atomic_fetch_add_explicit(&mm->nr_faults, 1,
 					  memory_order_relaxed);
 	}
@@ -210,13 +177,13 @@ int wl_split_huge_page_legacy(struct wl_mm *mm, uint64_t addr)
 	int ret = 0;
 
 	mmap_read_lock(mm);
-	pmd = pmd_table_of(mm, haddr);
+	pmd = wl_pmd_table_of(mm, haddr);
 	if (pmd == WL_TABLE_NONE) {
 		ret = -EINVAL;
 		goto out;
 	}
 	wl_ptl_lock(pmd);
-	v = entry(pmd, i);
+	v = pt_entry(pmd, i);
 	if (!pte_leaf(v) || !pfn_valid(pte_pfn(v)) ||
 	    pfn_to_page(pte_pfn(v))->order != HPAGE_PMD_ORDER) {
 		ret = -EINVAL;

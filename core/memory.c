@@ -22,11 +22,6 @@
 struct wl_bugs wl_bugs;
 _Atomic uint64_t wl_fault_io_ns;
 
-static inline pteval_t entry(uint32_t table, unsigned int i)
-{
-	return READ_ONCE(wl_table(table)->e[i]);
-}
-
 /*
  * Install a new table under parent's lock unless somebody else did
  * (__pte_alloc/pmd_install).  Returns the table now linked at parent[i],
@@ -35,7 +30,7 @@ static inline pteval_t entry(uint32_t table, unsigned int i)
 static uint32_t table_install(uint32_t parent, unsigned int i,
 			      enum wl_level level)
 {
-	pteval_t v = entry(parent, i);
+	pteval_t v = pt_entry(parent, i);
 	uint32_t new;
 
 	if (pte_present(v))
@@ -46,11 +41,11 @@ static uint32_t table_install(uint32_t parent, unsigned int i,
 	if (new == WL_TABLE_NONE)
 		return new;
 	wl_ptl_lock(parent);
-	v = entry(parent, i);
+	v = pt_entry(parent, i);
 	if (pte_none(v)) {
 		/* Release in set_entry(): the zeroed table before the link. */
 		set_entry(parent, i, pfn_pte(new, _PAGE_TABLE));
-		v = entry(parent, i);
+		v = pt_entry(parent, i);
 		new = WL_TABLE_NONE;
 	}
 	wl_ptl_unlock(parent);
@@ -97,7 +92,7 @@ static int do_pud_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 		return -ENOMEM;
 	folio_set_mapped(folio, haddr);
 	wl_ptl_lock(pud);
-	if (pte_none(entry(pud, pud_index(haddr)))) {
+	if (pte_none(pt_entry(pud, pud_index(haddr)))) {
 		set_entry(pud, pud_index(haddr),
 			  pfn_pte(page_to_pfn(folio),
 				  wl_vm_prot(vm_flags) | _PAGE_PSE));
@@ -110,6 +105,29 @@ static int do_pud_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 	}
 	atomic_fetch_add_explicit(&mm->nr_faults, 1, memory_order_relaxed);
 	return ret;
+}
+
+void wl_install_huge_pmd(struct wl_mm *mm, uint32_t pmd, uint64_t haddr,
+			 struct wl_page *folio, uint32_t deposit,
+			 unsigned int vm_flags)
+{
+	folio_set_mapped(folio, haddr);
+	wl_ptl_lock(pmd);
+	if (pte_none(pt_entry(pmd, pmd_index(haddr)))) {
+		wl_pgtable_deposit(pmd, deposit);
+		/* Release in set_entry(): the folio before the mapping. */
+		set_entry(pmd, pmd_index(haddr),
+			  pfn_pte(page_to_pfn(folio),
+				  wl_vm_prot(vm_flags) | _PAGE_PSE));
+		folio = NULL;
+		deposit = WL_TABLE_NONE;
+	}
+	wl_ptl_unlock(pmd);
+	if (folio) {
+		folio_set_unmapped(folio);
+		folio_put(folio);
+		wl_table_free(deposit);
+	}
 }
 
 int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
@@ -125,8 +143,8 @@ int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 	 * A PTE table is already there (a split, then a partial zap): a PTE
 	 * fault, as __handle_mm_fault() does when !pmd_none().
 	 */
-	if (!pte_none(entry(pmd, pmd_index(haddr))) &&
-	    !(entry(pmd, pmd_index(haddr)) & _PAGE_PSE))
+	if (!pte_none(pt_entry(pmd, pmd_index(haddr))) &&
+	    !(pt_entry(pmd, pmd_index(haddr)) & _PAGE_PSE))
 		return -EEXIST;
 	folio = wl_folio_alloc(HPAGE_PMD_ORDER);
 	if (!folio)
@@ -137,22 +155,7 @@ int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 		folio_put(folio);
 		return -ENOMEM;
 	}
-	folio_set_mapped(folio, haddr);
-	wl_ptl_lock(pmd);
-	if (pte_none(entry(pmd, pmd_index(haddr)))) {
-		wl_pgtable_deposit(pmd, deposit);
-		set_entry(pmd, pmd_index(haddr),
-			  pfn_pte(page_to_pfn(folio),
-				  wl_vm_prot(vm_flags) | _PAGE_PSE));
-		folio = NULL;
-		deposit = WL_TABLE_NONE;
-	}
-	wl_ptl_unlock(pmd);
-	if (folio) {
-		folio_set_unmapped(folio);
-		folio_put(folio);
-		wl_table_free(deposit);
-	}
+	wl_install_huge_pmd(mm, pmd, haddr, folio, deposit, vm_flags);
 	atomic_fetch_add_explicit(&mm->nr_faults, 1, memory_order_relaxed);
 	return 0;
 }
@@ -188,7 +191,7 @@ static int do_pte_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 	 * looked it up; recheck the PMD under its lock, then take the PTE lock.
 	 */
 	wl_ptl_lock(pmd);
-	if (entry(pmd, pmd_index(addr)) != pfn_pte(pte, _PAGE_TABLE)) {
+	if (pt_entry(pmd, pmd_index(addr)) != pfn_pte(pte, _PAGE_TABLE)) {
 		wl_ptl_unlock(pmd);
 		if (folio) {
 			folio_set_unmapped(folio);
@@ -198,13 +201,13 @@ static int do_pte_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 	}
 	wl_ptl_lock(pte);
 	wl_ptl_unlock(pmd);
-	if (pte_none(entry(pte, i))) {
+	if (pte_none(pt_entry(pte, i))) {
 		set_entry(pte, i, v);
 		folio = NULL;
-	} else if (pte_protnone(entry(pte, i)) &&
+	} else if (pte_protnone(pt_entry(pte, i)) &&
 		   (vm_flags & (VM_READ | VM_WRITE))) {
 		/* NUMA hinting fault: make it accessible again. */
-		pteval_t o = entry(pte, i);
+		pteval_t o = pt_entry(pte, i);
 
 		set_entry(pte, i, (o & ~(_PAGE_PROTNONE)) | _PAGE_PRESENT);
 	}
@@ -288,7 +291,7 @@ static void zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pte,
 	wl_ptl_lock(pte);
 	for (uint64_t a = addr; a < end; a += PAGE_SIZE) {
 		unsigned int i = pte_index(a);
-		pteval_t v = entry(pte, i);
+		pteval_t v = pt_entry(pte, i);
 		struct wl_page *folio;
 
 		if (pte_none(v))
@@ -313,7 +316,7 @@ static void zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pte,
 static bool table_empty(uint32_t t)
 {
 	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++)
-		if (!pte_none(entry(t, i)))
+		if (!pte_none(pt_entry(t, i)))
 			return false;
 	return true;
 }
@@ -330,7 +333,7 @@ static void reclaim_pte_table(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 	uint32_t pte;
 
 	wl_ptl_lock(pmd);
-	v = entry(pmd, i);
+	v = pt_entry(pmd, i);
 	if (!pte_present(v) || pte_leaf(v)) {
 		wl_ptl_unlock(pmd);
 		return;
@@ -363,7 +366,7 @@ static void zap_huge_pmd(struct wl_mmu_gather *tlb, uint32_t pmd,
 	uint32_t deposit;
 
 	wl_ptl_lock(pmd);
-	v = entry(pmd, i);
+	v = pt_entry(pmd, i);
 	if (!pte_leaf(v) && !(v & _PAGE_PSE)) {
 		wl_ptl_unlock(pmd);
 		return;
@@ -391,7 +394,7 @@ static void zap_pmd_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 
 	for (; addr < end; addr = next) {
 		uint64_t haddr = addr & PMD_MASK;
-		pteval_t v = entry(pmd, pmd_index(addr));
+		pteval_t v = pt_entry(pmd, pmd_index(addr));
 
 		next = WL_MIN(haddr + PMD_SIZE, end);
 		if (pte_none(v))
@@ -400,7 +403,7 @@ static void zap_pmd_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 			if (addr != haddr || next != haddr + PMD_SIZE) {
 				/* Partial: split the PMD, then zap PTEs. */
 				wl_split_huge_pmd_locked_mm(mm, haddr);
-				v = entry(pmd, pmd_index(addr));
+				v = pt_entry(pmd, pmd_index(addr));
 				if (v & _PAGE_PSE)
 					continue;
 			} else {
@@ -423,7 +426,7 @@ static void zap_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 
 	for (; addr < end; addr = next) {
 		uint64_t pnext = (addr & ~(PGDIR_SIZE - 1)) + PGDIR_SIZE;
-		pteval_t g = entry(mm->pgd, pgd_index(addr));
+		pteval_t g = pt_entry(mm->pgd, pgd_index(addr));
 
 		next = WL_MIN(pnext, end);
 		if (!pte_present(g))
@@ -431,7 +434,7 @@ static void zap_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		uint32_t pud = (uint32_t)pte_pfn(g);
 
 		for (uint64_t a = addr, n; a < next; a = n) {
-			pteval_t u = entry(pud, pud_index(a));
+			pteval_t u = pt_entry(pud, pud_index(a));
 
 			n = WL_MIN((a & PUD_MASK) + PUD_SIZE, next);
 			if (pte_none(u))
@@ -480,7 +483,7 @@ static bool free_child(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		       uint32_t parent, unsigned int i, uint64_t span_start,
 		       uint64_t span_size)
 {
-	pteval_t v = entry(parent, i);
+	pteval_t v = pt_entry(parent, i);
 
 	if (!pte_present(v) || pte_leaf(v))
 		return pte_none(v);
@@ -508,7 +511,7 @@ static void free_pgtables(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 			  uint64_t start, uint64_t end)
 {
 	for (uint64_t g = start & ~(PGDIR_SIZE - 1); g < end; g += PGDIR_SIZE) {
-		pteval_t gv = entry(mm->pgd, pgd_index(g));
+		pteval_t gv = pt_entry(mm->pgd, pgd_index(g));
 
 		if (!pte_present(gv))
 			continue;
@@ -517,7 +520,7 @@ static void free_pgtables(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 
 		for (uint64_t u = ustart; u < end && u < g + PGDIR_SIZE;
 		     u += PUD_SIZE) {
-			pteval_t uv = entry(pud, pud_index(u));
+			pteval_t uv = pt_entry(pud, pud_index(u));
 
 			if (!pte_present(uv) || pte_leaf(uv))
 				continue;

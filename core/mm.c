@@ -206,12 +206,6 @@ int wl_munmap(struct wl_mm *mm, uint64_t addr, uint64_t len)
 	return ret;
 }
 
-/* Read an entry of a table the caller keeps alive by its locks. */
-static inline pteval_t entry(uint32_t table, unsigned int i)
-{
-	return READ_ONCE(wl_table(table)->e[i]);
-}
-
 /*
  * Find the entry that maps addr and return with its table's lock held.
  * Caller holds mmap_lock, which keeps PUD and PMD tables alive; a PTE
@@ -221,14 +215,14 @@ static inline pteval_t entry(uint32_t table, unsigned int i)
  */
 bool wl_entry_lock(struct wl_mm *mm, uint64_t addr, struct wl_locked_entry *le)
 {
-	pteval_t v = entry(mm->pgd, pgd_index(addr));
+	pteval_t v = pt_entry(mm->pgd, pgd_index(addr));
 	uint32_t pud, pmd, pte;
 
 	if (!pte_present(v))
 		return false;
 	pud = (uint32_t)pte_pfn(v);
 	wl_ptl_lock(pud);
-	v = entry(pud, pud_index(addr));
+	v = pt_entry(pud, pud_index(addr));
 	if (pte_none(v) || pte_leaf(v) || !pte_present(v)) {
 		if (pte_none(v)) {
 			wl_ptl_unlock(pud);
@@ -240,7 +234,7 @@ bool wl_entry_lock(struct wl_mm *mm, uint64_t addr, struct wl_locked_entry *le)
 	pmd = (uint32_t)pte_pfn(v);
 	wl_ptl_unlock(pud);
 	wl_ptl_lock(pmd);
-	v = entry(pmd, pmd_index(addr));
+	v = pt_entry(pmd, pmd_index(addr));
 	if (pte_none(v)) {
 		wl_ptl_unlock(pmd);
 		return false;
@@ -253,7 +247,7 @@ bool wl_entry_lock(struct wl_mm *mm, uint64_t addr, struct wl_locked_entry *le)
 	wl_ptl_lock(pte); /* nests inside the PMD lock, as in the kernel */
 	wl_ptl_unlock(pmd);
 	*le = (struct wl_locked_entry){pte, pte_index(addr), WL_PTE,
-				       entry(pte, pte_index(addr))};
+				       pt_entry(pte, pte_index(addr))};
 	return true;
 }
 
