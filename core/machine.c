@@ -62,6 +62,20 @@ uint64_t wl_machine_check_balance(void)
 {
 	struct wl_page_balance b;
 	uint64_t bad = 0;
+	uint64_t t0 = wl_now_ns();
+
+	/*
+	 * Deferring backends free after a grace period, on their own thread:
+	 * wait (bounded) until every table handed to the backend is freed.
+	 * A count still above zero after that is reported below as tables
+	 * not back in the pool.
+	 */
+	wl_cpu_block_begin(); /* sleeping: a QSBR caller goes offline */
+	while (atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed) >
+		       0 &&
+	       wl_now_ns() - t0 < UINT64_C(5000000000))
+		wl_sleep_ns(1000000);
+	wl_cpu_block_end();
 
 	wl_page_pool_balance(&b);
 	if (b.in_use) {

@@ -23,7 +23,8 @@ int wl_machine_init(const struct wl_machine_config *cfg);
 void wl_machine_fini(void);
 /*
  * After every mm is destroyed and every pin dropped: every frame must be
- * free with refcount and pincount zero, every table back in the pool.
+ * free with refcount and pincount zero, every table back in the pool
+ * (waiting, blocked, up to 5 s for a deferring backend's frees).
  * Counts WL_V_REF_IMBALANCE violations; returns their number.
  */
 uint64_t wl_machine_check_balance(void);

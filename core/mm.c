@@ -108,7 +108,11 @@ void wl_mm_destroy(struct wl_mm *mm)
 	wl_munmap(mm, 0, TASK_SIZE);
 	if (wl_backend.mm_fini)
 		wl_backend.mm_fini(mm);
-	/* The pgd was never handed to a walker-visible parent. */
+	/*
+	 * The pgd has no parent entry to unlink, so it is freed at once: the
+	 * caller guarantees no walker is still in this mm, as exit_mmap()
+	 * runs once the mm has no users.
+	 */
 	wl_table_free(mm->pgd);
 	pthread_rwlock_destroy(&mm->mmap_lock.rw);
 }

@@ -33,8 +33,10 @@ static bool tlb_flush_tlbonly(struct wl_mmu_gather *tlb)
 	wl_inject(WL_INJ_WRITER_UNLINK);
 	ipi_all = flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end,
 				     tlb->freed_tables);
+	/* __tlb_reset_range() */
 	tlb->start = UINT64_MAX;
 	tlb->end = 0;
+	tlb->freed_tables = false;
 	return ipi_all;
 }
 

@@ -36,8 +36,10 @@
  * statistics, and a wait past the stall threshold is reported by the
  * stall detector (and aborts past the panic threshold).  Per-CPU counters
  * polled one by one are not starvation-free either: a CPU that walks
- * back-to-back can keep its own count non-zero each time it is polled;
- * but it takes one CPU doing so, not any two overlapping.
+ * back-to-back keeps its own count non-zero nearly all the time and the
+ * writer sees its zero only by luck.  It takes one such CPU, where the
+ * shared counter needs only walks on two CPUs to overlap, so it is less
+ * likely, not impossible.
  *
  * Memory ordering, reader side here, writer side in atomic_readers.c
  * (ar_wait_readers()):

@@ -83,6 +83,7 @@ void rcu_tables_cpu_online(void)
 void rcu_tables_cpu_offline(void)
 {
 	registered = false;
+	blocking = 0;
 	WL_URCU(unregister_thread)();
 }
 
