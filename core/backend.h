@@ -124,7 +124,27 @@ struct wl_backend_ops {
 
 extern const struct wl_backend_ops wl_backend;
 
-/* Helpers for backends' statistics. */
+/*
+ * The counters every backend keeps (relaxed: nothing is ordered by them),
+ * and the helpers that fill a struct wl_backend_stats from them.  The
+ * deferred-table figures come from the core's table pool.
+ */
+struct wl_backend_counters {
+	_Atomic uint64_t sync_calls, sync_ns, sync_max_ns;
+	_Atomic uint64_t free_calls, free_ns, free_max_ns;
+	_Atomic uint64_t ipis, polls;
+};
+/* Zero the counters; the pool's deferred peak restarts from now. */
+void wl_backend_counters_reset(struct wl_backend_counters *c);
+/* Everything but grace_periods, which only RCU backends count. */
+void wl_backend_counters_read(struct wl_backend_counters *c,
+			      struct wl_backend_stats *st);
+
+static inline void wl_stat_add(_Atomic uint64_t *x, uint64_t n)
+{
+	atomic_fetch_add_explicit(x, n, memory_order_relaxed);
+}
+
 static inline void wl_stat_time(_Atomic uint64_t *sum, _Atomic uint64_t *max,
 				uint64_t ns)
 {
@@ -135,5 +155,9 @@ static inline void wl_stat_time(_Atomic uint64_t *sum, _Atomic uint64_t *max,
 		       max, &m, ns, memory_order_relaxed, memory_order_relaxed))
 		;
 }
+
+/* A sync or a free that began at t0 (wl_now_ns()) has ended. */
+void wl_backend_count_sync(struct wl_backend_counters *c, uint64_t t0);
+void wl_backend_count_free(struct wl_backend_counters *c, uint64_t t0);
 
 #endif /* WALKLAB_BACKEND_H */

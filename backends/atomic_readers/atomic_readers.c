@@ -30,18 +30,8 @@ void wl_ar_not_a_cpu(void)
 }
 #endif
 
-/* Statistics: relaxed, nothing is ordered by them. */
-enum {
-	C_SYNC_CALLS,
-	C_SYNC_NS,
-	C_SYNC_MAX_NS,
-	C_FREE_CALLS,
-	C_FREE_NS,
-	C_FREE_MAX_NS,
-	C_POLLS,
-	NR_C,
-};
-static _Atomic uint64_t ctr[NR_C];
+/* Statistics (backend.h). */
+static struct wl_backend_counters ctr;
 
 struct ar_waiter {
 	struct wl_stall_wait stall;
@@ -115,18 +105,12 @@ static void ar_wait_readers(struct wl_mm *mm)
 	/* the walks' reads before our free; pairs with the smp_mb() before
 	 * the decrement in lockless_page_walk_end() */
 	atomic_thread_fence(memory_order_acquire);
-	atomic_fetch_add_explicit(&ctr[C_POLLS], w.polls, memory_order_relaxed);
+	atomic_fetch_add_explicit(&ctr.polls, w.polls, memory_order_relaxed);
 }
 
 static void ar_stats_reset(void)
 {
-	for (int i = 0; i < NR_C; i++)
-		atomic_store_explicit(&ctr[i], 0, memory_order_relaxed);
-	/* The core's peak restarts from what is held now. */
-	atomic_store_explicit(
-		&wl_tables.deferred_peak,
-		atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed),
-		memory_order_relaxed);
+	wl_backend_counters_reset(&ctr);
 }
 
 static int ar_init(void)
@@ -154,8 +138,7 @@ static void ar_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 
 	ar_wait_readers(mm);
 	wl_table_batch_release(batch);
-	atomic_fetch_add_explicit(&ctr[C_FREE_CALLS], 1, memory_order_relaxed);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_free(&ctr, t0);
 }
 
 static void ar_free_table_one(struct wl_mm *mm, uint32_t table,
@@ -165,8 +148,7 @@ static void ar_free_table_one(struct wl_mm *mm, uint32_t table,
 
 	ar_wait_readers(mm);
 	wl_table_release_one(table);
-	atomic_fetch_add_explicit(&ctr[C_FREE_CALLS], 1, memory_order_relaxed);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_free(&ctr, t0);
 }
 
 static void ar_sync(struct wl_mm *mm)
@@ -174,25 +156,12 @@ static void ar_sync(struct wl_mm *mm)
 	uint64_t t0 = wl_now_ns();
 
 	ar_wait_readers(mm);
-	atomic_fetch_add_explicit(&ctr[C_SYNC_CALLS], 1, memory_order_relaxed);
-	wl_stat_time(&ctr[C_SYNC_NS], &ctr[C_SYNC_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_sync(&ctr, t0);
 }
 
 static void ar_stats(struct wl_backend_stats *st)
 {
-	*st = (struct wl_backend_stats){
-		.sync_calls = READ_ONCE(ctr[C_SYNC_CALLS]),
-		.sync_ns = READ_ONCE(ctr[C_SYNC_NS]),
-		.sync_max_ns = READ_ONCE(ctr[C_SYNC_MAX_NS]),
-		.free_calls = READ_ONCE(ctr[C_FREE_CALLS]),
-		.free_ns = READ_ONCE(ctr[C_FREE_NS]),
-		.free_max_ns = READ_ONCE(ctr[C_FREE_MAX_NS]),
-		.polls = READ_ONCE(ctr[C_POLLS]),
-		.tables_deferred_now =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred), 0),
-		.tables_deferred_peak =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred_peak), 0),
-	};
+	wl_backend_counters_read(&ctr, st);
 }
 
 const struct wl_backend_ops wl_backend = {

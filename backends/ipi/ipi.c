@@ -19,23 +19,8 @@
  */
 static _Atomic bool assume_flush_ipi = WALKLAB_IPI_ASSUME_FLUSH_IPI;
 
-/* Statistics: relaxed, nothing is ordered by them. */
-enum {
-	C_SYNC_CALLS,
-	C_SYNC_NS,
-	C_SYNC_MAX_NS,
-	C_FREE_CALLS,
-	C_FREE_NS,
-	C_FREE_MAX_NS,
-	C_IPIS,
-	NR_C,
-};
-static _Atomic uint64_t ctr[NR_C];
-
-static void count(int c, uint64_t n)
-{
-	atomic_fetch_add_explicit(&ctr[c], n, memory_order_relaxed);
-}
+/* Statistics (backend.h). */
+static struct wl_backend_counters ctr;
 
 static bool flush_counts(bool flush_ipi_all)
 {
@@ -56,13 +41,7 @@ static int ipi_set_option(const char *key, const char *value)
 
 static void ipi_stats_reset(void)
 {
-	for (int i = 0; i < NR_C; i++)
-		atomic_store_explicit(&ctr[i], 0, memory_order_relaxed);
-	/* The core's peak restarts from what is held now. */
-	atomic_store_explicit(
-		&wl_tables.deferred_peak,
-		atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed),
-		memory_order_relaxed);
+	wl_backend_counters_reset(&ctr);
 }
 
 static int ipi_init(void)
@@ -81,9 +60,9 @@ static void ipi_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 {
 	uint64_t t0 = wl_now_ns();
 
-	count(C_IPIS, ipi_free_batch(batch, flush_counts(flush_ipi_all)));
-	count(C_FREE_CALLS, 1);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_stat_add(&ctr.ipis,
+		    ipi_free_batch(batch, flush_counts(flush_ipi_all)));
+	wl_backend_count_free(&ctr, t0);
 }
 
 static void ipi_free_table_one(struct wl_mm *mm, uint32_t table,
@@ -91,9 +70,9 @@ static void ipi_free_table_one(struct wl_mm *mm, uint32_t table,
 {
 	uint64_t t0 = wl_now_ns();
 
-	count(C_IPIS, ipi_free_one(table, flush_counts(flush_ipi_all)));
-	count(C_FREE_CALLS, 1);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_stat_add(&ctr.ipis,
+		    ipi_free_one(table, flush_counts(flush_ipi_all)));
+	wl_backend_count_free(&ctr, t0);
 }
 
 /* Correct even with assume_flush_ipi: no flush precedes a sync. */
@@ -101,26 +80,13 @@ static void ipi_sync(struct wl_mm *mm)
 {
 	uint64_t t0 = wl_now_ns();
 
-	count(C_IPIS, ipi_sync_all());
-	count(C_SYNC_CALLS, 1);
-	wl_stat_time(&ctr[C_SYNC_NS], &ctr[C_SYNC_MAX_NS], wl_now_ns() - t0);
+	wl_stat_add(&ctr.ipis, ipi_sync_all());
+	wl_backend_count_sync(&ctr, t0);
 }
 
 static void ipi_stats(struct wl_backend_stats *st)
 {
-	*st = (struct wl_backend_stats){
-		.sync_calls = READ_ONCE(ctr[C_SYNC_CALLS]),
-		.sync_ns = READ_ONCE(ctr[C_SYNC_NS]),
-		.sync_max_ns = READ_ONCE(ctr[C_SYNC_MAX_NS]),
-		.free_calls = READ_ONCE(ctr[C_FREE_CALLS]),
-		.free_ns = READ_ONCE(ctr[C_FREE_NS]),
-		.free_max_ns = READ_ONCE(ctr[C_FREE_MAX_NS]),
-		.ipis = READ_ONCE(ctr[C_IPIS]),
-		.tables_deferred_now =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred), 0),
-		.tables_deferred_peak =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred_peak), 0),
-	};
+	wl_backend_counters_read(&ctr, st);
 }
 
 const struct wl_backend_ops wl_backend = {

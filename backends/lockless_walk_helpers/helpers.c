@@ -17,36 +17,15 @@
 #define WL_HELPERS_IPI 1
 #endif
 
-/* Statistics: relaxed, nothing is ordered by them. */
-enum {
-	C_SYNC_CALLS,
-	C_SYNC_NS,
-	C_SYNC_MAX_NS,
-	C_FREE_CALLS,
-	C_FREE_NS,
-	C_FREE_MAX_NS,
-	C_IPIS,
-	NR_C,
-};
-static _Atomic uint64_t ctr[NR_C];
-
-static void count(int c, uint64_t n)
-{
-	atomic_fetch_add_explicit(&ctr[c], n, memory_order_relaxed);
-}
+/* Statistics (backend.h). */
+static struct wl_backend_counters ctr;
 
 static void helpers_stats_reset(void)
 {
-	for (int i = 0; i < NR_C; i++)
-		atomic_store_explicit(&ctr[i], 0, memory_order_relaxed);
+	wl_backend_counters_reset(&ctr);
 #ifdef WL_MMU_GATHER_RCU_TABLE_FREE
 	rcu_tables_stats_reset();
 #endif
-	/* The core's peak restarts from what is held now. */
-	atomic_store_explicit(
-		&wl_tables.deferred_peak,
-		atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed),
-		memory_order_relaxed);
 }
 
 static int helpers_init(void)
@@ -77,10 +56,9 @@ static void helpers_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 	rcu_tables_free_batch(batch);
 #else
 	/* No RCU table free: only the flush's (or our) IPI protects. */
-	count(C_IPIS, ipi_free_batch(batch, flush_ipi_all));
+	wl_stat_add(&ctr.ipis, ipi_free_batch(batch, flush_ipi_all));
 #endif
-	count(C_FREE_CALLS, 1);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_free(&ctr, t0);
 }
 
 /* tlb_remove_table_one(): no batch page could be allocated. */
@@ -91,14 +69,13 @@ static void helpers_free_table_one(struct wl_mm *mm, uint32_t table,
 
 #if defined(WL_HELPERS_TODAY)
 	/* Without PT_RECLAIM: tlb_remove_table_sync_one(), then free. */
-	count(C_IPIS, ipi_free_one(table, false));
+	wl_stat_add(&ctr.ipis, ipi_free_one(table, false));
 #elif defined(WL_MMU_GATHER_RCU_TABLE_FREE)
 	rcu_tables_free_one(table); /* PT_RECLAIM's call_rcu on the ptdesc */
 #else
-	count(C_IPIS, ipi_free_one(table, flush_ipi_all));
+	wl_stat_add(&ctr.ipis, ipi_free_one(table, flush_ipi_all));
 #endif
-	count(C_FREE_CALLS, 1);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_free(&ctr, t0);
 }
 
 /* tlb_remove_table_sync_one() */
@@ -107,32 +84,19 @@ static void helpers_sync(struct wl_mm *mm)
 	uint64_t t0 = wl_now_ns();
 
 #ifdef WL_HELPERS_IPI
-	count(C_IPIS, ipi_sync_all());
+	wl_stat_add(&ctr.ipis, ipi_sync_all());
 #else
 	rcu_tables_sync();
 #endif
-	count(C_SYNC_CALLS, 1);
-	wl_stat_time(&ctr[C_SYNC_NS], &ctr[C_SYNC_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_sync(&ctr, t0);
 }
 
 static void helpers_stats(struct wl_backend_stats *st)
 {
-	*st = (struct wl_backend_stats){
-		.sync_calls = READ_ONCE(ctr[C_SYNC_CALLS]),
-		.sync_ns = READ_ONCE(ctr[C_SYNC_NS]),
-		.sync_max_ns = READ_ONCE(ctr[C_SYNC_MAX_NS]),
-		.free_calls = READ_ONCE(ctr[C_FREE_CALLS]),
-		.free_ns = READ_ONCE(ctr[C_FREE_NS]),
-		.free_max_ns = READ_ONCE(ctr[C_FREE_MAX_NS]),
-		.ipis = READ_ONCE(ctr[C_IPIS]),
+	wl_backend_counters_read(&ctr, st);
 #ifdef WL_MMU_GATHER_RCU_TABLE_FREE
-		.grace_periods = rcu_tables_grace_periods(),
+	st->grace_periods = rcu_tables_grace_periods();
 #endif
-		.tables_deferred_now =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred), 0),
-		.tables_deferred_peak =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred_peak), 0),
-	};
 }
 
 const struct wl_backend_ops wl_backend = {

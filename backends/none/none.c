@@ -5,7 +5,8 @@
 #include "backend.h"
 #include "smp.h"
 
-static _Atomic uint64_t free_calls, sync_calls;
+/* Statistics (backend.h). */
+static struct wl_backend_counters ctr;
 
 static int none_init(void)
 {
@@ -19,34 +20,30 @@ static void none_fini(void)
 static void none_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 			     bool flush_ipi_all)
 {
-	atomic_fetch_add_explicit(&free_calls, 1, memory_order_relaxed);
+	wl_stat_add(&ctr.free_calls, 1);
 	wl_table_batch_release(batch);
 }
 
 static void none_free_table_one(struct wl_mm *mm, uint32_t table,
 				bool flush_ipi_all)
 {
-	atomic_fetch_add_explicit(&free_calls, 1, memory_order_relaxed);
+	wl_stat_add(&ctr.free_calls, 1);
 	wl_table_release_one(table);
 }
 
 static void none_sync(struct wl_mm *mm)
 {
-	atomic_fetch_add_explicit(&sync_calls, 1, memory_order_relaxed);
+	wl_stat_add(&ctr.sync_calls, 1);
 }
 
 static void none_stats(struct wl_backend_stats *st)
 {
-	*st = (struct wl_backend_stats){
-		.free_calls = atomic_load(&free_calls),
-		.sync_calls = atomic_load(&sync_calls),
-	};
+	wl_backend_counters_read(&ctr, st);
 }
 
 static void none_stats_reset(void)
 {
-	atomic_store(&free_calls, 0);
-	atomic_store(&sync_calls, 0);
+	wl_backend_counters_reset(&ctr);
 }
 
 const struct wl_backend_ops wl_backend = {

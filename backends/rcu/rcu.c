@@ -7,28 +7,13 @@
 #include "rcu_free.h"
 #include "smp.h"
 
-/* Statistics: relaxed, nothing is ordered by them. */
-enum {
-	C_SYNC_CALLS,
-	C_SYNC_NS,
-	C_SYNC_MAX_NS,
-	C_FREE_CALLS,
-	C_FREE_NS,
-	C_FREE_MAX_NS,
-	NR_C,
-};
-static _Atomic uint64_t ctr[NR_C];
+/* Statistics (backend.h). */
+static struct wl_backend_counters ctr;
 
 static void rcu_stats_reset(void)
 {
-	for (int i = 0; i < NR_C; i++)
-		atomic_store_explicit(&ctr[i], 0, memory_order_relaxed);
+	wl_backend_counters_reset(&ctr);
 	rcu_tables_stats_reset();
-	/* The core's peak restarts from what is held now. */
-	atomic_store_explicit(
-		&wl_tables.deferred_peak,
-		atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed),
-		memory_order_relaxed);
 }
 
 static int rcu_init(void)
@@ -50,8 +35,7 @@ static void rcu_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 	uint64_t t0 = wl_now_ns();
 
 	rcu_tables_free_batch(batch);
-	atomic_fetch_add_explicit(&ctr[C_FREE_CALLS], 1, memory_order_relaxed);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_free(&ctr, t0);
 }
 
 static void rcu_free_table_one(struct wl_mm *mm, uint32_t table,
@@ -60,8 +44,7 @@ static void rcu_free_table_one(struct wl_mm *mm, uint32_t table,
 	uint64_t t0 = wl_now_ns();
 
 	rcu_tables_free_one(table);
-	atomic_fetch_add_explicit(&ctr[C_FREE_CALLS], 1, memory_order_relaxed);
-	wl_stat_time(&ctr[C_FREE_NS], &ctr[C_FREE_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_free(&ctr, t0);
 }
 
 static void rcu_sync(struct wl_mm *mm)
@@ -69,25 +52,13 @@ static void rcu_sync(struct wl_mm *mm)
 	uint64_t t0 = wl_now_ns();
 
 	rcu_tables_sync();
-	atomic_fetch_add_explicit(&ctr[C_SYNC_CALLS], 1, memory_order_relaxed);
-	wl_stat_time(&ctr[C_SYNC_NS], &ctr[C_SYNC_MAX_NS], wl_now_ns() - t0);
+	wl_backend_count_sync(&ctr, t0);
 }
 
 static void rcu_stats(struct wl_backend_stats *st)
 {
-	*st = (struct wl_backend_stats){
-		.sync_calls = READ_ONCE(ctr[C_SYNC_CALLS]),
-		.sync_ns = READ_ONCE(ctr[C_SYNC_NS]),
-		.sync_max_ns = READ_ONCE(ctr[C_SYNC_MAX_NS]),
-		.free_calls = READ_ONCE(ctr[C_FREE_CALLS]),
-		.free_ns = READ_ONCE(ctr[C_FREE_NS]),
-		.free_max_ns = READ_ONCE(ctr[C_FREE_MAX_NS]),
-		.grace_periods = rcu_tables_grace_periods(),
-		.tables_deferred_now =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred), 0),
-		.tables_deferred_peak =
-			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred_peak), 0),
-	};
+	wl_backend_counters_read(&ctr, st);
+	st->grace_periods = rcu_tables_grace_periods();
 }
 
 const struct wl_backend_ops wl_backend = {
