@@ -267,12 +267,12 @@ static void derive_ratios(const char *csv_path, const char *prov)
 			  find(rows, n, "host", "calib", "gup_fast_page:thp=on",
 			       -1, NULL));
 	}
-	double rcu = find(rows, n, "rcu-memb", "read", "ns_per_walk", 16, "4k");
-	double none = find(rows, n, "none", "read", "ns_per_walk", 16, "4k");
+	/* The backend's begin+end pair alone, against liburcu's own pair. */
+	double rcu = find(rows, n, "rcu-memb", "read", "read_side_pair_ns", -1,
+			  NULL);
 
 	if (!isnan(rcu))
-		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_pair",
-			  rcu - none,
+		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_pair", rcu,
 			  find(rows, n, "host", "calib", "urcu_read_pair:memb",
 			       -1, NULL));
 	fclose(f);

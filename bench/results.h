@@ -11,13 +11,15 @@
  * trailing columns so that results of several hosts can be merged.
  *
  * Workloads and their metrics:
- *   read      ns_per_walk, ns_per_page (min/median/max over repetitions,
+ *   read      read_side_pair_ns (begin+end around nothing, inlined),
+ *             ns_per_walk, ns_per_page (min/median/max over repetitions,
  *             p99 over individual walks), walks_per_s, walks_per_s_per_cpu,
  *             fast_path_ratio, section_ns (the begin..end section: the
  *             IRQ-off duration for IRQ-off backends; p50 in median)
  *   writer    free_ns (one table-free: munmap of a populated 2 MiB),
  *             sync_ns (one wl_backend.sync), with cpus = walking threads
- *             (0, 1, 2); ipis_per_op, grace_periods_per_op
+ *             (0, 1, 2); ipis_per_op, grace_periods_per_op (writer_op
+ *             says free or sync)
  *   mixed     walks_per_s, writer_op_ns, writer_ops_per_s, ipis_per_op,
  *             backlog_peak_tables, backlog_peak_bytes, at a writer_rate;
  *             backlog_tables over time (t_ms set, one row per sample)

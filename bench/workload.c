@@ -29,6 +29,7 @@
 #include "machine.h"
 #include "mm.h"
 #include "util.h"
+#include "walk_backend.h"
 
 #include <errno.h>
 #include <math.h>
@@ -173,12 +174,55 @@ static int read_one(const struct wl_measure_ctx *c, unsigned int cpus,
 	return 0;
 }
 
+/*
+ * The read side alone: lockless_page_walk_begin() + end() around nothing,
+ * inlined from this backend's walk_backend.h, in a tight loop on one CPU,
+ * as the calibration times liburcu's own read-lock pair.  What a walk of
+ * any length pays for its protection, free of the walk's own noise.
+ */
+static int read_side_pair(const struct wl_measure_ctx *c)
+{
+	const unsigned int reps = c->quick ? 3 : 7;
+	const uint64_t iters = c->quick ? 1000000 : 5000000;
+	double ns[7];
+	struct wl_mm mm;
+	struct wl_row r;
+	int ret = wl_mm_init(&mm);
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < reps; i++) {
+		uint64_t t0 = wl_now_ns();
+
+		for (uint64_t k = 0; k < iters; k++) {
+			unsigned long cookie = lockless_page_walk_begin(&mm);
+
+			lockless_page_walk_end(&mm, cookie);
+		}
+		ns[i] = (double)(wl_now_ns() - t0) / (double)iters;
+		qs();
+	}
+	wl_mm_destroy(&mm);
+	wl_row_init(&r, "read", "read_side_pair_ns", "ns");
+	r.cpus = 1;
+	double st[3];
+
+	wl_stats3(ns, reps, st);
+	r.n = reps;
+	r.min = st[0];
+	r.median = st[1];
+	r.max = st[2];
+	wl_emit(c, &r);
+	return 0;
+}
+
 int wl_workload_read(const struct wl_measure_ctx *c)
 {
 	static const uint64_t lengths[] = {1, 16, 64, 512};
 	unsigned int pus = wl_host_nr_pus();
 	int ret = 0;
 
+	ret = read_side_pair(c);
 	/* Walk length and batch size, one CPU. */
 	for (unsigned int i = 0; i < WL_ARRAY_SIZE(lengths) && !ret; i++)
 		ret = read_one(c, 1, lengths[i], WL_MAP_4K, false);
