@@ -18,17 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *names(void)
-{
-	static char list[2048];
-
-	list[0] = 0;
-	for (size_t i = 0; i < WL_NR_SCENARIOS; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", i ? "|" : "", wl_scenarios[i].name);
-	return list;
-}
-
 static void list(void)
 {
 	for (size_t i = 0; i < WL_NR_SCENARIOS; i++) {
@@ -72,13 +61,14 @@ int wl_scenario_cmd(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3)
-		wl_usage_error("scenario run needs a NAME; valid: %s", names());
+		wl_usage_error("scenario run needs a NAME; valid: %s",
+			       wl_scenario_names());
 	for (size_t i = 0; i < WL_NR_SCENARIOS; i++)
 		if (!strcmp(argv[2], wl_scenarios[i].name))
 			sc = &wl_scenarios[i];
 	if (!sc)
 		wl_usage_error("unknown scenario '%s'; valid: %s", argv[2],
-			       names());
+			       wl_scenario_names());
 	snprintf(path, sizeof(path), "%s/walklab-%s", wl_exe_dir(),
 		 sc->backend);
 	if (access(path, X_OK))

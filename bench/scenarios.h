@@ -59,6 +59,9 @@
 #ifndef WALKLAB_SCENARIOS_H
 #define WALKLAB_SCENARIOS_H
 
+#include <stdio.h>
+#include <string.h>
+
 struct wl_scenario {
 	const char *name;
 	const char *backend; /* the walklab-<id> that runs it */
@@ -279,5 +282,17 @@ static const struct wl_scenario wl_scenarios[] = {
 };
 
 #define WL_NR_SCENARIOS (sizeof(wl_scenarios) / sizeof(wl_scenarios[0]))
+
+/* "a|b|c": every scenario name, for error messages. */
+static inline const char *wl_scenario_names(void)
+{
+	static char list[2048];
+
+	list[0] = 0;
+	for (size_t i = 0; i < WL_NR_SCENARIOS; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? "|" : "", wl_scenarios[i].name);
+	return list;
+}
 
 #endif /* WALKLAB_SCENARIOS_H */

@@ -1339,17 +1339,6 @@ int wl_torture_main(int argc, char **argv)
 	return r.success ? 0 : 1;
 }
 
-static const char *scenario_names(void)
-{
-	static char list[2048];
-
-	list[0] = 0;
-	for (size_t i = 0; i < WL_NR_SCENARIOS; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", i ? "|" : "", wl_scenarios[i].name);
-	return list;
-}
-
 /* Split a scenario's option string into argv words (no quoting needed). */
 static int split_words(const char *s, char *buf, size_t n, char **words,
 		       int max)
@@ -1390,7 +1379,7 @@ int wl_scenario_main(int argc, char **argv)
 			sc = &wl_scenarios[i];
 	if (!sc)
 		wl_usage_error("unknown scenario '%s'; valid: %s", argv[1],
-			       scenario_names());
+			       wl_scenario_names());
 	if (strcmp(sc->backend, wl_backend.name))
 		wl_usage_error("scenario %s runs on backend %s, this is "
 			       "walklab-%s",
