@@ -494,7 +494,8 @@ static unsigned long one_walk(struct twalker *w, struct wl_mm **mmp,
 	uint64_t np = region_pages(), first = (r >> 8) % np;
 	unsigned long n = 1 + (unsigned long)((r >> 32) % c->walk_max_pages);
 	unsigned int flags;
-	unsigned long got;
+	unsigned long fast;
+	long ret;
 
 	if (first + n > np)
 		n = (unsigned long)(np - first);
@@ -513,16 +514,12 @@ static unsigned long one_walk(struct twalker *w, struct wl_mm **mmp,
 	*mmp = mm;
 	*startp = REGION_BASE + (first << PAGE_SHIFT);
 	*flagsp = flags;
-	got = wl_gup_fast(mm, *startp, n, flags, w->pages_buf);
-	CNT_ADD(w->fast_pages, got);
-	if (got < n && !c->fast_only) {
-		long ret = wl_gup_slow(mm, *startp + (got << PAGE_SHIFT),
-				       n - got, flags, w->pages_buf + got);
-
-		if (ret > 0)
-			got += (unsigned long)ret;
-	}
-	return got;
+	/* FOLL_FAST_ONLY stays out of *flagsp: release() needs GET or PIN. */
+	ret = wl_gup_fast_fallback(mm, *startp, n,
+				   flags | (c->fast_only ? FOLL_FAST_ONLY : 0),
+				   w->pages_buf, &fast);
+	CNT_ADD(w->fast_pages, fast);
+	return ret > 0 ? (unsigned long)ret : 0;
 }
 
 static void release(unsigned long got, unsigned int flags,

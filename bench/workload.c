@@ -270,21 +270,16 @@ static void *pool_walker(void *arg)
 	       !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 		uint64_t a = p->base +
 			     (wl_random() % slots) * (p->pages << PAGE_SHIFT);
-		unsigned long got;
+		unsigned long got, nr_fast;
 
 		if (p->zap_first)
 			wl_madvise_dontneed(p->mm, a, p->pages << PAGE_SHIFT,
 					    false);
-		got = wl_gup_fast(p->mm, a, p->pages, p->flags, pages);
-		fast += got;
-		if (got < p->pages) {
-			long more = wl_gup_slow(p->mm, a + (got << PAGE_SHIFT),
-						p->pages - got, p->flags,
-						pages + got);
+		long ret = wl_gup_fast_fallback(p->mm, a, p->pages, p->flags,
+						pages, &nr_fast);
 
-			if (more > 0)
-				got += (unsigned long)more;
-		}
+		got = ret > 0 ? (unsigned long)ret : 0;
+		fast += nr_fast;
 		wl_put_user_pages(pages, got, p->flags);
 		pages_done += got;
 		if (!(++walks % 64) && wl_backend.quiescent)

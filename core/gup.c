@@ -499,13 +499,15 @@ long wl_gup_slow(struct wl_mm *mm, uint64_t start, unsigned long nr_pages,
 	return ret;
 }
 
-long wl_get_user_pages_fast(struct wl_mm *mm, uint64_t start,
-			    unsigned long nr_pages, unsigned int gup_flags,
-			    struct wl_page **pages)
+long wl_gup_fast_fallback(struct wl_mm *mm, uint64_t start,
+			  unsigned long nr_pages, unsigned int gup_flags,
+			  struct wl_page **pages, unsigned long *nr_fast)
 {
 	unsigned long nr_pinned;
 	long ret;
 
+	if (nr_fast)
+		*nr_fast = 0;
 	if (gup_flags & ~FOLL_ALL)
 		return -EINVAL;
 	if (!(gup_flags & FOLL_GET) == !(gup_flags & FOLL_PIN))
@@ -518,6 +520,8 @@ long wl_get_user_pages_fast(struct wl_mm *mm, uint64_t start,
 	    start > TASK_SIZE - (nr_pages << PAGE_SHIFT))
 		return -EFAULT;
 	nr_pinned = wl_gup_fast(mm, start, nr_pages, gup_flags, pages);
+	if (nr_fast)
+		*nr_fast = nr_pinned;
 	if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY))
 		return (long)nr_pinned;
 	/* Slow path: try to get the remaining pages with get_user_pages */
@@ -526,6 +530,14 @@ long wl_get_user_pages_fast(struct wl_mm *mm, uint64_t start,
 	if (ret < 0)
 		return nr_pinned ? (long)nr_pinned : ret;
 	return (long)nr_pinned + ret;
+}
+
+long wl_get_user_pages_fast(struct wl_mm *mm, uint64_t start,
+			    unsigned long nr_pages, unsigned int gup_flags,
+			    struct wl_page **pages)
+{
+	return wl_gup_fast_fallback(mm, start, nr_pages, gup_flags, pages,
+				    NULL);
 }
 
 void wl_put_user_pages(struct wl_page **pages, unsigned long nr,

@@ -46,6 +46,14 @@ long wl_get_user_pages_fast(struct wl_mm *mm, uint64_t start,
 			    unsigned long nr_pages, unsigned int gup_flags,
 			    struct wl_page **pages);
 
+/*
+ * The same, also telling how many of the pages the fast path pinned
+ * (*nr_fast; may be NULL), for the statistics of callers that loop.
+ */
+long wl_gup_fast_fallback(struct wl_mm *mm, uint64_t start,
+			  unsigned long nr_pages, unsigned int gup_flags,
+			  struct wl_page **pages, unsigned long *nr_fast);
+
 /* Release what a gup call returned (put_page / unpin_user_pages). */
 void wl_put_user_pages(struct wl_page **pages, unsigned long nr,
 		       unsigned int gup_flags);
