@@ -275,6 +275,16 @@ static void derive_ratios(const char *csv_path, const char *prov)
 		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_pair", rcu,
 			  find(rows, n, "host", "calib", "urcu_read_pair:memb",
 			       -1, NULL));
+	/*
+	 * The same, timed in one process and loop, repetitions alternating
+	 * (bench/workload.c): the median of the per-repetition ratios.
+	 */
+	double same = find(rows, n, "rcu-memb", "read",
+			   "read_side_vs_reference", -1, NULL);
+
+	if (!isnan(same))
+		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_same_proc",
+			  same, 1.0);
 	fclose(f);
 	free(rows);
 }

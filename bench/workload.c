@@ -179,40 +179,95 @@ static int read_one(const struct wl_measure_ctx *c, unsigned int cpus,
  * inlined from this backend's walk_backend.h, in a tight loop on one CPU,
  * as the calibration times liburcu's own read-lock pair.  What a walk of
  * any length pays for its protection, free of the walk's own noise.
+ *
+ * A backend whose read side wraps a library primitive names it in
+ * walk_backend.h (WL_READ_REFERENCE_NAME, wl_read_reference_begin/end());
+ * the primitive's own pair is then timed in the same process, loop and
+ * CPU, repetitions alternating with the backend's, so that the wrapping's
+ * cost is a ratio of neighbours rather than of two programs' runs
+ * (reference_pair_ns, and read_side_vs_reference: the median of the
+ * per-repetition ratios, min and max of them).
  */
-static int read_side_pair(const struct wl_measure_ctx *c)
+#define PAIR_REPS_MAX 9
+
+static double time_backend_pair(struct wl_mm *mm, uint64_t iters)
 {
-	const unsigned int reps = c->quick ? 3 : 7;
-	const uint64_t iters = c->quick ? 1000000 : 5000000;
-	double ns[7];
-	struct wl_mm mm;
-	struct wl_row r;
-	int ret = wl_mm_init(&mm);
+	uint64_t t0 = wl_now_ns();
 
-	if (ret)
-		return ret;
-	for (unsigned int i = 0; i < reps; i++) {
-		uint64_t t0 = wl_now_ns();
+	for (uint64_t k = 0; k < iters; k++) {
+		unsigned long cookie = lockless_page_walk_begin(mm);
 
-		for (uint64_t k = 0; k < iters; k++) {
-			unsigned long cookie = lockless_page_walk_begin(&mm);
-
-			lockless_page_walk_end(&mm, cookie);
-		}
-		ns[i] = (double)(wl_now_ns() - t0) / (double)iters;
-		qs();
+		lockless_page_walk_end(mm, cookie);
 	}
-	wl_mm_destroy(&mm);
-	wl_row_init(&r, "read", "read_side_pair_ns", "ns");
-	r.cpus = 1;
+	return (double)(wl_now_ns() - t0) / (double)iters;
+}
+
+#ifdef WL_READ_REFERENCE_NAME
+static double time_reference_pair(uint64_t iters)
+{
+	uint64_t t0 = wl_now_ns();
+
+	for (uint64_t k = 0; k < iters; k++) {
+		wl_read_reference_begin();
+		wl_read_reference_end();
+	}
+	return (double)(wl_now_ns() - t0) / (double)iters;
+}
+#endif
+
+static void emit_stats(const struct wl_measure_ctx *c, const char *metric,
+		       const char *unit, double *v, unsigned int n)
+{
+	struct wl_row r;
 	double st[3];
 
-	wl_stats3(ns, reps, st);
-	r.n = reps;
+	wl_row_init(&r, "read", metric, unit);
+	r.cpus = 1;
+	wl_stats3(v, n, st);
+	r.n = n;
 	r.min = st[0];
 	r.median = st[1];
 	r.max = st[2];
 	wl_emit(c, &r);
+}
+
+static int read_side_pair(const struct wl_measure_ctx *c)
+{
+	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
+	const uint64_t iters = c->quick ? 1000000 : 5000000;
+	double ns[PAIR_REPS_MAX];
+	struct wl_mm mm;
+	int ret = wl_mm_init(&mm);
+
+	if (ret)
+		return ret;
+#ifdef WL_READ_REFERENCE_NAME
+	double ref[PAIR_REPS_MAX], ratio[PAIR_REPS_MAX];
+
+	for (unsigned int i = 0; i < reps; i++) {
+		/* Alternate which goes first: no order favours either. */
+		if (i & 1) {
+			ref[i] = time_reference_pair(iters);
+			ns[i] = time_backend_pair(&mm, iters);
+		} else {
+			ns[i] = time_backend_pair(&mm, iters);
+			ref[i] = time_reference_pair(iters);
+		}
+		ratio[i] = ref[i] > 0 ? ns[i] / ref[i] : NAN;
+		qs();
+	}
+#else
+	for (unsigned int i = 0; i < reps; i++) {
+		ns[i] = time_backend_pair(&mm, iters);
+		qs();
+	}
+#endif
+	wl_mm_destroy(&mm);
+	emit_stats(c, "read_side_pair_ns", "ns", ns, reps);
+#ifdef WL_READ_REFERENCE_NAME
+	emit_stats(c, "reference_pair_ns", "ns", ref, reps);
+	emit_stats(c, "read_side_vs_reference", "x", ratio, reps);
+#endif
 	return 0;
 }
 
