@@ -283,7 +283,7 @@ static void derive_ratios(const char *csv_path, const char *prov)
 			   "read_side_vs_reference", -1, NULL);
 
 	if (!isnan(same))
-		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_same_proc",
+		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_paired",
 			  same, 1.0);
 	fclose(f);
 	free(rows);
