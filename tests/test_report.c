@@ -137,6 +137,9 @@ static size_t synth(void (*fn)(const struct wl_row *, void *), void *arg)
 			r.oversubscribed = cpus > 2;
 			EMIT();
 		}
+		row(&r, c, "read", "read_side_pair_ns", "ns", 1.25 + c);
+		r.cpus = 1;
+		EMIT();
 		row(&r, c, "read", "ns_per_page", "ns", 2 + c);
 		r.walk_pages = 512;
 		strcpy(r.mapping, "2m");
@@ -334,6 +337,37 @@ static void check_json(const char *filter)
 	cr_assert_eq(system(cmd), 0, "%s fails on %s", filter, p);
 }
 
+/*
+ * The table's cell k (0: the first figure) on configuration id's line; a
+ * name longer than the name column has its figures on the next line.
+ */
+static void expect_cell(const char *sum, const char *id, int k,
+			const char *want)
+{
+	const char *line = sum, *p;
+	char cell[32];
+	int n;
+
+	for (;;) {
+		cr_assert_not_null(line, "no table line for %s", id);
+		if (!strncmp(line, id, strlen(id)) &&
+		    (line[strlen(id)] == ' ' || line[strlen(id)] == '\n'))
+			break;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	p = line + strlen(id);
+	if (*p == '\n')
+		p++;
+	for (int i = 0; i <= k; i++) {
+		cr_assert_eq(sscanf(p, "%31s%n", cell, &n), 1, "%s: no cell %d",
+			     id, k);
+		p += n;
+	}
+	cr_assert_str_eq(cell, want, "%s: cell %d is %s, want %s", id, k, cell,
+			 want);
+}
+
 /* Read dir/summary.txt into a string, checking width and ASCII. */
 static char *read_summary(void)
 {
@@ -457,9 +491,17 @@ Test(report, full_run)
 	}
 
 	sum = read_summary();
-	for (size_t c = 0; c < NR_CFGS; c++)
+	for (size_t c = 0; c < NR_CFGS; c++) {
+		char want[32];
+
 		cr_assert_not_null(strstr(sum, cfgs[c].id), "no %s in:\n%s",
 				   cfgs[c].id, sum);
+		/* ns/walk at 16 pages, then the begin+end pair alone. */
+		snprintf(want, sizeof(want), "%.0f", 100 + 50.0 * (double)c);
+		expect_cell(sum, cfgs[c].id, 0, want);
+		snprintf(want, sizeof(want), "%.2f", 1.25 + (double)c);
+		expect_cell(sum, cfgs[c].id, 1, want);
+	}
 	cr_assert_not_null(strstr(sum, "Test CPU"));
 	cr_assert_not_null(strstr(sum, "abc1234"));
 	cr_assert_not_null(strstr(sum, "Host calibration"));
