@@ -865,6 +865,8 @@ static void stall_report(uint64_t now, const char *who, int cpu,
 		struct twalker *w = &run->walkers[i];
 		uint64_t ws = atomic_load_explicit(&w->walk_since,
 						   memory_order_relaxed);
+		/* A walk may have begun after the watchdog read its clock. */
+		uint64_t age = ws && ws < now ? now - ws : 0;
 
 		if (!w->up)
 			continue;
@@ -874,15 +876,13 @@ static void stall_report(uint64_t now, const char *who, int cpu,
 				"walklab:   walker CPU %d: in a walk since "
 				"%llu "
 				"ms, before the wait began: may hold it\n",
-				w->cpu,
-				(unsigned long long)((now - ws) / 1000000u));
+				w->cpu, (unsigned long long)(age / 1000000u));
 		else if (ws)
 			fprintf(stderr,
 				"walklab:   walker CPU %d: in a walk since "
 				"%llu "
 				"ms (began after the wait)\n",
-				w->cpu,
-				(unsigned long long)((now - ws) / 1000000u));
+				w->cpu, (unsigned long long)(age / 1000000u));
 		else
 			fprintf(stderr,
 				"walklab:   walker CPU %d: between walks\n",
@@ -902,7 +902,8 @@ static void stall_report(uint64_t now, const char *who, int cpu,
 				w->cpu,
 				op_names[atomic_load_explicit(
 					&w->op, memory_order_relaxed)],
-				(unsigned long long)((now - os) / 1000000u));
+				(unsigned long long)((os < now ? now - os : 0) /
+						     1000000u));
 		else
 			fprintf(stderr,
 				"walklab:   writer CPU %d: between ops\n",
