@@ -54,9 +54,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REGION_BASE   (UINT64_C(1) << 40) /* 1 TiB: PUD- and PMD-aligned */
-#define MAX_WALK      512
-#define COST_PHASES   6 /* on, off, on, off, on, off */
+#define REGION_BASE (UINT64_C(1) << 40) /* 1 TiB: PUD- and PMD-aligned */
+#define MAX_WALK    512
+/* Pairs of phases, on/off then off/on alternately, so drift cancels. */
+#define COST_PHASES   20
 #define COST_PHASE_NS 150000000ull
 
 static const char *const op_names[WL_T_NR_OPS + 1] = {
@@ -817,9 +818,11 @@ static void print_summary(FILE *f, struct wl_torture_result *r,
 	if (c->check_cost)
 		fprintf(f,
 			"walklab-torture: checker: on %.1f ns/walk, off %.1f "
-			"ns/walk, cost %.1f ns/walk\n",
-			r->check_on_ns, r->check_off_ns,
-			r->check_on_ns - r->check_off_ns);
+			"ns/walk, cost %.1f ns/walk (median of %d paired "
+			"phases, min %.1f, max %.1f)\n",
+			r->check_on_ns, r->check_off_ns, r->check_cost_ns[1],
+			COST_PHASES / 2, r->check_cost_ns[0],
+			r->check_cost_ns[2]);
 	fprintf(f, "walklab-torture: violations: ");
 	wl_violations_print(f);
 	r->stalls = atomic_load(&watchdog_stalls) + ipi_stalls;
@@ -1086,13 +1089,16 @@ static void apply_inject(const struct wl_torture_config *c)
  */
 static void check_cost(struct trun *t, struct wl_torture_result *r)
 {
-	double on[COST_PHASES], off[COST_PHASES];
+	double on[COST_PHASES / 2], off[COST_PHASES / 2], diff[COST_PHASES / 2];
 	unsigned int non = 0, noff = 0;
 	struct timespec ts = {0, (long)COST_PHASE_NS};
 
 	for (int p = 0; p < COST_PHASES; p++) {
+		/* Pair p / 2 runs on, off when even, off, on when odd. */
+		bool check_on = !(p & 1) == !((p / 2) & 1);
+
 		/* Ordered before the walkers' phase by the barrier. */
-		wl_check_enabled = !(p & 1);
+		wl_check_enabled = check_on;
 		atomic_store_explicit(&cost_stop, false, memory_order_relaxed);
 		pthread_barrier_wait(&t->cost_barrier);
 		nanosleep(&ts, NULL);
@@ -1112,13 +1118,19 @@ static void check_cost(struct trun *t, struct wl_torture_result *r)
 		}
 		double v = walks ? (double)ns / (double)walks : 0;
 
-		if (p & 1)
-			off[noff++] = v;
-		else
+		if (check_on)
 			on[non++] = v;
+		else
+			off[noff++] = v;
 	}
+	for (unsigned int i = 0; i < COST_PHASES / 2; i++)
+		diff[i] = on[i] - off[i];
 	r->check_on_ns = median(on, non);
 	r->check_off_ns = median(off, noff);
+	/* The cost: median of the paired differences, and their range. */
+	r->check_cost_ns[1] = median(diff, COST_PHASES / 2);
+	r->check_cost_ns[0] = diff[0]; /* sorted by median() */
+	r->check_cost_ns[2] = diff[COST_PHASES / 2 - 1];
 }
 
 /* Wait (bounded) for the backend's deferred frees to be done. */

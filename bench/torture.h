@@ -68,6 +68,7 @@ struct wl_torture_result {
 	uint64_t elapsed_ns;
 	uint64_t first_ns; /* to the first stop_mask violation; 0: none */
 	double check_on_ns, check_off_ns; /* per walk, when check_cost */
+	double check_cost_ns[3]; /* on - off per pair: min, median, max */
 	bool balance_ok;
 	bool success;
 };
