@@ -412,6 +412,13 @@ static void migration_entry_wait(struct wl_mm *mm, uint64_t addr, pteval_t mig)
 		wl_cpu_block_begin();
 		sched_yield();
 		wl_cpu_block_end();
+		/*
+		 * The kernel sleeps here with IRQs on.  The migrating writer
+		 * may be waiting for our IPI ack (its flush) before it
+		 * removes the entry: with poll delivery, take IPIs here or
+		 * both wait forever (seen under TSan).
+		 */
+		wl_ipi_poll();
 		mmap_read_lock(mm);
 	}
 }

@@ -15,6 +15,8 @@
 #include <criterion/criterion.h>
 #endif
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 
 #define A   (UINT64_C(1) << 40) /* PUD-aligned test address */
 #define RW  (VM_READ | VM_WRITE)
@@ -440,4 +442,102 @@ Test(mm, missing_pmd_recheck_is_caught)
 	cr_assert_eq(wl_violation_count(WL_V_STALE_PIN), 1);
 	wl_put_user_pages(pages, 1, GET);
 	wl_violations_reset();
+}
+
+/* ---------------------------------------------------------------------- */
+/* A CPU waiting for a migration entry still takes IPIs (poll delivery).  */
+
+/*
+ * The migrating writer flushes (and may IPI) while its migration entry is
+ * in place; a CPU whose slow path waits in migration_entry_wait() must
+ * acknowledge, as the kernel's does, sleeping with IRQs on.  With poll
+ * delivery nothing interrupts it: unless the wait loop polls, the writer
+ * and the waiter wait for each other (found by the TSan suite under load).
+ */
+static void setup_poll(void)
+{
+	struct wl_machine_config cfg;
+
+	wl_machine_config_default(&cfg);
+	cfg.nr_frames = UINT64_C(1) << 16;
+	cfg.nr_tables = 1u << 10;
+	cfg.smp.delivery = WL_IPI_POLL;
+	cfg.smp.pin = WL_PIN_NONE;
+	cfg.smp.stall_panic_ns = 0; /* the test bounds its own waits */
+	wl_arch_config_default(&cfg.arch, WL_ARCH_IPI);
+	cr_assert_eq(wl_machine_init(&cfg), 0);
+	cr_assert_geq(wl_cpu_start("test"), 0);
+	wl_violations_reset();
+	wl_check_enabled = true;
+	cr_assert_eq(wl_mm_init(&mm), 0);
+}
+
+TestSuite(mm_poll, .init = setup_poll, .fini = teardown, .timeout = 60);
+
+struct mig_waiter {
+	_Atomic int cpu;      /* its CPU id once up; -1 before */
+	_Atomic bool in_slow; /* about to call the slow path */
+	_Atomic long got; /* what the slow path returned; LONG_MIN: not yet */
+	struct wl_page *page;
+};
+
+static void *mig_waiter_main(void *arg)
+{
+	struct mig_waiter *w = arg;
+
+	atomic_store(&w->cpu, wl_cpu_start("walker"));
+	atomic_store(&w->in_slow, true);
+	atomic_store(&w->got, wl_gup_slow(&mm, A, 1, GET, &w->page));
+	wl_cpu_stop();
+	return NULL;
+}
+
+static void ipi_ran(void *arg)
+{
+	atomic_store((_Atomic bool *)arg, true);
+}
+
+Test(mm_poll, migration_entry_wait_takes_ipis)
+{
+	struct mig_waiter w = {.cpu = -1, .got = LONG_MIN};
+	struct wl_locked_entry le;
+	struct wl_cpumask mask = {0};
+	_Atomic bool ran = false;
+	pthread_t t;
+
+	map(A, PAGE_SIZE, RW, true);
+	cr_assert(wl_entry_lock(&mm, A, &le));
+	pteval_t old = le.val;
+
+	/* try_to_migrate_one()'s entry, as the writer leaves it. */
+	set_entry(
+		le.table, le.index,
+		pfn_pte(pte_pfn(old), _PAGE_RW | _PAGE_USER | _PAGE_MIGRATION));
+	wl_entry_unlock(&le);
+	cr_assert_eq(pthread_create(&t, NULL, mig_waiter_main, &w), 0);
+	while (!atomic_load(&w.in_slow))
+		wl_sleep_ns(100000);
+	wl_sleep_ns(20000000); /* let it reach the wait */
+	cr_assert_geq(atomic_load(&w.cpu), 0);
+	cr_assert_eq(atomic_load(&w.got), LONG_MIN,
+		     "the entry did not hold it");
+
+	/* The writer's IPI, bounded by our own clock, not by the wait. */
+	wl_cpumask_set(&mask, atomic_load(&w.cpu));
+	smp_call_function_many(&mask, ipi_ran, (void *)&ran, false);
+	uint64_t end = wl_now_ns() + 2000000000ull;
+
+	while (!atomic_load(&ran) && wl_now_ns() < end)
+		wl_sleep_ns(100000);
+	bool acked = atomic_load(&ran);
+
+	/* remove_migration_ptes(): the waiter may go now, either way. */
+	cr_assert(wl_entry_lock(&mm, A, &le));
+	set_entry(le.table, le.index, old);
+	wl_entry_unlock(&le);
+	pthread_join(t, NULL);
+	cr_expect(acked, "a CPU in migration_entry_wait() did not take an IPI "
+			 "in 2 s");
+	cr_assert_eq(atomic_load(&w.got), 1);
+	wl_put_user_pages(&w.page, 1, GET);
 }
