@@ -815,6 +815,11 @@ static void print_summary(FILE *f, struct wl_torture_result *r,
 		(unsigned long long)bs.polls,
 		(unsigned long long)bs.tables_deferred_peak,
 		(unsigned long long)(bs.free_max_ns / 1000));
+	/* What a sync (collapse's, under mmap_lock) cost the writer. */
+	if (bs.sync_calls)
+		fprintf(f, "walklab-torture: sync: mean %.1f us, max %llu us\n",
+			(double)bs.sync_ns / (double)bs.sync_calls / 1000,
+			(unsigned long long)(bs.sync_max_ns / 1000));
 	if (c->check_cost)
 		fprintf(f,
 			"walklab-torture: checker: on %.1f ns/walk, off %.1f "
