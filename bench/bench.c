@@ -8,6 +8,7 @@
 #include "gup.h"
 #include "machine.h"
 #include "mm.h"
+#include "results.h" /* wl_stats3() */
 #include "util.h"
 
 #include <errno.h>
@@ -36,25 +37,6 @@ void wl_bench_params_default(struct wl_bench_params *p)
 	p->seed = 1;
 	p->rep_ms = 20;
 	p->sample_every = 64;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-void wl_stats3(double *a, unsigned int n, double out[3])
-{
-	if (!n) {
-		out[0] = out[1] = out[2] = 0;
-		return;
-	}
-	qsort(a, n, sizeof(*a), cmp_double);
-	out[0] = a[0];
-	out[1] = n & 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
-	out[2] = a[n - 1];
 }
 
 #define MAX_SAMPLES 16384

@@ -82,7 +82,5 @@ int wl_bench_writers(unsigned int iterations, struct wl_writer_summary *s);
 
 /* The pct-th percentile of a sorted array (nearest rank); 0 if empty. */
 double wl_percentile_u64(const uint64_t *sorted, uint64_t n, double pct);
-/* Sort a[0..n) and return min/median/max in out[3]. */
-void wl_stats3(double *a, unsigned int n, double out[3]);
 
 #endif /* WALKLAB_BENCH_H */

@@ -89,6 +89,7 @@
  * puts them); first-touch effects (calibration is the warm-up).
  */
 #include "calib.h"
+#include "results.h" /* wl_stats3(), wl_json_str() */
 
 #include "smp.h"
 
@@ -216,13 +217,6 @@ static __wl_printf(2, 3) void unavail(struct wl_calib_entry *e, const char *fmt,
 	e->iters = 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* min/median/max of v[0..n) into e (v is reordered). */
 static void entry_stats(struct wl_calib_entry *e, double *v, unsigned int n,
 			uint64_t iters)
@@ -231,12 +225,14 @@ static void entry_stats(struct wl_calib_entry *e, double *v, unsigned int n,
 		unavail(e, "no repetition completed");
 		return;
 	}
-	qsort(v, n, sizeof(*v), cmp_double);
+	double st[3];
+
+	wl_stats3(v, n, st);
 	e->status = WL_CALIB_OK;
 	e->reason[0] = 0;
-	e->min = v[0];
-	e->max = v[n - 1];
-	e->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	e->min = st[0];
+	e->median = st[1];
+	e->max = st[2];
 	e->repeats = n;
 	e->iters = iters;
 }
@@ -1551,22 +1547,6 @@ int wl_calib_write_csv(FILE *f, const struct wl_calib_report *r)
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void json_num(FILE *f, const char *key, double v, bool ok)
 {
 	fprintf(f, "\"%s\": ", key);
@@ -1581,15 +1561,15 @@ int wl_calib_write_json(FILE *f, const struct wl_calib_report *r)
 	const struct wl_calib_machine *m = &r->machine;
 
 	fputs("{\n  \"machine\": {\"cpu_model\": ", f);
-	json_str(f, m->cpu_model);
+	wl_json_str(f, m->cpu_model);
 	fputs(", \"kernel\": ", f);
-	json_str(f, m->kernel);
+	wl_json_str(f, m->kernel);
 	fputs(", \"machine\": ", f);
-	json_str(f, m->machine);
+	wl_json_str(f, m->machine);
 	fputs(", \"compiler\": ", f);
-	json_str(f, m->compiler);
+	wl_json_str(f, m->compiler);
 	fputs(", \"liburcu\": ", f);
-	json_str(f, m->liburcu);
+	wl_json_str(f, m->liburcu);
 	fprintf(f,
 		"},\n  \"repeats\": %u, \"rep_ns\": %llu, \"total_s\": "
 		"%.3f,\n  \"entries\": [\n",
@@ -1599,14 +1579,14 @@ int wl_calib_write_json(FILE *f, const struct wl_calib_report *r)
 		bool ok = e->status == WL_CALIB_OK;
 
 		fputs("    {\"name\": ", f);
-		json_str(f, e->name);
+		wl_json_str(f, e->name);
 		fputs(", \"variant\": ", f);
-		json_str(f, e->variant);
+		wl_json_str(f, e->variant);
 		fputs(", \"unit\": ", f);
-		json_str(f, e->unit);
+		wl_json_str(f, e->unit);
 		fprintf(f, ", \"pages\": %u, \"status\": \"%s\", \"reason\": ",
 			e->pages, ok ? "ok" : "unavailable");
-		json_str(f, e->reason);
+		wl_json_str(f, e->reason);
 		fputs(", ", f);
 		json_num(f, "min", e->min, ok);
 		fputs(", ", f);

@@ -309,22 +309,6 @@ static const char *prov_get(const struct report *rp, const char *key)
 /* ------------------------------------------------------------------ */
 /* results.json                                                       */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* Columns that hold names, never numbers. */
 static bool text_column(const char *col)
 {
@@ -350,12 +334,12 @@ static void json_val(FILE *f, const char *col, const char *v)
 		return;
 	}
 	if (text_column(col)) {
-		json_str(f, v);
+		wl_json_str(f, v);
 		return;
 	}
 	d = strtod(v, &end);
 	if (*end)
-		json_str(f, v); /* not a number after all: keep the text */
+		wl_json_str(f, v); /* not a number after all: keep the text */
 	else if (isfinite(d))
 		fprintf(f, "%.15g", d);
 	else
@@ -377,9 +361,9 @@ static int write_json(struct report *rp)
 	if (rp->nr_prov) {
 		for (size_t i = 0; i < rp->nr_prov; i++) {
 			fputs(i ? ",\n    " : "\n    ", f);
-			json_str(f, rp->prov[i].key);
+			wl_json_str(f, rp->prov[i].key);
 			fputs(": ", f);
-			json_str(f, rp->prov[i].val);
+			wl_json_str(f, rp->prov[i].val);
 		}
 	} else {
 		bool first = true;
@@ -390,9 +374,9 @@ static int write_json(struct report *rp)
 			if (!v)
 				continue;
 			fputs(first ? "\n    " : ",\n    ", f);
-			json_str(f, rp->cols[i]);
+			wl_json_str(f, rp->cols[i]);
 			fputs(": ", f);
-			json_str(f, v);
+			wl_json_str(f, v);
 			first = false;
 		}
 	}
@@ -410,7 +394,7 @@ static int write_json(struct report *rp)
 			if (c >= rp->nr_core && !fl[c][0])
 				continue; /* absent provenance column */
 			fputs(c ? ", " : "", f);
-			json_str(f, rp->cols[c]);
+			wl_json_str(f, rp->cols[c]);
 			fputs(": ", f);
 			json_val(f, rp->cols[c], fl[c]);
 		}

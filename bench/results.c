@@ -162,3 +162,38 @@ int wl_row_parse_csv(const char *line, struct wl_row *r)
 	r->oversubscribed = (int)over;
 	return 0;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void wl_stats3(double *a, unsigned int n, double out[3])
+{
+	if (!n) {
+		out[0] = out[1] = out[2] = 0;
+		return;
+	}
+	qsort(a, n, sizeof(*a), cmp_double);
+	out[0] = a[0];
+	out[1] = n & 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+	out[2] = a[n - 1];
+}
+
+void wl_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

@@ -77,4 +77,10 @@ void wl_row_print_csv(FILE *f, const struct wl_row *r);
  */
 int wl_row_parse_csv(const char *line, struct wl_row *r);
 
+/* Sort a[0..n) and return min/median/max in out[3] (zeros if n is 0). */
+void wl_stats3(double *a, unsigned int n, double out[3]);
+
+/* s as a JSON string, quoted, with '"', '\\' and control bytes escaped. */
+void wl_json_str(FILE *f, const char *s);
+
 #endif /* WALKLAB_RESULTS_H */

@@ -41,6 +41,7 @@
 #include "gup.h"
 #include "legacy_thp.h"
 #include "machine.h"
+#include "results.h" /* wl_stats3() */
 #include "scenarios.h"
 #include "smp.h"
 #include "util.h"
@@ -1061,21 +1062,6 @@ static int machine_up(const struct wl_torture_config *c)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *a, unsigned int n)
-{
-	if (!n)
-		return 0;
-	qsort(a, n, sizeof(*a), cmp_double);
-	return n & 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
-}
-
 /* Before the walkers run, or while they wait at a barrier. */
 static void apply_inject(const struct wl_torture_config *c)
 {
@@ -1128,14 +1114,16 @@ static void check_cost(struct trun *t, struct wl_torture_result *r)
 		else
 			off[noff++] = v;
 	}
+	double st[3];
+
 	for (unsigned int i = 0; i < COST_PHASES / 2; i++)
 		diff[i] = on[i] - off[i];
-	r->check_on_ns = median(on, non);
-	r->check_off_ns = median(off, noff);
+	wl_stats3(on, non, st);
+	r->check_on_ns = st[1];
+	wl_stats3(off, noff, st);
+	r->check_off_ns = st[1];
 	/* The cost: median of the paired differences, and their range. */
-	r->check_cost_ns[1] = median(diff, COST_PHASES / 2);
-	r->check_cost_ns[0] = diff[0]; /* sorted by median() */
-	r->check_cost_ns[2] = diff[COST_PHASES / 2 - 1];
+	wl_stats3(diff, COST_PHASES / 2, r->check_cost_ns);
 }
 
 /* Wait (bounded) for the backend's deferred frees to be done. */

@@ -88,6 +88,32 @@ static void emit_value(const struct wl_measure_ctx *c, struct wl_row *r,
 	wl_emit(c, r);
 }
 
+/* n repetitions (or windows) v[0..n), reordered: their min/median/max. */
+static void emit_stats(const struct wl_measure_ctx *c, struct wl_row *r,
+		       double *v, unsigned int n)
+{
+	double st[3];
+
+	wl_stats3(v, n, st);
+	r->n = n;
+	r->min = st[0];
+	r->median = st[1];
+	r->max = st[2];
+	r->p99 = NAN;
+	wl_emit(c, r);
+}
+
+/* A one-CPU read row of n repetitions. */
+static void emit_read_stats(const struct wl_measure_ctx *c, const char *metric,
+			    const char *unit, double *v, unsigned int n)
+{
+	struct wl_row r;
+
+	wl_row_init(&r, "read", metric, unit);
+	r.cpus = 1;
+	emit_stats(c, &r, v, n);
+}
+
 /*
  * The measuring thread is a simulated CPU too (it runs the writers); with
  * a QSBR backend it must pass through quiescent states like any CPU, or
@@ -215,22 +241,6 @@ static double time_reference_pair(uint64_t iters)
 }
 #endif
 
-static void emit_stats(const struct wl_measure_ctx *c, const char *metric,
-		       const char *unit, double *v, unsigned int n)
-{
-	struct wl_row r;
-	double st[3];
-
-	wl_row_init(&r, "read", metric, unit);
-	r.cpus = 1;
-	wl_stats3(v, n, st);
-	r.n = n;
-	r.min = st[0];
-	r.median = st[1];
-	r.max = st[2];
-	wl_emit(c, &r);
-}
-
 static int read_side_pair(const struct wl_measure_ctx *c)
 {
 	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
@@ -263,10 +273,10 @@ static int read_side_pair(const struct wl_measure_ctx *c)
 	}
 #endif
 	wl_mm_destroy(&mm);
-	emit_stats(c, "read_side_pair_ns", "ns", ns, reps);
+	emit_read_stats(c, "read_side_pair_ns", "ns", ns, reps);
 #ifdef WL_READ_REFERENCE_NAME
-	emit_stats(c, "reference_pair_ns", "ns", ref, reps);
-	emit_stats(c, "read_side_vs_reference", "x", ratio, reps);
+	emit_read_stats(c, "reference_pair_ns", "ns", ref, reps);
+	emit_read_stats(c, "read_side_vs_reference", "x", ratio, reps);
 #endif
 	return 0;
 }
@@ -610,15 +620,7 @@ static int mixed_one(const struct wl_measure_ctx *c, uint64_t rate,
 	 * bursts.
 	 */
 	if (nw) {
-		double st[3];
-
-		wl_stats3(wrate, (unsigned int)nw, st);
-		r.n = nw;
-		r.min = st[0];
-		r.median = st[1];
-		r.max = st[2];
-		r.p99 = NAN;
-		wl_emit(c, &r);
+		emit_stats(c, &r, wrate, (unsigned int)nw);
 	} else {
 		emit_value(c, &r, (double)p.walks * 1e9 / (double)elapsed,
 			   p.walks);

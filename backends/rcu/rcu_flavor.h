@@ -74,19 +74,10 @@ static __wl_always_inline void wl_rcu_read_unlock(void)
 }
 
 /*
- * liburcu's own pair, called directly: the reference a read side built on
- * it is measured against (bench/workload.c, WL_READ_REFERENCE_NAME).
+ * wl_rcu_read_lock/unlock() are liburcu's own pair, called directly: the
+ * reference a read side built on them is measured against
+ * (bench/workload.c, WL_READ_REFERENCE_NAME).
  */
 #define WL_URCU_REFERENCE_NAME "urcu_" WL_RCU_FLAVOR "_read_lock/unlock"
-
-static __wl_always_inline void wl_urcu_reference_begin(void)
-{
-	WL_URCU(read_lock)();
-}
-
-static __wl_always_inline void wl_urcu_reference_end(void)
-{
-	WL_URCU(read_unlock)();
-}
 
 #endif /* WALKLAB_RCU_FLAVOR_H */

@@ -61,7 +61,7 @@ static __wl_always_inline void lockless_page_walk_end(struct wl_mm *mm,
 
 /* The primitive wrapped, for measure's side-by-side read-side figure. */
 #define WL_READ_REFERENCE_NAME	WL_URCU_REFERENCE_NAME
-#define wl_read_reference_begin wl_urcu_reference_begin
-#define wl_read_reference_end	wl_urcu_reference_end
+#define wl_read_reference_begin wl_rcu_read_lock
+#define wl_read_reference_end	wl_rcu_read_unlock
 
 #endif /* WALKLAB_BACKEND_RCU_H */
