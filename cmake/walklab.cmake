@@ -8,7 +8,7 @@
 #                     walker (core/gup.c), compiled with the backend's folder
 #                     on the include path so that "walk_backend.h" inlines
 #                     into the walker, and with the backend's definitions;
-#   walklab-<id>      the per-backend executable (bench/);
+#   walklab-<id>      the per-backend executable (bench/runner/);
 #   tests             per-backend test executables (tests/).
 # The ids are collected in the global property WALKLAB_BACKEND_IDS.
 function(walklab_add_backend)
@@ -22,6 +22,7 @@ function(walklab_add_backend)
   set(t walklab_be_${id})
   add_library(${t} OBJECT ${A_SOURCES} ${PROJECT_SOURCE_DIR}/core/gup.c)
   target_include_directories(${t} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
+                                          ${PROJECT_SOURCE_DIR}/backends/common
                                           ${PROJECT_SOURCE_DIR}/core)
   target_compile_definitions(${t} PUBLIC ${A_DEFINITIONS}
     WALKLAB_BACKEND_ID="${id}"

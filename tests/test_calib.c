@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_calib.c - host calibration (bench/calib.c) and walklab calibrate.
+ * test_calib.c - host calibration (bench/calib/calib.c) and walklab calibrate.
  *
  * Speed is never asserted: this machine is shared and noisy.  What is
  * checked is the shape of the results: every figure is either ok with

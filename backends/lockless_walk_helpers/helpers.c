@@ -10,10 +10,10 @@
 #include "walk_backend.h"
 
 #ifdef WL_MMU_GATHER_RCU_TABLE_FREE
-#include "../rcu/rcu_free.h"
+#include "rcu_free.h"
 #endif
 #if !defined(WL_MMU_GATHER_RCU_TABLE_FREE) || defined(WL_HELPERS_TODAY)
-#include "../ipi/ipi_sync.h"
+#include "ipi_sync.h"
 #define WL_HELPERS_IPI 1
 #endif
 

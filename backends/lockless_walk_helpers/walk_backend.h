@@ -9,11 +9,11 @@
  *   rcu      MMU_GATHER_RCU_TABLE_FREE: rcu_read_lock() (liburcu memb);
  *            tables freed by call_rcu() (batches, and single tables as
  *            PT_RECLAIM does), sync is synchronize_rcu().  Same writer
- *            side as the rcu backend (backends/rcu/rcu_free.c).
+ *            side as the rcu backend (backends/common/rcu_free.c).
  *   irqsave  no RCU table free: local_irq_save(); tables freed at once
  *            after a flush that IPI'd every CPU, else after an empty IPI
  *            broadcast; sync is that broadcast.  Same writer side as the
- *            ipi backend (backends/ipi/ipi_sync.c).
+ *            ipi backend (backends/common/ipi_sync.c).
  *   today    what v6.15 x86 and arm64 run (KERNEL.md 2.1, 6): IRQ-off
  *            walkers, tables freed by call_rcu() batches whatever the
  *            flush did, an IPI broadcast for sync
@@ -40,7 +40,7 @@
  * adds the memb read-side cost the kernel does not pay.
  *
  * Memory ordering: rcu, the flavor's read-side barriers pairing with
- * synchronize_rcu() (backends/rcu/rcu_flavor.h); irqsave, the IPI
+ * synchronize_rcu() (backends/common/rcu_flavor.h); irqsave, the IPI
  * handshake's release/acquire pairs in core/smp.c (backends/ipi/
  * walk_backend.h); today, both.  No barrier of its own.
  */
@@ -63,7 +63,7 @@
 #endif
 
 #ifdef WL_MMU_GATHER_RCU_TABLE_FREE
-#include "../rcu/rcu_flavor.h"
+#include "rcu_flavor.h"
 #endif
 
 struct wl_mm;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * compare.c - `walklab compare`, the main job: every built backend
- * configuration through the default matrix (bench/workload.c), one after
+ * configuration through the default matrix (bench/measure/workload.c), one after
  * the other so that no two measure at once, then the report.
  *
  * The results folder is written under a temporary name and renamed into
@@ -277,7 +277,7 @@ static void derive_ratios(const char *csv_path, const char *prov)
 			       -1, NULL));
 	/*
 	 * The same, timed in one process and loop, repetitions alternating
-	 * (bench/workload.c): the median of the per-repetition ratios.
+	 * (bench/measure/workload.c): the median of the per-repetition ratios.
 	 */
 	double same = find(rows, n, "rcu-memb", "read",
 			   "read_side_vs_reference", -1, NULL);

@@ -76,7 +76,7 @@ static __wl_always_inline void wl_rcu_read_unlock(void)
 /*
  * wl_rcu_read_lock/unlock() are liburcu's own pair, called directly: the
  * reference a read side built on them is measured against
- * (bench/workload.c, WL_READ_REFERENCE_NAME).
+ * (bench/measure/workload.c, WL_READ_REFERENCE_NAME).
  */
 #define WL_URCU_REFERENCE_NAME "urcu_" WL_RCU_FLAVOR "_read_lock/unlock"
 

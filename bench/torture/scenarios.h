@@ -5,8 +5,8 @@
  * history says it has, and the fixed twin of each.
  *
  * One static table, shared by the front end (`walklab scenario list|run`,
- * bench/scenario.c) and the backend executables (`walklab-<id> scenario
- * NAME`, bench/torture.c), and read by tests/CMakeLists.txt (which greps
+ * bench/frontend/scenario.c) and the backend executables (`walklab-<id> scenario
+ * NAME`, bench/torture/torture.c), and read by tests/CMakeLists.txt (which greps
  * the `.name = ` and `.backend = ` lines: keep one field a line).
  *
  * A scenario runs its backend's torture with `options` on `arch` until the

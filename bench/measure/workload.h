@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * workload.h - the workloads of `walklab-<id> measure`, each printing tidy
- * rows (bench/results.h) to an output stream.
+ * rows (bench/common/results.h) to an output stream.
  */
 #ifndef WALKLAB_WORKLOAD_H
 #define WALKLAB_WORKLOAD_H

@@ -298,7 +298,7 @@ static const char measure_usage[] =
 	"  --header          print the CSV header first\n"
 	"  --seed N          random seed\n"
 	"  --backend-opt KEY=VALUE\n"
-	"Prints tidy CSV rows (bench/results.h) on stdout.\n";
+	"Prints tidy CSV rows (bench/common/results.h) on stdout.\n";
 
 static int cmd_measure(int argc, char **argv)
 {

@@ -14,7 +14,7 @@ const char *wl_fe_backend_list(void);
 /* Path of walklab-<id>; exits 2 naming the built ones if unknown. */
 const char *wl_fe_backend_path(const char *id);
 
-/* walklab compare (bench/compare.c). */
+/* walklab compare (bench/frontend/compare.c). */
 int wl_cmd_compare(int argc, char **argv);
 
 #endif /* WALKLAB_FRONTEND_H */

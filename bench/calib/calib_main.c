@@ -72,7 +72,7 @@ static FILE *open_out(const char *opt, const char *path)
 }
 
 /*
- * --rows: the figures as tidy rows of bench/results.h (workload "calib",
+ * --rows: the figures as tidy rows of bench/common/results.h (workload "calib",
  * backend "host"), for walklab compare's results.csv.  The metric is
  * "name:variant"; a figure the host forbids has n = 0, no numbers, and
  * its reason in build_options.
