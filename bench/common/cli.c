@@ -41,23 +41,6 @@ bad:
 		       (unsigned long long)max);
 }
 
-int64_t wl_parse_i64(const char *opt, const char *s, int64_t min, int64_t max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	if (!s || !*s)
-		goto bad;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	return v;
-bad:
-	wl_usage_error("%s: '%s' is not a whole number in [%lld, %lld]", opt,
-		       s ? s : "", (long long)min, (long long)max);
-}
-
 int wl_parse_choice(const char *opt, const char *s, const char *const *choices)
 {
 	char list[512] = "";
@@ -78,6 +61,53 @@ bool wl_parse_bool(const char *opt, const char *s)
 					"no",  "yes", NULL};
 
 	return wl_parse_choice(opt, s, v) & 1;
+}
+
+const char *wl_opt_list(const struct option *longopts)
+{
+	static char list[1024];
+	size_t n = 0;
+
+	list[0] = 0;
+	for (int i = 0; longopts[i].name && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s--%s",
+				      i ? " " : "", longopts[i].name);
+	return list;
+}
+
+int wl_getopt(int argc, char **argv, const char *shortopts,
+	      const struct option *longopts, const char *cmd)
+{
+	static char **last_argv;
+	char spec[128];
+	int opt;
+
+	if (argv != last_argv) {
+		last_argv = argv;
+		optind = 1;
+	}
+	opterr = 0;
+	/* ':' first: a missing value is ':', an unknown option '?'. */
+	snprintf(spec, sizeof(spec), ":%s", shortopts ? shortopts : "");
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	switch (opt) {
+	case -1:
+		last_argv = NULL;
+		if (optind < argc)
+			wl_usage_error("%s%sunexpected argument '%s' (see --help)",
+				       cmd ? cmd : "", cmd ? ": " : "",
+				       argv[optind]);
+		return -1;
+	case ':':
+		wl_usage_error("%s%soption %s needs a value (see --help)",
+			       cmd ? cmd : "", cmd ? ": " : "", argv[optind - 1]);
+	case '?':
+		wl_usage_error("%s%sunknown option '%s'; valid: %s",
+			       cmd ? cmd : "", cmd ? ": " : "", argv[optind - 1],
+			       wl_opt_list(longopts));
+	default:
+		return opt;
+	}
 }
 
 const char *wl_exe_dir(void)

@@ -8,6 +8,7 @@
 #ifndef WALKLAB_CLI_H
 #define WALKLAB_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,11 +21,26 @@ void wl_usage_error(const char *fmt, ...)
 /* A whole decimal number in [min, max], or exit(2). */
 uint64_t wl_parse_u64(const char *opt, const char *s, uint64_t min,
 		      uint64_t max);
-int64_t wl_parse_i64(const char *opt, const char *s, int64_t min, int64_t max);
 /* One of choices[] (NULL-terminated); returns its index, or exit(2). */
 int wl_parse_choice(const char *opt, const char *s, const char *const *choices);
 /* "on"/"off"/"1"/"0"/"yes"/"no". */
 bool wl_parse_bool(const char *opt, const char *s);
+
+/*
+ * The one option-parsing style: getopt_long() over a longopts[] table
+ * (NULL-terminated, every entry with a distinct non-zero .val), with
+ * optional short options.  Returns the next option's .val, or -1 after
+ * the last option.  An unknown option, a missing value or a stray
+ * argument exits(2) with one line, "<cmd>: unknown option '-x'; valid:
+ * --a --b ...", the list generated from longopts[].  Call it with
+ * cmd = the command's name ("torture", "compare", ...) or NULL for
+ * none; optind is reset
+ * on the first call for a given argv.
+ */
+int wl_getopt(int argc, char **argv, const char *shortopts,
+	      const struct option *longopts, const char *cmd);
+/* The valid-option list of longopts[] ("--a --b ..."), for messages. */
+const char *wl_opt_list(const struct option *longopts);
 
 /* The directory holding the running executable (for sibling binaries). */
 const char *wl_exe_dir(void);

@@ -27,6 +27,7 @@
  */
 #include "report.h"
 #include "results.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -483,78 +484,8 @@ static double backlog_peak(const struct report *rp, int cfg)
 	return peak;
 }
 
-/* At most 6 characters: 0.012, 3.45, 67.8, 1234, 12.3k, 456M. */
-static void fmt_num(char *buf, size_t n, double v)
-{
-	static const char sfx[] = "kMGTP";
-	double a = fabs(v);
-	int s = -1;
-
-	if (!isfinite(v)) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	if (a == 0) {
-		snprintf(buf, n, "0");
-		return;
-	}
-	if (a < 0.001) {
-		snprintf(buf, n, "%.0e", v);
-		return;
-	}
-	while (a >= 9999.5 && s < 4) {
-		a /= 1000;
-		v /= 1000;
-		s++;
-	}
-	if (a < 0.1)
-		snprintf(buf, n, "%.3f", v);
-	else if (a < 9.995)
-		snprintf(buf, n, "%.2f", v);
-	else if (a < 99.95)
-		snprintf(buf, n, "%.1f", v);
-	else
-		snprintf(buf, n, "%.0f", v);
-	if (s >= 0) {
-		size_t l = strlen(buf);
-
-		/* 9999.5 rounds up to 10k: drop decimals where they crowd */
-		if (a >= 9.995 && strchr(buf, '.') && l > 4)
-			snprintf(buf, n, "%.0f", v);
-		snprintf(buf + strlen(buf), n - strlen(buf), "%c", sfx[s]);
-	}
-}
-
 /* ------------------------------------------------------------------ */
 /* summary.txt                                                        */
-
-/* "key:     value", value wrapped at WIDTH, ASCII only. */
-static void put_wrapped(FILE *f, const char *key, const char *val)
-{
-	const int indent = 10;
-	char clean[1024];
-	const char *s = clean;
-	size_t i;
-
-	for (i = 0; val[i] && i < sizeof(clean) - 1; i++)
-		clean[i] = val[i] >= 0x20 && val[i] < 0x7f ? val[i] : '?';
-	clean[i] = 0;
-	fprintf(f, "%-*s", indent, key);
-	while (strlen(s) > (size_t)(WIDTH - indent)) {
-		int cut = WIDTH - indent;
-
-		/* at a space, or after a comma */
-		while (cut > 20 && s[cut] != ' ' && s[cut - 1] != ',')
-			cut--;
-		if (cut == 20)
-			cut = WIDTH - indent;
-		fprintf(f, "%.*s\n%*s", cut, s, indent, "");
-		s += cut;
-		while (*s == ' ')
-			s++;
-	}
-	fprintf(f, "%s\n", s);
-}
 
 static const char *or_unknown(const char *s)
 {
@@ -595,23 +526,23 @@ static void summary_header(FILE *f, const struct report *rp)
 	snprintf(buf, sizeof(buf), "%s (%s PUs)",
 		 or_unknown(prov_get(rp, "cpu_model")),
 		 or_unknown(prov_get(rp, "host_pus")));
-	put_wrapped(f, "CPU:", buf);
-	put_wrapped(f, "kernel:", or_unknown(prov_get(rp, "kernel")));
+	wl_put_wrapped(f, WIDTH, "CPU:", buf);
+	wl_put_wrapped(f, WIDTH, "kernel:", or_unknown(prov_get(rp, "kernel")));
 	snprintf(buf, sizeof(buf), "%s; %s",
 		 or_unknown(prov_get(rp, "compiler")),
 		 or_unknown(prov_get(rp, "cflags")));
-	put_wrapped(f, "compiler:", buf);
+	wl_put_wrapped(f, WIDTH, "compiler:", buf);
 	snprintf(buf, sizeof(buf), "liburcu %s, hwloc %s",
 		 or_unknown(prov_get(rp, "liburcu")),
 		 or_unknown(prov_get(rp, "hwloc")));
-	put_wrapped(f, "libs:", buf);
+	wl_put_wrapped(f, WIDTH, "libs:", buf);
 	snprintf(buf, sizeof(buf), "git %s, %s",
 		 or_unknown(prov_get(rp, "git_rev")),
 		 or_unknown(prov_get(rp, "timestamp")));
-	put_wrapped(f, "run:", buf);
+	wl_put_wrapped(f, WIDTH, "run:", buf);
 	snprintf(buf, sizeof(buf), "pinned: %s; oversubscribed: %s",
 		 tristate(rp, true), tristate(rp, false));
-	put_wrapped(f, "threads:", buf);
+	wl_put_wrapped(f, WIDTH, "threads:", buf);
 	cmd = prov_get(rp, "command");
 	if (!cmd)
 		cmd = prov_get(rp, "cmdline");
@@ -620,7 +551,7 @@ static void summary_header(FILE *f, const struct report *rp)
 	if (!cmd)
 		cmd = prov_get(rp, "command line");
 	if (cmd)
-		put_wrapped(f, "command:", cmd);
+		wl_put_wrapped(f, WIDTH, "command:", cmd);
 	/* Every other parameter, "key=value key=value ...". */
 	buf[0] = 0;
 	for (size_t i = 0; i < rp->nr_prov && len < sizeof(buf) - 1; i++) {
@@ -636,7 +567,7 @@ static void summary_header(FILE *f, const struct report *rp)
 					rp->prov[i].val);
 	}
 	if (buf[0])
-		put_wrapped(f, "params:", buf);
+		wl_put_wrapped(f, WIDTH, "params:", buf);
 	fputc('\n', f);
 }
 
@@ -714,7 +645,7 @@ static void summary_table(FILE *f, const struct report *rp)
 				     g->name);
 		}
 		for (int k = 0; k < 9; k++) {
-			fmt_num(cell, sizeof(cell), v[k]);
+			wl_fmt_num(cell, sizeof(cell), v[k]);
 			n += snprintf(line + n, sizeof(line) - (size_t)n, "%7s",
 				      cell);
 		}
@@ -804,7 +735,7 @@ static void summary_calib(FILE *f, const struct report *rp)
 		if (r->cpus >= 0)
 			snprintf(params + n, sizeof(params) - (size_t)n,
 				 "%lldcpu", (long long)r->cpus);
-		fmt_num(med, sizeof(med), r->median);
+		wl_fmt_num(med, sizeof(med), r->median);
 		if (!r->n || isnan(r->median))
 			snprintf(status, sizeof(status), "n/a%s%s",
 				 r->build_options[0] ? ": " : "",
@@ -833,7 +764,7 @@ static int write_summary(struct report *rp)
 	summary_legend(f, rp);
 	summary_calib(f, rp);
 	if (rp->plot_notes[0])
-		put_wrapped(f, "Plots:", rp->plot_notes);
+		wl_put_wrapped(f, WIDTH, "Plots:", rp->plot_notes);
 	if (fclose(f) || rename(tmp, path))
 		goto fail;
 	return 0;
