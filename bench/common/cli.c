@@ -94,17 +94,18 @@ int wl_getopt(int argc, char **argv, const char *shortopts,
 	case -1:
 		last_argv = NULL;
 		if (optind < argc)
-			wl_usage_error("%s%sunexpected argument '%s' (see --help)",
-				       cmd ? cmd : "", cmd ? ": " : "",
-				       argv[optind]);
+			wl_usage_error(
+				"%s%sunexpected argument '%s' (see --help)",
+				cmd ? cmd : "", cmd ? ": " : "", argv[optind]);
 		return -1;
 	case ':':
 		wl_usage_error("%s%soption %s needs a value (see --help)",
-			       cmd ? cmd : "", cmd ? ": " : "", argv[optind - 1]);
+			       cmd ? cmd : "", cmd ? ": " : "",
+			       argv[optind - 1]);
 	case '?':
 		wl_usage_error("%s%sunknown option '%s'; valid: %s",
-			       cmd ? cmd : "", cmd ? ": " : "", argv[optind - 1],
-			       wl_opt_list(longopts));
+			       cmd ? cmd : "", cmd ? ": " : "",
+			       argv[optind - 1], wl_opt_list(longopts));
 	default:
 		return opt;
 	}
