@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_calib.c - host calibration (bench/calib/calib.c) and walklab calibrate.
+ * test_calib.c - host calibration (bench/calib/) and walklab calibrate.
  *
  * Speed is never asserted: this machine is shared and noisy.  What is
  * checked is the shape of the results: every figure is either ok with
  * finite numbers in order (min <= median <= max, positive where the
  * figure is a time and not a difference of times) or unavailable with a
- * reason; the CSV has its header and one row per figure; the ratio helper
- * does its arithmetic; bad options exit 2 with one line on stderr.
+ * reason; the rows, CSV and JSON hold one results.h row per figure (the
+ * CSV with its header); bad options exit 2 with one line on stderr.
  */
 #include <criterion/criterion.h>
 
 #include "calib.h"
+#include "results.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,40 +94,55 @@ Test(calib, every_entry_ok_or_unavailable_with_reason)
 	free(r);
 }
 
-/* Count the lines of a file and check the first. */
-static unsigned int csv_lines(FILE *f, const char *header)
+/*
+ * Count the lines of a file: the first is header (none if NULL), each
+ * other one a results.h row of the calibration, ok or unavailable.
+ */
+static unsigned int row_lines(FILE *f, const char *header)
 {
 	char line[2048];
 	unsigned int n = 0;
 
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
+		struct wl_row row;
+
 		line[strcspn(line, "\n")] = 0;
-		if (!n)
+		if (!n++ && header) {
 			cr_expect_str_eq(line, header);
-		else
-			cr_expect(strstr(line, ",ok,") ||
-					  strstr(line, ",unavailable,"),
-				  "row without a status: %s", line);
-		n++;
+			continue;
+		}
+		cr_assert_eq(wl_row_parse_csv(line, &row), 0, "bad row: %s",
+			     line);
+		cr_expect_str_eq(row.workload, "calib");
+		cr_expect_str_eq(row.backend, "host");
+		cr_expect(row.n ? !strcmp(row.build_options, "-")
+				: !strncmp(row.build_options,
+					   "unavailable: ", 13),
+			  "row without a status: %s", line);
 	}
 	return n;
 }
 
-Test(calib, csv_header_and_one_row_per_figure)
+Test(calib, rows_csv_and_json_one_row_per_figure)
 {
 	struct wl_calib_report *r = quick_run();
 	FILE *f = tmpfile();
 	unsigned int vms = 0;
 
 	cr_assert(f);
-	cr_assert_eq(wl_calib_write_csv(f, r), 0);
 	for (int i = 0; i < WL_CALIB_NR; i++)
 		vms += !strcmp(r->e[i].name, "vmsplice");
 	cr_expect_eq(vms, 6);
-	/* One row per figure, plus a ns/page row per vmsplice figure. */
-	cr_expect_eq(wl_calib_csv_rows(r), WL_CALIB_NR + vms);
-	cr_expect_eq(csv_lines(f, wl_calib_csv_header), 1 + WL_CALIB_NR + vms);
+	cr_assert_eq(wl_calib_write_rows(f, r), 0);
+	cr_expect_eq(row_lines(f, NULL), WL_CALIB_NR);
+	fclose(f);
+
+	f = tmpfile();
+	cr_assert(f);
+	cr_assert_eq(wl_calib_write_csv(f, r), 0);
+	cr_expect_eq(row_lines(f, WL_CSV_COLUMNS "," WL_CALIB_CSV_PROVENANCE),
+		     1 + WL_CALIB_NR);
 	fclose(f);
 
 	f = tmpfile();
@@ -189,56 +205,6 @@ Test(calib, seccomp_denied_vmsplice_is_unavailable_and_run_goes_on)
 	cr_expect_eq(r->e[WL_CALIB_FUTEX_PRIVATE].status, WL_CALIB_OK);
 	cr_expect_eq(r->e[WL_CALIB_EIPI_POLL].status, WL_CALIB_OK);
 	free(r);
-}
-
-static void set_ok(struct wl_calib_entry *e, double mn, double md, double mx)
-{
-	e->status = WL_CALIB_OK;
-	e->reason[0] = 0;
-	e->min = mn;
-	e->median = md;
-	e->max = mx;
-	e->repeats = 5;
-}
-
-Test(calib, ratios_arithmetic_and_unavailable)
-{
-	static struct wl_calib_report r;
-	struct wl_calib_entry out[WL_CALIB_NR_RATIOS];
-	struct wl_calib_sim sim = {
-		.walk_per_page = {true, 80, 100, 120},
-		.rcu_read_pair = {false, 0, 0, 0},
-		.rcu_flavor = WL_URCU_QSBR,
-	};
-
-	memset(&r, 0, sizeof(r));
-	for (int i = 0; i < WL_CALIB_NR; i++) {
-		r.e[i].name = "x";
-		r.e[i].unit = "ns/call";
-		r.e[i].status = WL_CALIB_UNAVAILABLE;
-		strcpy(r.e[i].reason, "test");
-	}
-	set_ok(&r.e[WL_CALIB_GUP_PAGE], 40, 50, 60);
-	set_ok(&r.e[WL_CALIB_EIPI_POLL_RATIO], 1, 1.5, 2);
-	r.e[WL_CALIB_EIPI_POLL_RATIO].unit = "x";
-
-	cr_expect_eq(wl_calib_ratios(&r, &sim, out), 2);
-	cr_expect_eq(out[0].status, WL_CALIB_OK);
-	cr_expect_float_eq(out[0].median, 2.0, 1e-9);
-	cr_expect_float_eq(out[0].min, 80.0 / 60, 1e-9);
-	cr_expect_float_eq(out[0].max, 120.0 / 40, 1e-9);
-	cr_expect_str_eq(out[0].unit, "x");
-	cr_expect_eq(out[1].status, WL_CALIB_UNAVAILABLE); /* signal */
-	cr_expect_eq(out[2].status, WL_CALIB_OK);	   /* poll */
-	cr_expect_eq(out[3].status, WL_CALIB_UNAVAILABLE); /* no sim figure */
-	cr_expect(out[3].reason[0]);
-	cr_expect(strstr(out[3].variant, "qsbr"), "%s", out[3].variant);
-
-	/* The THP figure, and a host figure that is unavailable. */
-	sim.walk_thp = true;
-	wl_calib_ratios(&r, &sim, out);
-	cr_expect_eq(out[0].status, WL_CALIB_UNAVAILABLE);
-	cr_expect(strstr(out[0].reason, "test"), "%s", out[0].reason);
 }
 
 /* Run exe with args; returns the exit status, stderr's lines in *lines. */

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * calib.h - calibration against the real host (issue 6).
+ * calib.h - calibration against the real host.
  *
  * Measures, in one run on the machine the simulator runs on, what the lab
  * models: the host kernel's own GUP-fast (vmsplice(2) and shared futexes
  * pin user pages through it), real IPIs (membarrier(2)), our emulated IPI
  * round trip (smp_call_function_many() in core/smp.c) and liburcu's own
- * read-side and grace-period costs.  See calib.c for the method and the
- * sources of error of each figure.
+ * read-side and grace-period costs.  See calib_harness.c for the method,
+ * and each probe's file (calib_vmsplice.c, calib_futex.c, calib_ipi.c,
+ * calib_urcu.c) for what its figures are and their sources of error.
  *
  * Every figure is a struct wl_calib_entry: min/median/max of R repetitions,
  * each repetition timing many operations together (ns per op).  A
@@ -15,7 +16,7 @@
  * build for signal delivery) is WL_CALIB_UNAVAILABLE with a reason; the
  * run goes on.  Nothing here fails because the host is slow or noisy.
  *
- * Use from walklab compare (issue 5):
+ * Use:
  *
  *	struct wl_calib_opts o;
  *	struct wl_calib_report *r = malloc(sizeof(*r));
@@ -23,9 +24,11 @@
  *	wl_calib_opts_default(&o, quick);
  *	wl_calib_run(&o, r);		   (no simulated CPU may be online)
  *	... r->e[WL_CALIB_GUP_PAGE].median is the kernel's GUP-fast, ns/page
- *	wl_calib_print_ratios(stdout, r, &sim);	(sim: compare's figures)
+ *	wl_calib_write_rows(f, r);
  *
- * Link walklab_calib (bench/CMakeLists.txt).
+ * walklab compare runs walklab_calibrate --rows and derives its ratios
+ * from those rows (bench/frontend/compare.c).  Link walklab_calib
+ * (bench/calib/CMakeLists.txt).
  */
 #ifndef WALKLAB_CALIB_H
 #define WALKLAB_CALIB_H
@@ -87,7 +90,7 @@ enum wl_urcu_flavor {
  *  EIPI_SIGNAL_RATIO		ratio		eipi_signal/membarrier	x
  *  EIPI_POLL_RATIO		ratio		eipi_poll/membarrier	x
  *	emulated IPI over membarrier with the same target thread
- *	running, per repetition (issue 3 asks for "within 2x")
+ *	running, per repetition
  *  URCU_READ + f		urcu_read_pair	<flavor>	ns/op
  *	rcu_read_lock(); rcu_read_unlock(); inlined (_LGPL_SOURCE)
  *  URCU_SYNC + f		urcu_synchronize_rcu <flavor>	ns/call
@@ -172,75 +175,28 @@ void wl_calib_opts_default(struct wl_calib_opts *o, bool quick);
  */
 int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r);
 
-/* Provenance only (also filled by wl_calib_run()). */
-void wl_calib_machine_describe(struct wl_calib_machine *m);
-
 /*
  * Output.  The table is 80 columns: what, min/median/max (ns), per page,
- * status.  The CSV is tidy, one row per figure (plus one ns/page row per
- * vmsplice figure), with the provenance in every row:
- *   name,variant,unit,min,median,max,repeats,status,reason,
- *   cpu_model,kernel,machine,compiler,liburcu
- * Writers return 0 or -errno.
+ * status.  The figures leave as tidy rows of results.h (workload "calib",
+ * backend "host", metric "name:variant"), one per figure: a figure the
+ * host forbids has n = 0, no numbers, and its reason in build_options.
+ *  - rows: the bare rows, no header (walklab compare appends them to its
+ *    results.csv);
+ *  - CSV: the results.h header and the rows, each followed by the
+ *    calibration's provenance columns (WL_CALIB_CSV_PROVENANCE);
+ *  - JSON: the provenance, then the same rows as objects keyed by the
+ *    CSV's column names.
+ * Writers return 0 or -1 (the stream's error flag is set).
  */
+#define WL_CALIB_CSV_PROVENANCE "cpu_model,kernel,machine,compiler,liburcu"
+
+struct wl_row;
+
 void wl_calib_print_table(FILE *f, const struct wl_calib_report *r);
-void wl_calib_print_header(FILE *f);
-void wl_calib_print_entry(FILE *f, const struct wl_calib_entry *e);
+/* The row of one figure (which must have a name). */
+void wl_calib_row(const struct wl_calib_entry *e, struct wl_row *row);
+int wl_calib_write_rows(FILE *f, const struct wl_calib_report *r);
 int wl_calib_write_csv(FILE *f, const struct wl_calib_report *r);
 int wl_calib_write_json(FILE *f, const struct wl_calib_report *r);
-/* CSV pieces, for a report that adds its own rows (compare). */
-extern const char wl_calib_csv_header[];
-void wl_calib_csv_row(FILE *f, const struct wl_calib_machine *m,
-		      const struct wl_calib_entry *e);
-/* How many CSV rows the report writes (without the header). */
-unsigned int wl_calib_csv_rows(const struct wl_calib_report *r);
-
-/*
- * Ratios for walklab compare.  compare measures the simulator and fills
- * struct wl_calib_sim; a figure with !valid is reported as unavailable.
- * Each ratio is simulated over host: median = sim.median / host.median,
- * min/max = the widest the spreads allow (sim.min / host.max and
- * sim.max / host.min), so the interval is honest about noise.
- *
- *   ratio walk/gup_fast	walk_per_page / GUP_PAGE (thp=off), or
- *				GUP_PAGE_THP when walk_thp
- *   ratio eipi_signal/membarrier	copied from the report
- *   ratio eipi_poll/membarrier		copied from the report
- *   ratio rcu_read/urcu_read	rcu_read_pair / URCU_READ + rcu_flavor
- */
-struct wl_calib_figure {
-	bool valid;
-	double min, median, max; /* ns */
-};
-
-struct wl_calib_sim {
-	struct wl_calib_figure walk_per_page; /* simulated GUP-fast walk */
-	bool walk_thp;			      /* ... of PMD leaves (THP) */
-	struct wl_calib_figure rcu_read_pair; /* rcu backend begin+end */
-	enum wl_urcu_flavor rcu_flavor;	      /* its liburcu flavor */
-};
-
-#define WL_CALIB_NR_RATIOS 4
-
-/* Fill out[WL_CALIB_NR_RATIOS]; returns how many are WL_CALIB_OK. */
-int wl_calib_ratios(const struct wl_calib_report *r,
-		    const struct wl_calib_sim *sim,
-		    struct wl_calib_entry out[WL_CALIB_NR_RATIOS]);
-/* The ratio lines, in the table's format (with its header). */
-void wl_calib_print_ratios(FILE *f, const struct wl_calib_report *r,
-			   const struct wl_calib_sim *sim);
-
-/* Internal: the clock every figure uses (CLOCK_MONOTONIC, ns). */
-uint64_t wl_calib_clock_ns(void);
-
-/* Internal: one liburcu flavor, from calib_urcu.c (built per flavor). */
-struct wl_calib_urcu_ops {
-	const char *name;
-	void (*reg)(void);
-	void (*unreg)(void);
-	uint64_t (*read_pairs)(uint64_t n); /* ns for n lock+unlock pairs */
-	uint64_t (*sync)(uint64_t n);	    /* ns for n synchronize_rcu() */
-	uint64_t (*quiescent)(uint64_t n);  /* qsbr only; else NULL */
-};
 
 #endif /* WALKLAB_CALIB_H */

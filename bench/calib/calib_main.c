@@ -16,11 +16,9 @@
  * so), 1 if a file could not be written, 2 for bad input.
  */
 #include "calib.h"
-#include "results.h"
 #include "cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,48 +67,6 @@ static FILE *open_out(const char *opt, const char *path)
 		wl_usage_error("calibrate: %s: cannot write '%s': %s", opt,
 			       path, strerror(errno));
 	return f;
-}
-
-/*
- * --rows: the figures as tidy rows of bench/common/results.h (workload "calib",
- * backend "host"), for walklab compare's results.csv.  The metric is
- * "name:variant"; a figure the host forbids has n = 0, no numbers, and
- * its reason in build_options.
- */
-static int write_rows(FILE *f, const struct wl_calib_report *r)
-{
-	for (int i = 0; i < WL_CALIB_NR; i++) {
-		const struct wl_calib_entry *e = &r->e[i];
-		struct wl_row row;
-		char metric[64];
-
-		if (!e->name)
-			continue;
-		snprintf(metric, sizeof(metric), "%s:%s", e->name, e->variant);
-		for (char *c = metric; *c; c++)
-			if (*c == ' ' || *c == ',')
-				*c = '_';
-		wl_row_init(&row, "calib", metric, e->unit);
-		snprintf(row.backend, sizeof(row.backend), "host");
-		snprintf(row.arch, sizeof(row.arch), "host");
-		if (e->pages)
-			row.walk_pages = e->pages;
-		if (e->status == WL_CALIB_OK) {
-			snprintf(row.build_options, sizeof(row.build_options),
-				 "-");
-			row.n = e->repeats;
-			row.min = e->min;
-			row.median = e->median;
-			row.max = e->max;
-		} else {
-			snprintf(row.build_options, sizeof(row.build_options),
-				 "unavailable: %.80s", e->reason);
-			row.n = 0;
-			row.min = row.median = row.max = NAN;
-		}
-		wl_row_print_csv(f, &row);
-	}
-	return ferror(f) ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -175,7 +131,7 @@ int main(int argc, char **argv)
 			json);
 		ret = 1;
 	}
-	if (frows && (write_rows(frows, r) || fclose(frows))) {
+	if (frows && (wl_calib_write_rows(frows, r) || fclose(frows))) {
 		fprintf(stderr, "walklab: calibrate: writing '%s' failed\n",
 			rows);
 		ret = 1;

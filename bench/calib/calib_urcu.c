@@ -3,9 +3,9 @@
  * calib_urcu.c - liburcu's own costs, one flavor per object file.
  *
  * Built once per installed flavor with -DWL_URCU_FLAVOR_<MEMB|QSBR|MB|BP|
- * SIGNAL> (bench/CMakeLists.txt).  liburcu's symbols carry a flavor prefix
- * (urcu_memb_read_lock, urcu_qsbr_synchronize_rcu, ...), so every flavor's
- * library links into one binary; but each flavor's static header
+ * SIGNAL> (bench/calib/CMakeLists.txt).  liburcu's symbols carry a flavor
+ * prefix (urcu_memb_read_lock, urcu_qsbr_synchronize_rcu, ...), so every
+ * flavor's library links into one binary; but each flavor's static header
  * (urcu/static/urcu-<flavor>.h) also defines generic helpers and macros
  * that are only meant to be included once per translation unit, so each
  * flavor gets a translation unit of its own: this file, compiled with a
@@ -14,7 +14,8 @@
  * would time a call through the PLT.
  *
  * Method: each function times n operations together with two clock reads
- * and returns the elapsed nanoseconds; calib.c divides and repeats.
+ * and returns the elapsed nanoseconds; calib_urcu_probe.c runs them
+ * through the harness (calib_harness.c), which divides and repeats.
  *
  *  - read_pairs: n times read_lock(); read_unlock(); on a registered
  *    thread.  A compiler barrier per turn keeps the loop (qsbr's pair is
@@ -28,10 +29,10 @@
  *    read-side cost, paid once per "quiescent point" of a reader.
  *
  * Sources of error: the clock reads (one pair per n operations,
- * negligible for the n calib.c picks); the loop overhead is included.
+ * negligible for the n the harness picks); the loop overhead is included.
  */
 #define _LGPL_SOURCE
-#include "calib.h"
+#include "calib_urcu.h"
 
 #include <stdint.h>
 
@@ -53,8 +54,9 @@
  * (128-byte) aligned but carves the readers out of its arena at smaller
  * offsets, so UBSan's alignment check fires inside the inlined read lock
  * (urcu/static/urcu-bp.h); x86 does not care.  Not ours to fix:
- * bench/CMakeLists.txt compiles this object with -fno-sanitize=alignment
- * (an attribute on our function would not reach the inlined callee).
+ * bench/calib/CMakeLists.txt compiles this object with
+ * -fno-sanitize=alignment (an attribute on our function would not reach
+ * the inlined callee).
  */
 #elif defined(WL_URCU_FLAVOR_SIGNAL)
 #include <urcu/urcu-signal.h>

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * calib_output.c - the calibration's table, and its figures as tidy rows
+ * of results.h: bare (--rows), as a CSV with its header and provenance
+ * (--csv), or as JSON (--json).  See calib.h.
+ */
+#include "calib.h"
+#include "results.h"
+#include "text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------- */
+/* The table                                                              */
+
+#define TABLE_WIDTH 80
+#define COL_WHAT    30 /* + 4 x 10 + "  status" = 78 columns */
+
+/* A number of the table: wl_fmt_num(), with an "x" for a ratio. */
+static void fmt_cell(char *buf, size_t len, double v, bool ratio)
+{
+	wl_fmt_num(buf, len, v);
+	if (ratio)
+		snprintf(buf + strlen(buf), len - strlen(buf), "x");
+}
+
+static void print_header(FILE *f)
+{
+	fprintf(f, "%-*s%10s%10s%10s%10s  %s\n", COL_WHAT, "what (ns/op)",
+		"min", "median", "max", "per page", "status");
+}
+
+static void print_entry(FILE *f, const struct wl_calib_entry *e)
+{
+	char what[80], mn[24], md[24], mx[24], pp[24] = "";
+	bool ratio = !strcmp(e->unit, "x");
+
+	snprintf(what, sizeof(what), "%s %s", e->name, e->variant);
+	if (e->status != WL_CALIB_OK) {
+		/* 80 columns: what, then as much of the reason as fits */
+		fprintf(f, "%-*.*s  unavailable: %.*s\n", COL_WHAT, COL_WHAT,
+			what, TABLE_WIDTH - COL_WHAT - 2 - 13, e->reason);
+		return;
+	}
+	fmt_cell(mn, sizeof(mn), e->min, ratio);
+	fmt_cell(md, sizeof(md), e->median, ratio);
+	fmt_cell(mx, sizeof(mx), e->max, ratio);
+	if (e->pages)
+		fmt_cell(pp, sizeof(pp), e->median / e->pages, false);
+	fprintf(f, "%-*.*s%10s%10s%10s%10s  ok\n", COL_WHAT, COL_WHAT, what, mn,
+		md, mx, pp);
+}
+
+void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
+{
+	const struct wl_calib_machine *m = &r->machine;
+	char compiler[sizeof(m->compiler) + sizeof(m->liburcu) + 16];
+
+	fprintf(f,
+		"calibration: %u repetitions of ~%.0f ms each, %.1f s in "
+		"all\n",
+		r->repeats, (double)r->rep_ns / 1e6, r->total_s);
+	snprintf(compiler, sizeof(compiler), "%s; liburcu %s", m->compiler,
+		 m->liburcu);
+	wl_put_wrapped(f, TABLE_WIDTH, "cpu:", m->cpu_model);
+	wl_put_wrapped(f, TABLE_WIDTH, "kernel:", m->kernel);
+	wl_put_wrapped(f, TABLE_WIDTH, "machine:", m->machine);
+	wl_put_wrapped(f, TABLE_WIDTH, "compiler:", compiler);
+	print_header(f);
+	for (int i = 0; i < WL_CALIB_NR; i++)
+		print_entry(f, &r->e[i]);
+	fprintf(f, "per page = median / pages; gup_fast_page = (t256 - t16) / "
+		   "240 per repetition\n");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rows                                                                   */
+
+/*
+ * Workload "calib", backend and arch "host", metric "name:variant" (no
+ * spaces or commas); a figure the host forbids has n = 0, no numbers,
+ * and its reason in build_options.
+ */
+void wl_calib_row(const struct wl_calib_entry *e, struct wl_row *row)
+{
+	char metric[64];
+
+	snprintf(metric, sizeof(metric), "%s:%s", e->name, e->variant);
+	for (char *c = metric; *c; c++)
+		if (*c == ' ' || *c == ',')
+			*c = '_';
+	wl_row_init(row, "calib", metric, e->unit);
+	snprintf(row->backend, sizeof(row->backend), "host");
+	snprintf(row->arch, sizeof(row->arch), "host");
+	if (e->pages)
+		row->walk_pages = e->pages;
+	if (e->status == WL_CALIB_OK) {
+		snprintf(row->build_options, sizeof(row->build_options), "-");
+		row->n = e->repeats;
+		row->min = e->min;
+		row->median = e->median;
+		row->max = e->max;
+	} else {
+		snprintf(row->build_options, sizeof(row->build_options),
+			 "unavailable: %.80s", e->reason);
+		row->n = 0;
+		row->min = row->median = row->max = NAN;
+	}
+}
+
+int wl_calib_write_rows(FILE *f, const struct wl_calib_report *r)
+{
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		struct wl_row row;
+
+		if (!r->e[i].name)
+			continue;
+		wl_calib_row(&r->e[i], &row);
+		wl_row_print_csv(f, &row);
+	}
+	return fflush(f) || ferror(f) ? -1 : 0;
+}
+
+/* Figure i's row as its CSV line, without the newline; "" if none. */
+static void row_line(const struct wl_calib_report *r, int i, char *buf,
+		     size_t len)
+{
+	struct wl_row row;
+	FILE *m;
+
+	buf[0] = 0;
+	if (!r->e[i].name || !(m = fmemopen(buf, len, "w")))
+		return;
+	wl_calib_row(&r->e[i], &row);
+	wl_row_print_csv(m, &row);
+	fclose(m);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* CSV                                                                    */
+
+/* A provenance field, with results.h's rule: no comma, quote or newline. */
+static void put_field(FILE *f, const char *s)
+{
+	fputc(',', f);
+	for (; *s; s++)
+		fputc(*s == ',' || *s == '"' || *s == '\n' ? ';' : *s, f);
+}
+
+int wl_calib_write_csv(FILE *f, const struct wl_calib_report *r)
+{
+	const struct wl_calib_machine *m = &r->machine;
+	char line[1024];
+
+	fprintf(f, "%s,%s\n", WL_CSV_COLUMNS, WL_CALIB_CSV_PROVENANCE);
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		row_line(r, i, line, sizeof(line));
+		if (!line[0])
+			continue;
+		fputs(line, f);
+		put_field(f, m->cpu_model);
+		put_field(f, m->kernel);
+		put_field(f, m->machine);
+		put_field(f, m->compiler);
+		put_field(f, m->liburcu);
+		fputc('\n', f);
+	}
+	return fflush(f) || ferror(f) ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON                                                                   */
+
+/* A CSV field as a JSON value: null if empty, a number if one, else text. */
+static void json_val(FILE *f, const char *v)
+{
+	char *end;
+	double d;
+
+	if (!*v) {
+		fputs("null", f);
+		return;
+	}
+	d = strtod(v, &end);
+	if (!*end && isfinite(d))
+		fputs(v, f);
+	else
+		wl_json_str(f, v);
+}
+
+/* One row as an object keyed by the CSV's column names. */
+static void json_row(FILE *f, char *line)
+{
+	char cols[] = WL_CSV_COLUMNS;
+	char *ks = NULL, *key = strtok_r(cols, ",", &ks);
+	char *v = line;
+
+	fputc('{', f);
+	for (bool first = true; key && v; first = false) {
+		char *c = strchr(v, ',');
+
+		if (c)
+			*c = 0;
+		fputs(first ? "" : ", ", f);
+		wl_json_str(f, key);
+		fputs(": ", f);
+		json_val(f, v);
+		v = c ? c + 1 : NULL;
+		key = strtok_r(NULL, ",", &ks);
+	}
+	fputc('}', f);
+}
+
+static void json_machine(FILE *f, const struct wl_calib_machine *m)
+{
+	fputs("{\"cpu_model\": ", f);
+	wl_json_str(f, m->cpu_model);
+	fputs(", \"kernel\": ", f);
+	wl_json_str(f, m->kernel);
+	fputs(", \"machine\": ", f);
+	wl_json_str(f, m->machine);
+	fputs(", \"compiler\": ", f);
+	wl_json_str(f, m->compiler);
+	fputs(", \"liburcu\": ", f);
+	wl_json_str(f, m->liburcu);
+	fputc('}', f);
+}
+
+int wl_calib_write_json(FILE *f, const struct wl_calib_report *r)
+{
+	char line[1024];
+	bool first = true;
+
+	fputs("{\n  \"machine\": ", f);
+	json_machine(f, &r->machine);
+	fprintf(f,
+		",\n  \"repeats\": %u, \"rep_ns\": %llu, \"total_s\": "
+		"%.3f,\n  \"rows\": [",
+		r->repeats, (unsigned long long)r->rep_ns, r->total_s);
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		row_line(r, i, line, sizeof(line));
+		if (!line[0])
+			continue;
+		fputs(first ? "\n    " : ",\n    ", f);
+		json_row(f, line);
+		first = false;
+	}
+	fputs("\n  ]\n}\n", f);
+	return fflush(f) || ferror(f) ? -1 : 0;
+}
