@@ -10,10 +10,11 @@
  * walklab-<backend> scan.
  *
  * Usage: walklab calibrate [--repeats N] [--quick] [--csv FILE]
- *                          [--json FILE]
- * Prints the 80-column table on stdout; the files are written if asked.
- * Exit: 0 (also when the host forbids some measurements: those lines say
- * so), 1 if a file could not be written, 2 for bad input.
+ *                          [--json FILE] [--rows FILE]
+ * Prints the 80-column table on stdout; the files are written if asked
+ * (see calib.h; walklab compare reads --rows).  Exit: 0 (also when the
+ * host forbids some measurements: those lines say so), 1 if a file could
+ * not be written, 2 for bad input.
  */
 #include "calib.h"
 #include "cli.h"
@@ -22,9 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define VALID_OPTS                                                             \
-	"--repeats N, --quick, --csv FILE, --json FILE, --rows FILE, --help"
 
 static void usage(FILE *f)
 {
@@ -39,79 +37,113 @@ static void usage(FILE *f)
 		"about 5 s).\n");
 }
 
-/* The value of --opt VALUE or --opt=VALUE; advances *i. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt)
-{
-	size_t n = strlen(opt);
+/* An output file asked for, opened before the run. */
+struct out {
+	const char *opt;  /* "--csv", ... */
+	const char *path; /* NULL: not asked for */
+	FILE *f;
+	int (*write)(FILE *f, const struct wl_calib_report *r);
+};
 
-	if (!strcmp(argv[*i], opt)) {
-		if (*i + 1 >= argc)
-			wl_usage_error("calibrate: %s needs a value; valid: "
-				       "%s",
-				       opt, VALID_OPTS);
-		return argv[++*i];
+enum { OUT_CSV, OUT_JSON, OUT_ROWS, NR_OUTS };
+
+struct args {
+	unsigned int repeats; /* 0: the default */
+	bool quick;
+	struct out out[NR_OUTS];
+};
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{"repeats", required_argument, NULL, 'r'},
+		{"quick", no_argument, NULL, 'q'},
+		{"csv", required_argument, NULL, 'c'},
+		{"json", required_argument, NULL, 'j'},
+		{"rows", required_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = wl_getopt(argc, argv, "h", longopts, "calibrate")) != -1) {
+		switch (c) {
+		case 'r':
+			a->repeats = (unsigned int)wl_parse_u64(
+				"--repeats", optarg, 1, 1000);
+			break;
+		case 'q':
+			a->quick = true;
+			break;
+		case 'c':
+			a->out[OUT_CSV].path = optarg;
+			break;
+		case 'j':
+			a->out[OUT_JSON].path = optarg;
+			break;
+		case 'w':
+			a->out[OUT_ROWS].path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		}
 	}
-	if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	return NULL;
 }
 
-static FILE *open_out(const char *opt, const char *path)
+/* Open the files first: a bad path fails before a 20 s run. */
+static void open_outs(struct out *out)
 {
-	FILE *f;
+	for (int i = 0; i < NR_OUTS; i++) {
+		if (!out[i].path)
+			continue;
+		if (!*out[i].path)
+			wl_usage_error("calibrate: %s needs a file name",
+				       out[i].opt);
+		out[i].f = fopen(out[i].path, "w");
+		if (!out[i].f)
+			wl_usage_error("calibrate: %s: cannot write '%s': %s",
+				       out[i].opt, out[i].path,
+				       strerror(errno));
+	}
+}
 
-	if (!*path)
-		wl_usage_error("calibrate: %s needs a file name", opt);
-	f = fopen(path, "w");
-	if (!f)
-		wl_usage_error("calibrate: %s: cannot write '%s': %s", opt,
-			       path, strerror(errno));
-	return f;
+/* Write and close each file; 1 if one failed, else 0. */
+static int write_outs(struct out *out, const struct wl_calib_report *r)
+{
+	int ret = 0;
+
+	for (int i = 0; i < NR_OUTS; i++) {
+		if (!out[i].f)
+			continue;
+		if (out[i].write(out[i].f, r) | fclose(out[i].f)) {
+			fprintf(stderr,
+				"walklab: calibrate: writing '%s' failed\n",
+				out[i].path);
+			ret = 1;
+		}
+	}
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	const char *csv = NULL, *json = NULL, *rows = NULL, *v;
-	FILE *frows = NULL;
-	unsigned int repeats = 0;
+	struct args a = {
+		.out = {
+			[OUT_CSV] = {"--csv", .write = wl_calib_write_csv},
+			[OUT_JSON] = {"--json", .write = wl_calib_write_json},
+			[OUT_ROWS] = {"--rows", .write = wl_calib_write_rows},
+		}};
 	struct wl_calib_report *r;
 	struct wl_calib_opts o;
-	bool quick = false;
-	FILE *fcsv = NULL, *fjson = NULL;
-	int ret = 0;
+	int ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--quick")) {
-			quick = true;
-		} else if ((v = opt_value(argc, argv, &i, "--repeats"))) {
-			repeats = (unsigned int)wl_parse_u64("--repeats", v, 1,
-							     1000);
-		} else if ((v = opt_value(argc, argv, &i, "--csv"))) {
-			csv = v;
-		} else if ((v = opt_value(argc, argv, &i, "--json"))) {
-			json = v;
-		} else if ((v = opt_value(argc, argv, &i, "--rows"))) {
-			rows = v;
-		} else {
-			wl_usage_error("calibrate: unknown option '%s'; valid: "
-				       "%s",
-				       argv[i], VALID_OPTS);
-		}
-	}
-	/* Open the files first: a bad path fails before a 20 s run. */
-	if (csv)
-		fcsv = open_out("--csv", csv);
-	if (json)
-		fjson = open_out("--json", json);
-	if (rows)
-		frows = open_out("--rows", rows);
+	parse_args(argc, argv, &a);
+	open_outs(a.out);
 
-	wl_calib_opts_default(&o, quick);
-	if (repeats)
-		o.repeats = repeats;
+	wl_calib_opts_default(&o, a.quick);
+	if (a.repeats)
+		o.repeats = a.repeats;
 	o.verbose = isatty(STDERR_FILENO);
 	r = malloc(sizeof(*r));
 	if (!r) {
@@ -121,21 +153,7 @@ int main(int argc, char **argv)
 	wl_calib_run(&o, r);
 	wl_calib_print_table(stdout, r);
 	fflush(stdout);
-	if (fcsv && (wl_calib_write_csv(fcsv, r) || fclose(fcsv))) {
-		fprintf(stderr, "walklab: calibrate: writing '%s' failed\n",
-			csv);
-		ret = 1;
-	}
-	if (fjson && (wl_calib_write_json(fjson, r) || fclose(fjson))) {
-		fprintf(stderr, "walklab: calibrate: writing '%s' failed\n",
-			json);
-		ret = 1;
-	}
-	if (frows && (wl_calib_write_rows(frows, r) || fclose(frows))) {
-		fprintf(stderr, "walklab: calibrate: writing '%s' failed\n",
-			rows);
-		ret = 1;
-	}
+	ret = write_outs(a.out, r);
 	free(r);
 	return ret;
 }
