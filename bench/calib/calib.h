@@ -7,8 +7,9 @@
  * pin user pages through it), real IPIs (membarrier(2)), our emulated IPI
  * round trip (smp_call_function_many() in core/smp.c) and liburcu's own
  * read-side and grace-period costs.  See calib_harness.c for the method,
- * and each probe's file (calib_vmsplice.c, calib_futex.c, calib_ipi.c,
- * calib_urcu.c) for what its figures are and their sources of error.
+ * and each probe's file (calib_floors.c, calib_vmsplice.c, calib_futex.c,
+ * calib_ipi.c, calib_urcu.c) for what its figures are and their sources
+ * of error.
  *
  * Every figure is a struct wl_calib_entry: min/median/max of R repetitions,
  * each repetition timing many operations together (ns per op).  A
@@ -190,11 +191,7 @@ int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r);
  */
 #define WL_CALIB_CSV_PROVENANCE "cpu_model,kernel,machine,compiler,liburcu"
 
-struct wl_row;
-
 void wl_calib_print_table(FILE *f, const struct wl_calib_report *r);
-/* The row of one figure (which must have a name). */
-void wl_calib_row(const struct wl_calib_entry *e, struct wl_row *row);
 int wl_calib_write_rows(FILE *f, const struct wl_calib_report *r);
 int wl_calib_write_csv(FILE *f, const struct wl_calib_report *r);
 int wl_calib_write_json(FILE *f, const struct wl_calib_report *r);

@@ -79,11 +79,11 @@ void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
 /* Rows                                                                   */
 
 /*
- * Workload "calib", backend and arch "host", metric "name:variant" (no
- * spaces or commas); a figure the host forbids has n = 0, no numbers,
- * and its reason in build_options.
+ * The row of figure e (which has a name): workload "calib", backend and
+ * arch "host", metric "name:variant" (no spaces or commas); a figure the
+ * host forbids has n = 0, no numbers, and its reason in build_options.
  */
-void wl_calib_row(const struct wl_calib_entry *e, struct wl_row *row)
+static void calib_row(const struct wl_calib_entry *e, struct wl_row *row)
 {
 	char metric[64];
 
@@ -117,7 +117,7 @@ int wl_calib_write_rows(FILE *f, const struct wl_calib_report *r)
 
 		if (!r->e[i].name)
 			continue;
-		wl_calib_row(&r->e[i], &row);
+		calib_row(&r->e[i], &row);
 		wl_row_print_csv(f, &row);
 	}
 	return fflush(f) || ferror(f) ? -1 : 0;
@@ -133,7 +133,7 @@ static void row_line(const struct wl_calib_report *r, int i, char *buf,
 	buf[0] = 0;
 	if (!r->e[i].name || !(m = fmemopen(buf, len, "w")))
 		return;
-	wl_calib_row(&r->e[i], &row);
+	calib_row(&r->e[i], &row);
 	wl_row_print_csv(m, &row);
 	fclose(m);
 	buf[strcspn(buf, "\n")] = 0;
