@@ -14,9 +14,9 @@
 #include "check.h"
 #include "cli.h"
 #include "machine.h"
+#include "measure.h"
 #include "torture.h"
 #include "util.h"
-#include "workload.h"
 
 #include <sys/resource.h>
 
@@ -316,8 +316,8 @@ static int cmd_measure(int argc, char **argv)
 	static const char *const workloads[] = {"read", "writer", "mixed",
 						"slowpath", NULL};
 	int (*const run[])(const struct wl_measure_ctx *) = {
-		wl_workload_read, wl_workload_writer, wl_workload_mixed,
-		wl_workload_slowpath};
+		wl_measure_read, wl_measure_writer, wl_measure_mixed,
+		wl_measure_slowpath};
 	struct wl_measure_ctx c = {.out = stdout, .arch = WL_ARCH_IPI};
 	bool want[4] = {true, true, true, true}, header = false;
 	struct wl_machine_config cfg;
@@ -411,7 +411,7 @@ static int cmd_measure(int argc, char **argv)
 	wl_row_init(&r, "process", "peak_rss_kib", "KiB");
 	r.n = 1;
 	r.min = r.median = r.max = (double)ru.ru_maxrss;
-	wl_emit(&c, &r);
+	wl_measure_emit(&c, &r);
 	wl_machine_fini();
 	return 0;
 }
