@@ -19,6 +19,8 @@
 #define REGION_BASE (UINT64_C(1) << 40) /* 1 TiB: PUD- and PMD-aligned */
 #define QS_EVERY    64 /* walks between quiescent states (qsbr backends) */
 
+const char *const wl_mapping_names[] = {"4k", "2m", "1g", NULL};
+
 const char *const wl_writer_op_names[WL_NR_OPS + 1] = {
 	"munmap", "dontneed", "split", "collapse", "migrate", "mprotect", NULL};
 
@@ -48,7 +50,7 @@ struct walker {
 	pthread_barrier_t *barrier;
 	struct wl_page **pages;
 	struct wl_bench_pass *passes; /* warmup + repeats */
-	uint64_t *samples;            /* measured passes only */
+	uint64_t *samples;	      /* measured passes only */
 	unsigned int nr_samples;
 	int err;
 };
@@ -71,8 +73,7 @@ static int walk_pass(struct walker *w, uint64_t nr, uint64_t n,
 		uint64_t addr = REGION_BASE + (done << PAGE_SHIFT);
 		unsigned long got;
 
-		if (sample && p->sample_every &&
-		    !(*calls % p->sample_every) &&
+		if (sample && p->sample_every && !(*calls % p->sample_every) &&
 		    w->nr_samples < MAX_SAMPLES) {
 			uint64_t t0 = wl_now_ns();
 
@@ -85,9 +86,9 @@ static int walk_pass(struct walker *w, uint64_t nr, uint64_t n,
 		}
 		*fast += got;
 		if (got < k && !(flags & FOLL_FAST_ONLY)) {
-			long more = wl_gup_slow(w->mm, addr + (got << PAGE_SHIFT),
-						k - got, flags,
-						w->pages + done + got);
+			long more = wl_gup_slow(
+				w->mm, addr + (got << PAGE_SHIFT), k - got,
+				flags, w->pages + done + got);
 
 			if (more > 0)
 				got += (unsigned long)more;
@@ -128,8 +129,8 @@ static void *walker_main(void *arg)
 			int err;
 
 			t0 = wl_now_ns();
-			err = walk_pass(w, nr, n, flags, r >= p->warmup,
-					&calls, &fast);
+			err = walk_pass(w, nr, n, flags, r >= p->warmup, &calls,
+					&fast);
 			t1 = wl_now_ns();
 			/* Pages pinned before an error are released too. */
 			wl_put_user_pages(w->pages, err ? 0 : nr, flags);
@@ -170,27 +171,154 @@ double wl_percentile_u64(const uint64_t *sorted, uint64_t n, double pct)
 	return (double)sorted[i ? WL_MIN(i, n) - 1 : 0];
 }
 
+void wl_sample_stats(uint64_t *v, uint64_t n, double st[4])
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	st[0] = (double)v[0];
+	st[1] = wl_percentile_u64(v, n, 50);
+	st[2] = (double)v[n - 1];
+	st[3] = wl_percentile_u64(v, n, 99);
+}
+
 static unsigned int map_flags(enum wl_mapping m)
 {
 	return VM_READ | VM_WRITE | (m == WL_MAP_2M ? VM_HUGEPAGE : 0) |
 	       (m == WL_MAP_1G ? VM_HUGE_PUD : 0);
 }
 
+/* Each walker CPU's buffers; a failed allocation is its error. */
+static void walkers_init(struct walker *w, const struct wl_bench_params *p,
+			 struct wl_mm *mm)
+{
+	uint64_t nr = (p->mb << 20) >> PAGE_SHIFT;
+
+	for (unsigned int i = 0; i < p->threads; i++) {
+		w[i].p = p;
+		w[i].mm = mm;
+		w[i].pages = calloc(nr, sizeof(*w[i].pages));
+		w[i].passes =
+			calloc(p->warmup + p->repeats, sizeof(*w[i].passes));
+		w[i].samples = calloc(MAX_SAMPLES, sizeof(*w[i].samples));
+		if (!w[i].pages || !w[i].passes || !w[i].samples)
+			w[i].err = -ENOMEM;
+	}
+}
+
+/* Every pass of every walker CPU, all CPUs starting each pass together. */
+static void walkers_run(struct walker *w, unsigned int threads)
+{
+	pthread_barrier_t barrier;
+
+	pthread_barrier_init(&barrier, NULL, threads);
+	for (unsigned int i = 0; i < threads; i++)
+		w[i].barrier = &barrier;
+	for (unsigned int i = 0; i < threads; i++)
+		pthread_create(&w[i].thread, NULL, walker_main, &w[i]);
+	for (unsigned int i = 0; i < threads; i++)
+		pthread_join(w[i].thread, NULL);
+	pthread_barrier_destroy(&barrier);
+}
+
+static void walkers_free(struct walker *w, unsigned int threads)
+{
+	for (unsigned int i = 0; i < threads; i++) {
+		free(w[i].pages);
+		free(w[i].passes);
+		free(w[i].samples);
+	}
+}
+
+/*
+ * Measured pass r of every walker CPU, summed into *sum; *max_ns is the
+ * longest CPU's time.  Returns the first walker's error, else 0.
+ */
+static int pass_sum(const struct wl_bench_params *p, const struct walker *w,
+		    unsigned int r, struct wl_bench_pass *sum, uint64_t *max_ns)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; i < p->threads; i++) {
+		const struct wl_bench_pass *ps = &w[i].passes[p->warmup + r];
+
+		if (w[i].err && !ret)
+			ret = w[i].err;
+		sum->get_ns += ps->get_ns;
+		sum->put_ns += ps->put_ns;
+		sum->calls += ps->calls;
+		sum->pages += ps->pages;
+		sum->fast_pages += ps->fast_pages;
+		*max_ns = WL_MAX(*max_ns, ps->get_ns);
+	}
+	return ret;
+}
+
+/*
+ * The measured passes, per repetition over all walker CPUs, summarised as
+ * min/median/max into s; v[] has room for 4 figures per repetition.
+ * Returns the first walker's error, else 0.
+ */
+static int summarise_passes(const struct wl_bench_params *p,
+			    const struct walker *w, double *v,
+			    struct wl_bench_summary *s)
+{
+	double *walk = v, *page = walk + p->repeats, *put = page + p->repeats;
+	double *rate = put + p->repeats, rates[3];
+	uint64_t pages = 0, fast = 0;
+	int ret = 0;
+
+	for (unsigned int r = 0; r < p->repeats; r++) {
+		struct wl_bench_pass sum = {0};
+		uint64_t max_ns = 1;
+		int err = pass_sum(p, w, r, &sum, &max_ns);
+
+		ret = ret ? ret : err;
+		walk[r] = sum.calls ? (double)sum.get_ns / sum.calls : 0;
+		page[r] = sum.pages ? (double)sum.get_ns / sum.pages : 0;
+		put[r] = sum.pages ? (double)sum.put_ns / sum.pages : 0;
+		rate[r] = (double)sum.calls * 1e9 / (double)max_ns;
+		pages += sum.pages;
+		fast += sum.fast_pages;
+	}
+	wl_stats3(walk, p->repeats, s->walk_ns);
+	wl_stats3(page, p->repeats, s->page_ns);
+	wl_stats3(put, p->repeats, s->put_page_ns);
+	wl_stats3(rate, p->repeats, rates);
+	s->walks_per_s = rates[1];
+	s->pages = pages;
+	s->fast_ratio = pages ? (double)fast / (double)pages : 0;
+	s->repeats = p->repeats;
+	s->walks_per_s_per_cpu = s->walks_per_s / p->threads;
+	return ret;
+}
+
+/* The sampled sections of every walker CPU, together. */
+static void summarise_sections(const struct wl_bench_params *p,
+			       const struct walker *w,
+			       struct wl_bench_summary *s)
+{
+	uint64_t *all = calloc((size_t)p->threads * MAX_SAMPLES, sizeof(*all));
+	uint64_t ns = 0;
+
+	for (unsigned int i = 0; all && i < p->threads; i++) {
+		memcpy(all + ns, w[i].samples, w[i].nr_samples * sizeof(*all));
+		ns += w[i].nr_samples;
+	}
+	if (all && ns)
+		wl_sample_stats(all, ns, s->section_ns);
+	s->samples = ns;
+	free(all);
+}
+
 int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 {
-	uint64_t len = p->mb << 20, nr = len >> PAGE_SHIFT;
-	unsigned int npass = p->warmup + p->repeats;
+	uint64_t len = p->mb << 20;
 	struct walker *w = calloc(p->threads, sizeof(*w));
-	double *walk = calloc(p->repeats, sizeof(double));
-	double *page = calloc(p->repeats, sizeof(double));
-	double *put = calloc(p->repeats, sizeof(double));
-	double *rate = calloc(p->repeats, sizeof(double));
-	pthread_barrier_t barrier;
+	double *v = calloc(4 * (size_t)p->repeats, sizeof(*v));
 	struct wl_mm mm;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	if (!w || !walk || !page || !put || !rate) {
+	if (!w || !v) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -203,91 +331,16 @@ int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s)
 		ret = wl_populate(&mm, REGION_BASE, len);
 	if (ret)
 		goto out_mm;
-	pthread_barrier_init(&barrier, NULL, p->threads);
-	for (unsigned int i = 0; i < p->threads; i++) {
-		w[i].p = p;
-		w[i].mm = &mm;
-		w[i].barrier = &barrier;
-		w[i].pages = calloc(nr, sizeof(*w[i].pages));
-		w[i].passes = calloc(npass, sizeof(*w[i].passes));
-		w[i].samples = calloc(MAX_SAMPLES, sizeof(*w[i].samples));
-		if (!w[i].pages || !w[i].passes || !w[i].samples)
-			w[i].err = -ENOMEM;
-	}
-	for (unsigned int i = 0; i < p->threads; i++)
-		pthread_create(&w[i].thread, NULL, walker_main, &w[i]);
-	for (unsigned int i = 0; i < p->threads; i++)
-		pthread_join(w[i].thread, NULL);
-	pthread_barrier_destroy(&barrier);
-
-	uint64_t pages = 0, fast = 0;
-
-	for (unsigned int r = 0; r < p->repeats; r++) {
-		struct wl_bench_pass sum = {0};
-		uint64_t max_ns = 1;
-
-		for (unsigned int i = 0; i < p->threads; i++) {
-			struct wl_bench_pass *ps = &w[i].passes[p->warmup + r];
-
-			if (w[i].err && !ret)
-				ret = w[i].err;
-			sum.get_ns += ps->get_ns;
-			sum.put_ns += ps->put_ns;
-			sum.calls += ps->calls;
-			sum.pages += ps->pages;
-			sum.fast_pages += ps->fast_pages;
-			max_ns = WL_MAX(max_ns, ps->get_ns);
-		}
-		walk[r] = sum.calls ? (double)sum.get_ns / sum.calls : 0;
-		page[r] = sum.pages ? (double)sum.get_ns / sum.pages : 0;
-		put[r] = sum.pages ? (double)sum.put_ns / sum.pages : 0;
-		rate[r] = (double)sum.calls * 1e9 / (double)max_ns;
-		pages += sum.pages;
-		fast += sum.fast_pages;
-	}
-	wl_stats3(walk, p->repeats, s->walk_ns);
-	wl_stats3(page, p->repeats, s->page_ns);
-	wl_stats3(put, p->repeats, s->put_page_ns);
-	double rates[3];
-
-	wl_stats3(rate, p->repeats, rates);
-	s->walks_per_s = rates[1];
-	s->pages = pages;
-	s->fast_ratio = pages ? (double)fast / (double)pages : 0;
-	s->repeats = p->repeats;
-	s->walks_per_s_per_cpu = s->walks_per_s / p->threads;
-
-	/* The sampled sections of every walker CPU, together. */
-	uint64_t *all = calloc((size_t)p->threads * MAX_SAMPLES, sizeof(*all));
-	uint64_t ns = 0;
-
-	for (unsigned int i = 0; all && i < p->threads; i++) {
-		memcpy(all + ns, w[i].samples,
-		       w[i].nr_samples * sizeof(*all));
-		ns += w[i].nr_samples;
-	}
-	if (all && ns) {
-		qsort(all, ns, sizeof(*all), cmp_u64);
-		s->section_ns[0] = (double)all[0];
-		s->section_ns[1] = wl_percentile_u64(all, ns, 50);
-		s->section_ns[2] = (double)all[ns - 1];
-		s->section_ns[3] = wl_percentile_u64(all, ns, 99);
-	}
-	s->samples = ns;
-	free(all);
-	for (unsigned int i = 0; i < p->threads; i++) {
-		free(w[i].pages);
-		free(w[i].passes);
-		free(w[i].samples);
-	}
+	walkers_init(w, p, &mm);
+	walkers_run(w, p->threads);
+	ret = summarise_passes(p, w, v, s);
+	summarise_sections(p, w, s);
+	walkers_free(w, p->threads);
 out_mm:
 	wl_mm_destroy(&mm);
 out_free:
 	free(w);
-	free(walk);
-	free(page);
-	free(put);
-	free(rate);
+	free(v);
 	return ret;
 }
 

@@ -19,6 +19,8 @@
 #define WL_BENCH_MAX_REPEATS 1000
 
 enum wl_mapping { WL_MAP_4K, WL_MAP_2M, WL_MAP_1G };
+/* "4k", "2m", "1g", NULL: the --mapping choices and the CSV's mapping. */
+extern const char *const wl_mapping_names[];
 
 struct wl_bench_params {
 	uint64_t mb;		 /* region size, MiB */
@@ -57,6 +59,9 @@ struct wl_bench_summary {
 	uint64_t samples;
 	double walks_per_s_per_cpu;
 };
+
+/* Sort v[0..n) (n > 0); st[] = min, p50, max, p99 (nearest rank). */
+void wl_sample_stats(uint64_t *v, uint64_t n, double st[4]);
 
 void wl_bench_params_default(struct wl_bench_params *p);
 /* Runs on an initialised machine; returns 0 or -errno. */

@@ -7,6 +7,7 @@
  *   walklab-<id> describe            key=value description of the build
  *   walklab-<id> run [options]       the quick demo: walks, then writers
  *   walklab-<id> bench [options]     one read-side configuration
+ *   walklab-<id> measure [options]   the default matrix, as tidy CSV rows
  */
 #include "backend.h"
 #include "backend_opt.h"
@@ -14,20 +15,13 @@
 #include "check.h"
 #include "cli.h"
 #include "machine.h"
+#include "measure.h"
 #include "torture.h"
 #include "util.h"
-#include "workload.h"
 
-#include <sys/resource.h>
-
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const arch_names[] = {"ipi", "broadcast", "paravirt", NULL};
-static const char *const mapping_names[] = {"4k", "2m", "1g", NULL};
 
 static void describe(void)
 {
@@ -46,6 +40,7 @@ static void describe(void)
 	       wl_backend.opts_help ? wl_backend.opts_help : "-");
 }
 
+/* The usages: printf formats of the arch choices, then the default arch. */
 static const char bench_usage[] =
 	"usage: walklab-<backend> bench|run [options]\n"
 	"  -m MB        region size in MiB (1..4096, default 64)\n"
@@ -59,7 +54,7 @@ static const char bench_usage[] =
 	"  -w / -R      FOLL_WRITE on (default) / off\n"
 	"  -a / -u      FOLL_PIN / FOLL_GET (default)\n"
 	"  -F           fast path only (FOLL_FAST_ONLY)\n"
-	"  --arch A     ipi|broadcast|paravirt (default ipi)\n"
+	"  --arch A     %s (default %s)\n"
 	"  --check B    the checker on|off (default off for bench, on for "
 	"run)\n"
 	"  --backend-opt KEY=VALUE   a backend option (see describe)\n"
@@ -69,133 +64,140 @@ static const char bench_usage[] =
 	"  --sample-every K  time every K-th walk alone for p99 and the\n"
 	"               section duration (0 = never; default 64)\n";
 
+static void usage(const char *fmt)
+{
+	printf(fmt, wl_arch_choices(), wl_arch_name(WL_ARCH_IPI));
+}
+
 struct opts {
 	struct wl_bench_params bp;
 	unsigned int iterations;
 };
 
+static const struct option bench_longopts[] = {
+	{"arch", required_argument, NULL, 'A'},
+	{"check", required_argument, NULL, 'C'},
+	{"backend-opt", required_argument, NULL, 'O'},
+	{"seed", required_argument, NULL, 'S'},
+	{"iterations", required_argument, NULL, 'I'},
+	{"mapping", required_argument, NULL, 'M'},
+	{"rep-ms", required_argument, NULL, 'P'},
+	{"sample-every", required_argument, NULL, 'E'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* One of the flags -t -T -H -w -R -a -u -F; false if opt is none. */
+static bool bench_flag(struct wl_bench_params *bp, int opt)
+{
+	switch (opt) {
+	case 't':
+		bp->mapping = WL_MAP_2M;
+		break;
+	case 'T':
+		bp->mapping = WL_MAP_4K;
+		break;
+	case 'H':
+		bp->mapping = WL_MAP_1G;
+		break;
+	case 'w':
+	case 'R':
+		bp->write = opt == 'w';
+		break;
+	case 'a':
+	case 'u':
+		bp->pin = opt == 'a';
+		break;
+	case 'F':
+		bp->fast_only = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* An option with a value. */
+static void bench_value(struct opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'm':
+		o->bp.mb = wl_parse_u64("-m", arg, 1, 4096);
+		break;
+	case 'n':
+		o->bp.pages_per_call = wl_parse_u64("-n", arg, 0, 1u << 20);
+		break;
+	case 'r':
+		o->bp.repeats = (unsigned int)wl_parse_u64(
+			"-r", arg, 1, WL_BENCH_MAX_REPEATS);
+		break;
+	case 'W':
+		o->bp.warmup = (unsigned int)wl_parse_u64("-W", arg, 0, 100);
+		break;
+	case 'j':
+		o->bp.threads = (unsigned int)wl_parse_u64("-j", arg, 1,
+							   WL_NR_CPUS - 1);
+		break;
+	case 'M':
+		o->bp.mapping =
+			wl_parse_choice("--mapping", arg, wl_mapping_names);
+		break;
+	case 'A':
+		o->bp.arch = wl_parse_arch("--arch", arg);
+		break;
+	case 'C':
+		o->bp.check = wl_parse_bool("--check", arg);
+		break;
+	case 'O':
+		wl_backend_opt(arg);
+		break;
+	case 'S':
+		o->bp.seed = wl_parse_u64("--seed", arg, 0, UINT64_MAX);
+		break;
+	case 'P':
+		o->bp.rep_ms =
+			(unsigned int)wl_parse_u64("--rep-ms", arg, 0, 60000);
+		break;
+	case 'E':
+		o->bp.sample_every = (unsigned int)wl_parse_u64(
+			"--sample-every", arg, 0, 1u << 20);
+		break;
+	case 'I':
+		o->iterations = (unsigned int)wl_parse_u64("--iterations", arg,
+							   1, 100000);
+		break;
+	}
+}
+
+/* Huge mappings need a region of whole huge pages. */
+static void bench_check_region(const struct wl_bench_params *bp)
+{
+	if (bp->mapping == WL_MAP_1G && bp->mb % 1024)
+		wl_usage_error("-H: the region (-m) must be a multiple of "
+			       "1024 MiB");
+	if (bp->mapping == WL_MAP_2M && bp->mb % 2)
+		wl_usage_error(
+			"-t: the region (-m) must be a multiple of 2 MiB");
+}
+
 static void parse_bench(int argc, char **argv, struct opts *o, bool run)
 {
-	static const struct option longopts[] = {
-		{"arch", required_argument, NULL, 'A'},
-		{"check", required_argument, NULL, 'C'},
-		{"backend-opt", required_argument, NULL, 'O'},
-		{"seed", required_argument, NULL, 'S'},
-		{"iterations", required_argument, NULL, 'I'},
-		{"mapping", required_argument, NULL, 'M'},
-		{"rep-ms", required_argument, NULL, 'P'},
-		{"sample-every", required_argument, NULL, 'E'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
+	int opt;
 
 	wl_bench_params_default(&o->bp);
 	o->iterations = 200;
 	if (run)
 		o->bp.check = true;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:n:r:W:j:tTHwRauFh", longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			o->bp.mb = wl_parse_u64("-m", optarg, 1, 4096);
-			break;
-		case 'n':
-			o->bp.pages_per_call =
-				wl_parse_u64("-n", optarg, 0, 1u << 20);
-			break;
-		case 'r':
-			o->bp.repeats = (unsigned int)wl_parse_u64(
-				"-r", optarg, 1, WL_BENCH_MAX_REPEATS);
-			break;
-		case 'W':
-			o->bp.warmup = (unsigned int)wl_parse_u64("-W", optarg,
-								  0, 100);
-			break;
-		case 'j':
-			o->bp.threads = (unsigned int)wl_parse_u64(
-				"-j", optarg, 1, WL_NR_CPUS - 1);
-			break;
-		case 't':
-			o->bp.mapping = WL_MAP_2M;
-			break;
-		case 'T':
-			o->bp.mapping = WL_MAP_4K;
-			break;
-		case 'H':
-			o->bp.mapping = WL_MAP_1G;
-			break;
-		case 'M':
-			o->bp.mapping = wl_parse_choice("--mapping", optarg,
-							mapping_names);
-			break;
-		case 'w':
-			o->bp.write = true;
-			break;
-		case 'R':
-			o->bp.write = false;
-			break;
-		case 'a':
-			o->bp.pin = true;
-			break;
-		case 'u':
-			o->bp.pin = false;
-			break;
-		case 'F':
-			o->bp.fast_only = true;
-			break;
-		case 'A':
-			o->bp.arch =
-				wl_parse_choice("--arch", optarg, arch_names);
-			break;
-		case 'C':
-			o->bp.check = wl_parse_bool("--check", optarg);
-			break;
-		case 'O':
-			wl_backend_opt(optarg);
-			break;
-		case 'S':
-			o->bp.seed =
-				wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
-			break;
-		case 'P':
-			o->bp.rep_ms = (unsigned int)wl_parse_u64(
-				"--rep-ms", optarg, 0, 60000);
-			break;
-		case 'E':
-			o->bp.sample_every = (unsigned int)wl_parse_u64(
-				"--sample-every", optarg, 0, 1u << 20);
-			break;
-		case 'I':
-			o->iterations = (unsigned int)wl_parse_u64(
-				"--iterations", optarg, 1, 100000);
-			break;
-		case 'h':
-			fputs(bench_usage, stdout);
+	while ((opt = wl_getopt(argc, argv, "m:n:r:W:j:tTHwRauFh",
+				bench_longopts, run ? "run" : "bench")) != -1) {
+		if (opt == 'h') {
+			usage(bench_usage);
 			exit(0);
-		case ':':
-			wl_usage_error("option %s needs a value (see --help)",
-				       argv[optind - 1]);
-		default:
-			wl_usage_error("unknown option '%s'; valid: -m -n -r "
-				       "-W -j -t -T -H -w -R -a -u -F --arch "
-				       "--check --backend-opt --seed "
-				       "--iterations --rep-ms --sample-every "
-				       "--help",
-				       argv[optind - 1]);
 		}
+		if (!bench_flag(&o->bp, opt))
+			bench_value(o, opt, optarg);
 	}
-	if (optind < argc)
-		wl_usage_error("unexpected argument '%s' (see --help)",
-			       argv[optind]);
-	if (o->bp.mapping == WL_MAP_1G && o->bp.mb % 1024)
-		wl_usage_error("-H: the region (-m) must be a multiple of "
-			       "1024 MiB");
-	if (o->bp.mapping == WL_MAP_2M && o->bp.mb % 2)
-		wl_usage_error(
-			"-t: the region (-m) must be a multiple of 2 MiB");
+	bench_check_region(&o->bp);
 }
 
 static int machine_up(const struct wl_bench_params *bp, unsigned int cpus)
@@ -218,10 +220,11 @@ static void print_bench(const struct wl_bench_params *bp,
 			const struct wl_bench_summary *s)
 {
 	printf("backend %s (%s), arch %s, %u walker CPU(s)%s\n",
-	       wl_backend.name, wl_backend.build_options, arch_names[bp->arch],
-	       bp->threads, wl_smp_oversubscribed() ? ", oversubscribed" : "");
+	       wl_backend.name, wl_backend.build_options,
+	       wl_arch_name(bp->arch), bp->threads,
+	       wl_smp_oversubscribed() ? ", oversubscribed" : "");
 	printf("region %llu MiB of %s pages, %llu pages per call, %s%s%s\n",
-	       (unsigned long long)bp->mb, mapping_names[bp->mapping],
+	       (unsigned long long)bp->mb, wl_mapping_names[bp->mapping],
 	       (unsigned long long)bp->pages_per_call,
 	       bp->pin ? "FOLL_PIN" : "FOLL_GET",
 	       bp->write ? "|FOLL_WRITE" : "",
@@ -289,7 +292,7 @@ static int cmd_bench(int argc, char **argv, bool run)
 
 static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
-	"  --arch A          ipi|broadcast|paravirt (default ipi)\n"
+	"  --arch A          %s (default %s)\n"
 	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath "
 	"(default all)\n"
 	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
@@ -300,102 +303,125 @@ static const char measure_usage[] =
 	"  --backend-opt KEY=VALUE\n"
 	"Prints tidy CSV rows (bench/common/results.h) on stdout.\n";
 
-static int cmd_measure(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"arch", required_argument, NULL, 'A'},
-		{"workloads", required_argument, NULL, 'L'},
-		{"max-cpus", required_argument, NULL, 'c'},
-		{"quick", no_argument, NULL, 'q'},
-		{"header", no_argument, NULL, 'H'},
-		{"seed", required_argument, NULL, 'S'},
-		{"backend-opt", required_argument, NULL, 'O'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	static const char *const workloads[] = {"read", "writer", "mixed",
-						"slowpath", NULL};
-	int (*const run[])(const struct wl_measure_ctx *) = {
-		wl_workload_read, wl_workload_writer, wl_workload_mixed,
-		wl_workload_slowpath};
-	struct wl_measure_ctx c = {.out = stdout, .arch = WL_ARCH_IPI};
-	bool want[4] = {true, true, true, true}, header = false;
-	struct wl_machine_config cfg;
-	uint64_t seed = 1;
-	int opt, ret = 0;
+struct measure_opts {
+	struct wl_measure_ctx c;
+	bool want[WL_MEASURE_NR]; /* the workloads to run */
+	bool header;
+	uint64_t seed;
+};
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+static const struct option measure_longopts[] = {
+	{"arch", required_argument, NULL, 'A'},
+	{"workloads", required_argument, NULL, 'L'},
+	{"max-cpus", required_argument, NULL, 'c'},
+	{"quick", no_argument, NULL, 'q'},
+	{"header", no_argument, NULL, 'H'},
+	{"seed", required_argument, NULL, 'S'},
+	{"backend-opt", required_argument, NULL, 'O'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* --workloads LIST: comma-separated names of wl_measure_names[]. */
+static void parse_workloads(const char *list, bool *want)
+{
+	char buf[128], *tok, *save;
+
+	if (strlen(list) >= sizeof(buf))
+		wl_usage_error("--workloads: too long");
+	strcpy(buf, list);
+	memset(want, 0, WL_MEASURE_NR * sizeof(*want));
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		want[wl_parse_choice("--workloads", tok, wl_measure_names)] =
+			true;
+}
+
+static void parse_measure(int argc, char **argv, struct measure_opts *m)
+{
+	int opt;
+
+	for (int i = 0; i < WL_MEASURE_NR; i++)
+		m->want[i] = true; /* default: all */
+	while ((opt = wl_getopt(argc, argv, "h", measure_longopts,
+				"measure")) != -1) {
 		switch (opt) {
 		case 'A':
-			c.arch = wl_parse_choice("--arch", optarg, arch_names);
+			m->c.arch = wl_parse_arch("--arch", optarg);
 			break;
-		case 'L': {
-			char buf[128], *tok, *save;
-
-			if (strlen(optarg) >= sizeof(buf))
-				wl_usage_error("--workloads: too long");
-			strcpy(buf, optarg);
-			memset(want, 0, sizeof(want));
-			for (tok = strtok_r(buf, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save))
-				want[wl_parse_choice("--workloads", tok,
-						     workloads)] = true;
+		case 'L':
+			parse_workloads(optarg, m->want);
 			break;
-		}
 		case 'c':
-			c.max_cpus = (unsigned int)wl_parse_u64(
+			m->c.max_cpus = (unsigned int)wl_parse_u64(
 				"--max-cpus", optarg, 1, WL_NR_CPUS - 1);
 			break;
 		case 'q':
-			c.quick = true;
+			m->c.quick = true;
 			break;
 		case 'H':
-			header = true;
+			m->header = true;
 			break;
 		case 'S':
-			seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
+			m->seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
 		case 'O':
 			wl_backend_opt(optarg);
 			break;
 		case 'h':
-			fputs(measure_usage, stdout);
+			usage(measure_usage);
 			exit(0);
-		case ':':
-			wl_usage_error("option %s needs a value (see --help)",
-				       argv[optind - 1]);
-		default:
-			wl_usage_error("unknown option '%s'; valid: --arch "
-				       "--workloads --max-cpus --quick "
-				       "--header --seed --backend-opt --help",
-				       argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		wl_usage_error("unexpected argument '%s' (see --help)",
-			       argv[optind]);
+}
+
+/* A machine sized for the default matrix, the checker off (cost runs). */
+static int measure_machine_up(struct measure_opts *m)
+{
+	struct wl_machine_config cfg;
 
 	wl_machine_config_default(&cfg);
 	cfg.nr_frames = UINT64_C(1) << 17;
 	cfg.nr_tables = 4096;
-	wl_arch_config_default(&cfg.arch, c.arch);
-	wl_check_seed = seed;
+	wl_arch_config_default(&cfg.arch, m->c.arch);
+	wl_check_seed = m->seed;
 	if (wl_machine_init(&cfg))
+		return -1;
+	if (!m->c.max_cpus)
+		m->c.max_cpus = WL_MIN(2 * wl_host_nr_pus(), WL_NR_CPUS - 2);
+	wl_check_enabled = false;
+	return 0;
+}
+
+/* The chosen workloads in order, on a CPU of their own ("writer"). */
+static int measure_workloads(const struct measure_opts *m)
+{
+	int ret = 0;
+
+	for (int i = 0; i < WL_MEASURE_NR && !ret; i++)
+		if (m->want[i])
+			ret = wl_measure_run(i, &m->c);
+	return ret;
+}
+
+static int cmd_measure(int argc, char **argv)
+{
+	struct measure_opts m = {
+		.c = {.out = stdout, .arch = WL_ARCH_IPI},
+		.seed = 1,
+	};
+	int ret;
+
+	parse_measure(argc, argv, &m);
+	if (measure_machine_up(&m))
 		return 1;
-	if (!c.max_cpus)
-		c.max_cpus = WL_MIN(2 * wl_host_nr_pus(), WL_NR_CPUS - 2);
-	wl_check_enabled = false; /* cost runs: the checker off */
-	if (header)
+	if (m.header)
 		printf("%s\n", WL_CSV_COLUMNS);
 	if (wl_cpu_start("writer") < 0) {
 		wl_machine_fini();
 		return 1;
 	}
-	for (int i = 0; i < 4 && !ret; i++)
-		if (want[i])
-			ret = run[i](&c);
+	ret = measure_workloads(&m);
 	wl_cpu_stop();
 	if (ret) {
 		fprintf(stderr, "walklab: %s measure failed: %s\n",
@@ -403,15 +429,7 @@ static int cmd_measure(int argc, char **argv)
 		wl_machine_fini();
 		return 1;
 	}
-
-	struct rusage ru;
-	struct wl_row r;
-
-	getrusage(RUSAGE_SELF, &ru);
-	wl_row_init(&r, "process", "peak_rss_kib", "KiB");
-	r.n = 1;
-	r.min = r.median = r.max = (double)ru.ru_maxrss;
-	wl_emit(&c, &r);
+	wl_measure_process(&m.c);
 	wl_machine_fini();
 	return 0;
 }
@@ -425,7 +443,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		printf("usage: %s describe|run|bench [options]\n", argv[0]);
-		fputs(bench_usage, stdout);
+		usage(bench_usage);
 		return argc < 2 ? WL_EXIT_USAGE : 0;
 	}
 	cmd = wl_parse_choice("command", argv[1], cmds);
