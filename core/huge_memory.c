@@ -153,7 +153,7 @@ int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr)
 	 * be inside the detached PTE table; it will be deposited and reused.
 	 */
 	if (!wl_bugs.collapse_no_sync)
-		wl_backend.sync(mm);
+		wl_tlb_remove_table_sync_one(mm);
 
 	/*
 	 * __collapse_huge_page_isolate(): no references beyond the mapping.

@@ -93,4 +93,11 @@ static inline pteval_t wl_vm_prot(unsigned int vm_flags)
 	       ((vm_flags & VM_WRITE) ? _PAGE_RW | _PAGE_DIRTY : 0);
 }
 
+/*
+ * backend_stats.c: a sync, or a free (free_tables or free_table_one), that
+ * the core began at t0 (wl_now_ns()) has returned: count and time it.
+ */
+void wl_backend_count_sync(uint64_t t0);
+void wl_backend_count_free(uint64_t t0);
+
 #endif /* WALKLAB_INTERNAL_H */
