@@ -67,7 +67,6 @@ int wl_vma_remove(struct wl_mm *mm, uint64_t start, uint64_t end);
 void wl_unmap_region(struct wl_mm *mm, uint64_t start, uint64_t end);
 /* memory.c: allocate tables down to the PMD table for addr (ptl-safe). */
 uint32_t wl_pmd_table_alloc(struct wl_mm *mm, uint64_t addr);
-uint32_t wl_pud_table_alloc(struct wl_mm *mm, uint64_t addr);
 
 /* huge_memory.c: a deposited table for a huge PMD (pgtable deposit). */
 void wl_pgtable_deposit(uint32_t pmd_table, uint32_t pte_table);
@@ -80,9 +79,6 @@ int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr);
  */
 void wl_install_huge_pmd(struct wl_mm *mm, uint32_t pmd, uint64_t haddr,
 			 struct wl_page *folio, uint32_t deposit,
-			 unsigned int vm_flags);
-/* memory.c: fault in a huge PMD folio (THP) at a 2 MiB aligned addr. */
-int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 			 unsigned int vm_flags);
 
 static inline pteval_t wl_vm_prot(unsigned int vm_flags)

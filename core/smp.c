@@ -346,11 +346,6 @@ void wl_smp_fini(void)
 	pthread_mutex_unlock(&init_lock);
 }
 
-const struct wl_smp_config *wl_smp_config_current(void)
-{
-	return &smp_cfg;
-}
-
 static int smp_ensure_init(void)
 {
 	struct wl_smp_config cfg;
