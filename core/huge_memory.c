@@ -55,14 +55,16 @@ int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr)
 	/*
 	 * pmdp_invalidate(): make the entry non-present and flush, so that no
 	 * CPU can write through the huge mapping while the PTEs are built.  A
-	 * walker that pinned through the old value fails its PMD recheck.
+	 * walker that pinned through the old value fails its PMD recheck:
+	 * seq_cst, pairs with that seq_cst recheck as get_and_clear() does.
 	 */
 	atomic_store_explicit(wl_entry_ptr(pmd, i), v & ~_PAGE_PRESENT,
 			      memory_order_seq_cst);
 	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
 	pte = wl_pgtable_withdraw(pmd);
 	if (pte == WL_TABLE_NONE) {
-		/* Cannot happen: every huge PMD has its deposit. */
+		/* Cannot happen: every huge PMD has its deposit.  Release
+		 * orders as set_entry(), whose pairing it shares. */
 		atomic_store_explicit(wl_entry_ptr(pmd, i), v,
 				      memory_order_release);
 		wl_ptl_unlock(pmd);
@@ -167,6 +169,7 @@ static void collapse_clear_pmd(struct collapse_control *cc)
 static int collapse_isolate(struct collapse_control *cc)
 {
 	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
+		/* seq_cst: pairs with the walker's pin and recheck (above) */
 		if (atomic_load_explicit(&cc->old[j]->refcount,
 					 memory_order_seq_cst) != 1 ||
 		    atomic_load_explicit(&cc->old[j]->pincount,

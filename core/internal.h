@@ -43,17 +43,22 @@ static inline uint32_t wl_pmd_table_of(struct wl_mm *mm, uint64_t addr)
 }
 
 /*
- * Publish a new entry.  Release: a table's (or folio's) initialisation is
- * visible to a walker that reads the entry and follows it (the kernel's
- * smp_wmb() in pmd_install(); the walker's side is the address dependency
- * of its consume load in gup.c).
+ * Publish a new entry.  Release: orders a table's (or folio's)
+ * initialisation before the entry, for a walker that reads the entry and
+ * follows it (the kernel's smp_wmb() in pmd_install()); pairs with the
+ * address dependency of the walker's consume load (READ_ENTRY in gup.c).
  */
 static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
 {
 	atomic_store_explicit(wl_entry_ptr(table, i), v, memory_order_release);
 }
 
-/* ptep_get_and_clear(): seq_cst xchg, a full barrier like x86's xchg. */
+/*
+ * ptep_get_and_clear(): seq_cst xchg, a full barrier like x86's xchg: it
+ * orders the clear before the writer's later refcount and pin reads, and
+ * pairs with the walker's seq_cst add-unless-zero and entry recheck
+ * (store buffering: one side sees the other).
+ */
 static inline pteval_t get_and_clear(uint32_t table, unsigned int i)
 {
 	return atomic_exchange_explicit(wl_entry_ptr(table, i), 0,
