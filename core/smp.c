@@ -10,9 +10,9 @@
  * PUs with hwloc (wl_cpu_pin(), smp_topology.c).
  *
  * Call slots.  As the kernel's per-CPU call_single_data, every (sender,
- * target) pair has its own slot, wl_cpus[target].csd[sender]; senders that are
- * not CPUs share the extra row CSD_ROW_NOCPU, serialized by nocpu_lock.  A
- * slot is IDLE or PENDING and only its sender moves it to PENDING, so a
+ * target) pair has its own slot, wl_cpus[target].csd[sender]; senders that
+ * are not CPUs share the extra row CSD_ROW_NOCPU, serialized by nocpu_lock.
+ * A slot is IDLE or PENDING and only its sender moves it to PENDING, so a
  * sender needs no lock to fill it, only to wait for it to be IDLE again.
  *
  * Delivery protocol, sender S to target T:
