@@ -2,6 +2,9 @@
 #                     SOURCES <files...> [DEFINITIONS <defs...>]
 #                     [LIBRARIES <libs...>] [OPTIONS_STRING <text>])
 #
+# OPTIONS_STRING is the configuration's build options as reports show them
+# ("flavor=memb"); "-" when omitted.
+#
 # Declares one backend configuration.  Its id is <backend> or
 # <backend>-<config>; it gets:
 #   walklab_be_<id>   an OBJECT library: the backend's sources plus the
@@ -18,6 +21,9 @@ function(walklab_add_backend)
     set(id "${A_NAME}-${A_VARIANT}")
   else()
     set(id "${A_NAME}")
+  endif()
+  if(NOT A_OPTIONS_STRING)
+    set(A_OPTIONS_STRING "-")
   endif()
   set(t walklab_be_${id})
   add_library(${t} OBJECT ${A_SOURCES} ${PROJECT_SOURCE_DIR}/core/gup.c)

@@ -25,11 +25,20 @@ static _Atomic uint64_t stat_flush_ipis;
 static _Atomic uint64_t stat_flush_ns;
 static _Atomic uint64_t stat_remote_flushes;
 
-static const char *const arch_names[WL_NR_ARCH] = {
-	[WL_ARCH_IPI] = "ipi",
-	[WL_ARCH_BROADCAST] = "broadcast",
-	[WL_ARCH_PARAVIRT] = "paravirt",
+/* The one table of arch names: the names array and the choices string. */
+#define WL_ARCH_LIST(X)                                                        \
+	X(WL_ARCH_IPI, "ipi")                                                  \
+	X(WL_ARCH_BROADCAST, "broadcast")                                      \
+	X(WL_ARCH_PARAVIRT, "paravirt")
+
+#define ARCH_NAME(arch, name)	[arch] = name,
+#define ARCH_CHOICE(arch, name) "|" name
+
+static const char *const arch_names[WL_NR_ARCH + 1] = {
+	WL_ARCH_LIST(ARCH_NAME)[WL_NR_ARCH] = NULL,
 };
+/* "|ipi|broadcast|..."; wl_arch_choices() skips the first bar. */
+static const char arch_choices[] = WL_ARCH_LIST(ARCH_CHOICE);
 
 /*
  * The default costs, spent by the flushing CPU (wl_delay_ns):
@@ -98,7 +107,12 @@ int wl_arch_parse(const char *name, enum wl_arch *arch)
 
 const char *wl_arch_choices(void)
 {
-	return "ipi|broadcast|paravirt";
+	return arch_choices + 1;
+}
+
+const char *const *wl_arch_names(void)
+{
+	return arch_names;
 }
 
 /* The flush IPI's function: in IRQ context, so atomics only. */

@@ -48,6 +48,11 @@ const char *wl_arch_name(enum wl_arch arch);
 int wl_arch_parse(const char *name, enum wl_arch *arch);
 /* "ipi|broadcast|paravirt", for error messages. */
 const char *wl_arch_choices(void);
+/*
+ * The names indexed by enum wl_arch, NULL-terminated (a choices table for
+ * wl_parse_choice(), whose index is then the arch).
+ */
+const char *const *wl_arch_names(void);
 
 /*
  * flush_tlb_mm_range() - invalidate [start, end) of the mm on every CPU.

@@ -18,10 +18,33 @@
  *     cookie is whatever end needs (saved IRQ flags, say).  Sections nest
  *     where the backend sets WL_CAP_NESTING.
  *
- *  2. the write side, as `const struct wl_backend_ops wl_backend` in its .c
- *     files, which the core calls and never goes around.
+ *     walk_backend.h may also name a library primitive its read side wraps
+ *     (the read-reference hook): when it defines
  *
- * The core never names a backend; it only reads wl_backend's fields.
+ *	#define WL_READ_REFERENCE_NAME "..."	(printable, for the results)
+ *	static inline void wl_read_reference_begin(void);  (or a macro)
+ *	static inline void wl_read_reference_end(void);
+ *
+ *     the measurement of the read side (bench/measure/workload.c) also
+ *     times that primitive's own begin/end pair, in the same loop shape and
+ *     on the same CPU, and reports the backend's pair as a ratio to it.
+ *     Optional: without WL_READ_REFERENCE_NAME only the backend's pair is
+ *     timed.  The rcu backends name liburcu's read lock this way.
+ *
+ *  2. the write side, as `const struct wl_backend_ops wl_backend` in its .c
+ *     files, which the core calls and never goes around.  Required ops:
+ *     init, fini, free_tables, free_table_one, sync, stats and stats_reset.
+ *     Every other op may be NULL (the core and the bench check): set_option
+ *     (then opts_help is NULL too), cpu_online, cpu_offline, quiescent,
+ *     blocking_begin, blocking_end, mm_init and mm_fini.
+ *
+ *  3. its mechanism, declared in caps (WL_CAP_*): the tests check what is
+ *     declared (tests/test_contract.c) and nothing else.
+ *
+ * The core never names a backend; it only reads wl_backend's fields.  It
+ * calls free_tables, free_table_one and sync only through the wrappers in
+ * mmu_gather.h, which count and time each call into the sync_* and free_*
+ * statistics: a backend counts only what its own mechanism does.
  */
 #ifndef WALKLAB_BACKEND_H
 #define WALKLAB_BACKEND_H
@@ -31,16 +54,36 @@
 
 struct wl_mm;
 
-/* What a backend needs of the architecture model to be safe. */
+/*
+ * What a backend, in its default configuration (no --backend-opt), needs of
+ * the architecture model to be safe.  An option that changes this says so
+ * in opts_help.
+ */
 #define WL_REQ_NONE	 0u
 #define WL_REQ_FLUSH_IPI (1u << 0) /* the TLB flush must IPI and wait */
 
-/* Capabilities, for reports and for tests to skip honestly. */
-#define WL_CAP_SAFE	   (1u << 0) /* claims to protect walkers at all */
-#define WL_CAP_NESTING	   (1u << 1) /* begin/end sections nest */
-#define WL_CAP_DEFERS_FREE (1u << 2) /* free_tables may return before free */
-#define WL_CAP_IRQS_OFF	   (1u << 3) /* readers run with IRQs masked */
-#define WL_CAP_QSBR	   (1u << 4) /* needs quiescent() from walkers */
+/*
+ * Capabilities, for reports and for tests to skip honestly.  The mechanism
+ * bits say how a SAFE backend holds a writer off, and so which statistics
+ * it counts; a backend declares each it uses (none, one or several):
+ *
+ *  WL_CAP_DEFERS_FREE     free_tables returns before the free, which
+ *                         follows a grace period (grace_periods);
+ *  WL_CAP_IRQS_OFF        readers mask IRQs; writers IPI and wait (ipis);
+ *  WL_CAP_POLLS           writers poll reader counts to zero (polls);
+ *  WL_CAP_FREE_ONE_WAITS  free_table_one waits for the walkers even where
+ *                         free_tables defers.
+ *
+ * A SAFE backend that declares none of them (a lock, say) is held to the
+ * contract alone.
+ */
+#define WL_CAP_SAFE	      (1u << 0) /* claims to protect walkers at all */
+#define WL_CAP_NESTING	      (1u << 1) /* begin/end sections nest */
+#define WL_CAP_DEFERS_FREE    (1u << 2)
+#define WL_CAP_IRQS_OFF	      (1u << 3)
+#define WL_CAP_QSBR	      (1u << 4) /* needs quiescent() from walkers */
+#define WL_CAP_POLLS	      (1u << 5)
+#define WL_CAP_FREE_ONE_WAITS (1u << 6)
 
 struct wl_backend_stats {
 	uint64_t sync_calls; /* sync() calls */
@@ -125,39 +168,29 @@ struct wl_backend_ops {
 extern const struct wl_backend_ops wl_backend;
 
 /*
- * The counters every backend keeps (relaxed: nothing is ordered by them),
- * and the helpers that fill a struct wl_backend_stats from them.  The
- * deferred-table figures come from the core's table pool.
+ * The counters a backend keeps for its own mechanism (relaxed: nothing is
+ * ordered by them), and the helpers that fill a struct wl_backend_stats.
+ * The sync_* and free_* figures are the core's: it counts and times every
+ * call it makes into sync, free_tables and free_table_one (mmu_gather.h),
+ * so a backend never times itself.  The deferred-table figures come from
+ * the core's table pool.
  */
 struct wl_backend_counters {
-	_Atomic uint64_t sync_calls, sync_ns, sync_max_ns;
-	_Atomic uint64_t free_calls, free_ns, free_max_ns;
 	_Atomic uint64_t ipis, polls;
 };
-/* Zero the counters; the pool's deferred peak restarts from now. */
+/*
+ * Zero the counters and the core's call timing; the pool's deferred peak
+ * restarts from now.
+ */
 void wl_backend_counters_reset(struct wl_backend_counters *c);
 /* Everything but grace_periods, which only RCU backends count. */
 void wl_backend_counters_read(struct wl_backend_counters *c,
 			      struct wl_backend_stats *st);
 
+/* Statistics only: relaxed, nothing is ordered by them. */
 static inline void wl_stat_add(_Atomic uint64_t *x, uint64_t n)
 {
 	atomic_fetch_add_explicit(x, n, memory_order_relaxed);
 }
-
-static inline void wl_stat_time(_Atomic uint64_t *sum, _Atomic uint64_t *max,
-				uint64_t ns)
-{
-	atomic_fetch_add_explicit(sum, ns, memory_order_relaxed);
-	uint64_t m = atomic_load_explicit(max, memory_order_relaxed);
-	while (ns > m &&
-	       !atomic_compare_exchange_weak_explicit(
-		       max, &m, ns, memory_order_relaxed, memory_order_relaxed))
-		;
-}
-
-/* A sync or a free that began at t0 (wl_now_ns()) has ended. */
-void wl_backend_count_sync(struct wl_backend_counters *c, uint64_t t0);
-void wl_backend_count_free(struct wl_backend_counters *c, uint64_t t0);
 
 #endif /* WALKLAB_BACKEND_H */

@@ -1,17 +1,48 @@
 // SPDX-License-Identifier: MIT
 /*
- * backend_stats.c - the statistics every backend keeps (backend.h).
+ * backend_stats.c - the statistics of the backend's write side
+ * (backend.h): the core's count and timing of its calls into the backend,
+ * and the counters every backend keeps.
  */
 #include "backend.h"
+#include "internal.h"
 #include "util.h"
 
-#include <string.h>
+/* The core's calls into the backend (statistics: relaxed). */
+static struct {
+	_Atomic uint64_t sync_calls, sync_ns, sync_max_ns;
+	_Atomic uint64_t free_calls, free_ns, free_max_ns;
+} calls;
+
+static void stat_time(_Atomic uint64_t *sum, _Atomic uint64_t *max, uint64_t ns)
+{
+	uint64_t m = atomic_load_explicit(max, memory_order_relaxed);
+
+	wl_stat_add(sum, ns);
+	while (ns > m &&
+	       !atomic_compare_exchange_weak_explicit(
+		       max, &m, ns, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+void wl_backend_count_sync(uint64_t t0)
+{
+	wl_stat_add(&calls.sync_calls, 1);
+	stat_time(&calls.sync_ns, &calls.sync_max_ns, wl_now_ns() - t0);
+}
+
+void wl_backend_count_free(uint64_t t0)
+{
+	wl_stat_add(&calls.free_calls, 1);
+	stat_time(&calls.free_ns, &calls.free_max_ns, wl_now_ns() - t0);
+}
 
 void wl_backend_counters_reset(struct wl_backend_counters *c)
 {
-	_Atomic uint64_t *f[] = {&c->sync_calls, &c->sync_ns, &c->sync_max_ns,
-				 &c->free_calls, &c->free_ns, &c->free_max_ns,
-				 &c->ipis,	 &c->polls};
+	_Atomic uint64_t *f[] = {&calls.sync_calls,  &calls.sync_ns,
+				 &calls.sync_max_ns, &calls.free_calls,
+				 &calls.free_ns,     &calls.free_max_ns,
+				 &c->ipis,	     &c->polls};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		atomic_store_explicit(f[i], 0, memory_order_relaxed);
@@ -25,12 +56,12 @@ void wl_backend_counters_read(struct wl_backend_counters *c,
 			      struct wl_backend_stats *st)
 {
 	*st = (struct wl_backend_stats){
-		.sync_calls = READ_ONCE(c->sync_calls),
-		.sync_ns = READ_ONCE(c->sync_ns),
-		.sync_max_ns = READ_ONCE(c->sync_max_ns),
-		.free_calls = READ_ONCE(c->free_calls),
-		.free_ns = READ_ONCE(c->free_ns),
-		.free_max_ns = READ_ONCE(c->free_max_ns),
+		.sync_calls = READ_ONCE(calls.sync_calls),
+		.sync_ns = READ_ONCE(calls.sync_ns),
+		.sync_max_ns = READ_ONCE(calls.sync_max_ns),
+		.free_calls = READ_ONCE(calls.free_calls),
+		.free_ns = READ_ONCE(calls.free_ns),
+		.free_max_ns = READ_ONCE(calls.free_max_ns),
 		.ipis = READ_ONCE(c->ipis),
 		.polls = READ_ONCE(c->polls),
 		.tables_deferred_now =
@@ -38,16 +69,4 @@ void wl_backend_counters_read(struct wl_backend_counters *c,
 		.tables_deferred_peak =
 			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred_peak), 0),
 	};
-}
-
-void wl_backend_count_sync(struct wl_backend_counters *c, uint64_t t0)
-{
-	wl_stat_add(&c->sync_calls, 1);
-	wl_stat_time(&c->sync_ns, &c->sync_max_ns, wl_now_ns() - t0);
-}
-
-void wl_backend_count_free(struct wl_backend_counters *c, uint64_t t0)
-{
-	wl_stat_add(&c->free_calls, 1);
-	wl_stat_time(&c->free_ns, &c->free_max_ns, wl_now_ns() - t0);
 }

@@ -55,10 +55,9 @@ void wl_violation(enum wl_violation v, const char *fmt, ...)
 	va_list ap;
 
 	if (!n)
-		atomic_compare_exchange_strong_explicit(&first_ns[v], &zero,
-							wl_now_ns(),
-							memory_order_relaxed,
-							memory_order_relaxed);
+		atomic_compare_exchange_strong_explicit(
+			&first_ns[v], &zero, wl_now_ns(), memory_order_relaxed,
+			memory_order_relaxed);
 	if (n >= print_limit)
 		return;
 	va_start(ap, fmt);

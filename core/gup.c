@@ -39,9 +39,17 @@
 #include <errno.h>
 #include <sched.h>
 
-/* READ_ONCE() of an entry a walker will follow (address dependency). */
+/*
+ * READ_ONCE() of an entry a walker will follow: consume, the address
+ * dependency orders the reads of the table or folio it names after it;
+ * pairs with the release store that published the entry (set_entry()).
+ */
 #define READ_ENTRY(p) atomic_load_explicit((p), memory_order_consume)
-/* The recheck (see the header comment). */
+/*
+ * The recheck: seq_cst, ordered after the seq_cst add-unless-zero; pairs
+ * with a writer's seq_cst clear of the entry and its seq_cst refcount
+ * read (store buffering, see the header comment).
+ */
 #define RECHECK_ENTRY(p) atomic_load_explicit((p), memory_order_seq_cst)
 
 /* The checker's record of the tables a walk went through. */
@@ -88,6 +96,8 @@ static __wl_always_inline void trace_verify(const struct walk_trace *t)
 	if (!wl_check_enabled)
 		return;
 	for (unsigned int i = 0; i < t->n; i++) {
+		/* Acquire: pairs with the release increments of gen in
+		 * wl_table_free() and wl_table_reuse(), as in trace_add(). */
 		uint32_t gen = atomic_load_explicit(
 			&wl_ptdesc(t->table[i])->gen, memory_order_acquire);
 
@@ -143,6 +153,11 @@ static __wl_always_inline void check_mapped(uint64_t mapped, uint64_t base,
 void wl_gup_put_folio(struct wl_page *folio, int refs, unsigned int flags)
 {
 	if (flags & FOLL_PIN) {
+		/*
+		 * Release: the pin holder's accesses to the folio are ordered
+		 * before the unpin; pairs with the seq_cst pincount reads of
+		 * a writer that then reuses the folio (collapse_isolate()).
+		 */
 		if (folio_test_large(folio))
 			atomic_fetch_sub_explicit(&folio->pincount, refs,
 						  memory_order_release);
@@ -173,9 +188,9 @@ try_grab_folio_fast(struct wl_page *page, int refs, unsigned int flags)
 			return NULL;
 		}
 		/*
-		 * seq_cst: the kernel's smp_mb__after_atomic(); the pin is
-		 * visible before the recheck, and to writers that look for
-		 * pins (folio_maybe_dma_pinned) after clearing the entry.
+		 * seq_cst: the kernel's smp_mb__after_atomic(); orders the
+		 * pin before the recheck, and pairs with writers that look
+		 * for pins (folio_maybe_dma_pinned) after clearing the entry.
 		 */
 		if (folio_test_large(folio))
 			atomic_fetch_add_explicit(&folio->pincount, refs,

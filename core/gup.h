@@ -16,7 +16,7 @@
 #define FOLL_PIN       (1u << 3)
 #define FOLL_LONGTERM  (1u << 4)
 #define FOLL_FAST_ONLY (1u << 5)
-/* The slow path may drop mmap_lock during fault I/O (FAULT_FLAG_ALLOW_RETRY). */
+/* The slow path may drop mmap_lock in fault I/O (FAULT_FLAG_ALLOW_RETRY). */
 #define FOLL_UNLOCKABLE (1u << 6)
 #define FOLL_ALL                                                               \
 	(FOLL_WRITE | FOLL_GET | FOLL_PIN | FOLL_LONGTERM | FOLL_FAST_ONLY |   \

@@ -55,14 +55,16 @@ int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr)
 	/*
 	 * pmdp_invalidate(): make the entry non-present and flush, so that no
 	 * CPU can write through the huge mapping while the PTEs are built.  A
-	 * walker that pinned through the old value fails its PMD recheck.
+	 * walker that pinned through the old value fails its PMD recheck:
+	 * seq_cst, pairs with that seq_cst recheck as get_and_clear() does.
 	 */
 	atomic_store_explicit(wl_entry_ptr(pmd, i), v & ~_PAGE_PRESENT,
 			      memory_order_seq_cst);
 	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
 	pte = wl_pgtable_withdraw(pmd);
 	if (pte == WL_TABLE_NONE) {
-		/* Cannot happen: every huge PMD has its deposit. */
+		/* Cannot happen: every huge PMD has its deposit.  Release
+		 * orders as set_entry(), whose pairing it shares. */
 		atomic_store_explicit(wl_entry_ptr(pmd, i), v,
 				      memory_order_release);
 		wl_ptl_unlock(pmd);
@@ -95,117 +97,179 @@ int wl_split_huge_pmd(struct wl_mm *mm, uint64_t addr)
 }
 
 /*
+ * What a collapse works on: the PMD entry and its PTE table, the small
+ * folios they map, and the protection the huge mapping gets.
+ */
+struct collapse_control {
+	struct wl_mm *mm;
+	uint64_t haddr;
+	uint32_t pmd;	    /* the PMD table */
+	unsigned int index; /* the entry's index in it */
+	uint32_t pte;	    /* the PTE table being collapsed */
+	pteval_t pmdval;    /* the entry, as cleared by the flush */
+	pteval_t prot;
+	struct wl_page *old[HPAGE_PMD_NR];
+};
+
+/*
+ * hugepage_vma_revalidate() + find_pmd_or_thp_or_none(): the VMA covers
+ * the whole 2 MiB and the PMD maps a PTE table.  mmap_lock held.
+ */
+static int collapse_find_pmd(struct collapse_control *cc)
+{
+	struct wl_vma *vma = wl_find_vma(cc->mm, cc->haddr);
+	pteval_t v;
+
+	cc->pmd = wl_pmd_table_of(cc->mm, cc->haddr);
+	if (!vma || vma->start > cc->haddr || vma->end < cc->haddr + PMD_SIZE ||
+	    (vma->flags & VM_PFNMAP) || cc->pmd == WL_TABLE_NONE)
+		return -EINVAL;
+	v = pt_entry(cc->pmd, cc->index);
+	if (!pte_present(v) || pte_leaf(v))
+		return -EINVAL;
+	cc->pte = (uint32_t)pte_pfn(v);
+	return 0;
+}
+
+/* hpage_collapse_scan_pmd(): all present, small, ordinary. */
+static int collapse_scan_pmd(struct collapse_control *cc)
+{
+	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
+		pteval_t v = pt_entry(cc->pte, j);
+
+		if (!pte_present(v) || pte_protnone(v) || pte_special(v) ||
+		    folio_test_large(page_folio(pfn_to_page(pte_pfn(v)))))
+			return -EINVAL;
+		cc->old[j] = pfn_to_page(pte_pfn(v));
+		if (!j)
+			cc->prot = v & ~_PAGE_PFN_MASK;
+	}
+	return 0;
+}
+
+/* pmdp_collapse_flush(): clear the PMD and flush, under its lock. */
+static void collapse_clear_pmd(struct collapse_control *cc)
+{
+	wl_ptl_lock(cc->pmd);
+	cc->pmdval = get_and_clear(cc->pmd, cc->index);
+	flush_tlb_mm_range(cc->mm, cc->haddr, cc->haddr + PMD_SIZE, false);
+	wl_ptl_unlock(cc->pmd);
+	wl_inject(WL_INJ_WRITER_UNLINK);
+}
+
+/*
+ * __collapse_huge_page_isolate(): no references beyond the mapping.  With
+ * the PTE table's lock held; -EAGAIN if a folio is still pinned.
+ *
+ * The seq_cst loads pair with the walker's seq_cst refcount RMW and its
+ * seq_cst PMD recheck (gup.c): the PMD clear (collapse_clear_pmd()) is a
+ * seq_cst xchg, so either the walker's pin is seen here, or the walker
+ * sees the cleared PMD and drops its pin (store buffering, both sides SC).
+ */
+static int collapse_isolate(struct collapse_control *cc)
+{
+	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
+		/* seq_cst: pairs with the walker's pin and recheck (above) */
+		if (atomic_load_explicit(&cc->old[j]->refcount,
+					 memory_order_seq_cst) != 1 ||
+		    atomic_load_explicit(&cc->old[j]->pincount,
+					 memory_order_seq_cst))
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+/* The collapse failed: pmd_populate() the old table back. */
+static void collapse_restore_pmd(struct collapse_control *cc)
+{
+	wl_ptl_lock(cc->pmd);
+	set_entry(cc->pmd, cc->index, cc->pmdval);
+	wl_ptl_unlock(cc->pmd);
+	atomic_fetch_add_explicit(&cc->mm->nr_collapse_fail, 1,
+				  memory_order_relaxed);
+}
+
+/*
+ * __collapse_huge_page_copy(): copy into the new folio, clear the PTEs and
+ * release the small folios.  Called with the PTE table's lock held, which
+ * it drops.
+ */
+static void collapse_copy(struct collapse_control *cc, struct wl_page *new)
+{
+	/* Decided: no pins.  From here a pin on an old folio is stale. */
+	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
+		folio_set_nopin(cc->old[j]);
+		folio_set_unmapped(cc->old[j]);
+		WRITE_ONCE(new[j].data, READ_ONCE(cc->old[j]->data));
+	}
+	/* The kernel copies 2 MiB here: a window, for fault injection. */
+	wl_inject(WL_INJ_WRITER_UNLINK);
+	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++)
+		get_and_clear(cc->pte, j);
+	wl_ptl_unlock(cc->pte);
+	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++)
+		folio_put(cc->old[j]);
+	wl_inject(WL_INJ_WRITER_FREE);
+}
+
+/*
+ * Map the new folio by the PMD, the emptied PTE table deposited beside it
+ * (pgtable_trans_huge_deposit() + set_pmd_at()).
+ */
+static void collapse_install(struct collapse_control *cc, struct wl_page *new)
+{
+	folio_set_mapped(new, cc->haddr);
+	wl_ptl_lock(cc->pmd);
+	wl_pgtable_deposit(cc->pmd, cc->pte);
+	/* set_pmd_at(): release publishes the new folio (see set_entry()). */
+	set_entry(cc->pmd, cc->index,
+		  pfn_pte(page_to_pfn(new), cc->prot | _PAGE_PSE));
+	wl_ptl_unlock(cc->pmd);
+	atomic_fetch_add_explicit(&cc->mm->nr_collapses, 1,
+				  memory_order_relaxed);
+}
+
+/*
  * collapse_huge_page(): replace a PTE table of 512 small folios by one
  * 2 MiB folio.  Under mmap_lock for write, as in the kernel; lockless
  * walkers still run.
  */
 int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr)
 {
-	uint64_t haddr = addr & PMD_MASK;
-	unsigned int i = pmd_index(haddr);
-	struct wl_page *old[HPAGE_PMD_NR];
+	struct collapse_control cc = {
+		.mm = mm,
+		.haddr = addr & PMD_MASK,
+		.index = pmd_index(addr & PMD_MASK),
+	};
 	struct wl_page *new;
-	struct wl_vma *vma;
-	uint32_t pmd, pte;
-	pteval_t pmdval, prot = 0;
-	int ret = 0;
+	int ret;
 
 	new = wl_folio_alloc(HPAGE_PMD_ORDER);
 	if (!new)
 		return -ENOMEM;
 	mmap_write_lock(mm);
-	vma = wl_find_vma(mm, haddr);
-	pmd = wl_pmd_table_of(mm, haddr);
-	if (!vma || vma->start > haddr || vma->end < haddr + PMD_SIZE ||
-	    (vma->flags & VM_PFNMAP) || pmd == WL_TABLE_NONE) {
-		ret = -EINVAL;
+	ret = collapse_find_pmd(&cc);
+	if (!ret)
+		ret = collapse_scan_pmd(&cc);
+	if (ret)
 		goto out;
-	}
-	pmdval = pt_entry(pmd, i);
-	if (!pte_present(pmdval) || pte_leaf(pmdval)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	pte = (uint32_t)pte_pfn(pmdval);
-	/* hpage_collapse_scan_pmd(): all present, small, ordinary. */
-	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
-		pteval_t v = pt_entry(pte, j);
-
-		if (!pte_present(v) || pte_protnone(v) || pte_special(v) ||
-		    folio_test_large(page_folio(pfn_to_page(pte_pfn(v))))) {
-			ret = -EINVAL;
-			goto out;
-		}
-		old[j] = pfn_to_page(pte_pfn(v));
-		if (!j)
-			prot = v & ~_PAGE_PFN_MASK;
-	}
-
-	/* pmdp_collapse_flush(): clear the PMD and flush, under its lock. */
-	wl_ptl_lock(pmd);
-	pmdval = get_and_clear(pmd, i);
-	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
-	wl_ptl_unlock(pmd);
-	wl_inject(WL_INJ_WRITER_UNLINK);
-
+	collapse_clear_pmd(&cc);
 	/*
 	 * tlb_remove_table_sync_one(): wait for every walker that may still
 	 * be inside the detached PTE table; it will be deposited and reused.
 	 */
 	if (!wl_bugs.collapse_no_sync)
-		wl_backend.sync(mm);
-
-	/*
-	 * __collapse_huge_page_isolate(): no references beyond the mapping.
-	 * The seq_cst loads pair with the walker's seq_cst refcount RMW and
-	 * its seq_cst PMD recheck (gup.c): the PMD clear above is a seq_cst
-	 * xchg, so either the walker's pin is seen here, or the walker sees
-	 * the cleared PMD and drops its pin (store buffering, both sides SC).
-	 */
-	wl_ptl_lock(pte);
-	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
-		if (atomic_load_explicit(&old[j]->refcount,
-					 memory_order_seq_cst) != 1 ||
-		    atomic_load_explicit(&old[j]->pincount,
-					 memory_order_seq_cst)) {
-			ret = -EAGAIN;
-			break;
-		}
-	}
+		wl_tlb_remove_table_sync_one(mm);
+	wl_ptl_lock(cc.pte);
+	ret = collapse_isolate(&cc);
 	if (ret) {
-		wl_ptl_unlock(pte);
-		/* pmd_populate() the old table back. */
-		wl_ptl_lock(pmd);
-		set_entry(pmd, i, pmdval);
-		wl_ptl_unlock(pmd);
-		atomic_fetch_add_explicit(&mm->nr_collapse_fail, 1,
-					  memory_order_relaxed);
+		wl_ptl_unlock(cc.pte);
+		collapse_restore_pmd(&cc);
 		goto out;
 	}
-	/* Decided: no pins.  From here a pin on an old folio is stale. */
-	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++) {
-		folio_set_nopin(old[j]);
-		folio_set_unmapped(old[j]);
-		WRITE_ONCE(new[j].data, READ_ONCE(old[j]->data));
-	}
-	/* The kernel copies 2 MiB here: a window, for fault injection. */
-	wl_inject(WL_INJ_WRITER_UNLINK);
-	/* __collapse_huge_page_copy(): clear the PTEs, release the pages. */
-	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++)
-		get_and_clear(pte, j);
-	wl_ptl_unlock(pte);
-	for (unsigned int j = 0; j < HPAGE_PMD_NR; j++)
-		folio_put(old[j]);
-	wl_inject(WL_INJ_WRITER_FREE);
-
-	folio_set_mapped(new, haddr);
-	wl_ptl_lock(pmd);
-	wl_pgtable_deposit(pmd, pte);
-	/* set_pmd_at(): release publishes the new folio (see set_entry()). */
-	set_entry(pmd, i, pfn_pte(page_to_pfn(new), prot | _PAGE_PSE));
-	wl_ptl_unlock(pmd);
+	collapse_copy(&cc, new);
+	collapse_install(&cc, new);
 	new = NULL;
-	atomic_fetch_add_explicit(&mm->nr_collapses, 1, memory_order_relaxed);
 out:
 	mmap_write_unlock(mm);
 	if (new)

@@ -43,17 +43,22 @@ static inline uint32_t wl_pmd_table_of(struct wl_mm *mm, uint64_t addr)
 }
 
 /*
- * Publish a new entry.  Release: a table's (or folio's) initialisation is
- * visible to a walker that reads the entry and follows it (the kernel's
- * smp_wmb() in pmd_install(); the walker's side is the address dependency
- * of its consume load in gup.c).
+ * Publish a new entry.  Release: orders a table's (or folio's)
+ * initialisation before the entry, for a walker that reads the entry and
+ * follows it (the kernel's smp_wmb() in pmd_install()); pairs with the
+ * address dependency of the walker's consume load (READ_ENTRY in gup.c).
  */
 static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
 {
 	atomic_store_explicit(wl_entry_ptr(table, i), v, memory_order_release);
 }
 
-/* ptep_get_and_clear(): seq_cst xchg, a full barrier like x86's xchg. */
+/*
+ * ptep_get_and_clear(): seq_cst xchg, a full barrier like x86's xchg: it
+ * orders the clear before the writer's later refcount and pin reads, and
+ * pairs with the walker's seq_cst add-unless-zero and entry recheck
+ * (store buffering: one side sees the other).
+ */
 static inline pteval_t get_and_clear(uint32_t table, unsigned int i)
 {
 	return atomic_exchange_explicit(wl_entry_ptr(table, i), 0,
@@ -67,7 +72,6 @@ int wl_vma_remove(struct wl_mm *mm, uint64_t start, uint64_t end);
 void wl_unmap_region(struct wl_mm *mm, uint64_t start, uint64_t end);
 /* memory.c: allocate tables down to the PMD table for addr (ptl-safe). */
 uint32_t wl_pmd_table_alloc(struct wl_mm *mm, uint64_t addr);
-uint32_t wl_pud_table_alloc(struct wl_mm *mm, uint64_t addr);
 
 /* huge_memory.c: a deposited table for a huge PMD (pgtable deposit). */
 void wl_pgtable_deposit(uint32_t pmd_table, uint32_t pte_table);
@@ -81,9 +85,6 @@ int wl_split_huge_pmd_locked_mm(struct wl_mm *mm, uint64_t haddr);
 void wl_install_huge_pmd(struct wl_mm *mm, uint32_t pmd, uint64_t haddr,
 			 struct wl_page *folio, uint32_t deposit,
 			 unsigned int vm_flags);
-/* memory.c: fault in a huge PMD folio (THP) at a 2 MiB aligned addr. */
-int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
-			 unsigned int vm_flags);
 
 static inline pteval_t wl_vm_prot(unsigned int vm_flags)
 {
@@ -92,5 +93,12 @@ static inline pteval_t wl_vm_prot(unsigned int vm_flags)
 	return _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED |
 	       ((vm_flags & VM_WRITE) ? _PAGE_RW | _PAGE_DIRTY : 0);
 }
+
+/*
+ * backend_stats.c: a sync, or a free (free_tables or free_table_one), that
+ * the core began at t0 (wl_now_ns()) has returned: count and time it.
+ */
+void wl_backend_count_sync(uint64_t t0);
+void wl_backend_count_free(uint64_t t0);
 
 #endif /* WALKLAB_INTERNAL_H */

@@ -134,6 +134,8 @@ static void split_refcount(struct wl_page *head, uint64_t haddr)
 		 * The read of the tail pins and the mark are one RMW, so
 		 * that a walker's get_huge_page_tail() (a seq_cst fetch-add
 		 * on the same word) is either counted here or sees the mark.
+		 * seq_cst: pairs with that fetch-add in wl_legacy_get_tails(),
+		 * and orders the mark after the split's PMD invalidation.
 		 */
 		uint32_t tp = atomic_exchange_explicit(
 			&tail_pins[page_to_pfn(tail)], TAIL_DISTRIBUTED,
@@ -247,7 +249,7 @@ void wl_legacy_get_tails(struct wl_page *folio, struct wl_page *page, int refs)
 
 		if (p == folio)
 			continue; /* the head has no tail pin */
-		/* seq_cst: see split_refcount(). */
+		/* seq_cst: pairs with the exchange in split_refcount(). */
 		old = atomic_fetch_add_explicit(&tail_pins[page_to_pfn(p)], 1,
 						memory_order_seq_cst);
 		if (unlikely(old & TAIL_DISTRIBUTED) && wl_check_enabled)

@@ -56,7 +56,7 @@ static uint32_t table_install(uint32_t parent, unsigned int i,
 	return (uint32_t)pte_pfn(v);
 }
 
-uint32_t wl_pud_table_alloc(struct wl_mm *mm, uint64_t addr)
+static uint32_t wl_pud_table_alloc(struct wl_mm *mm, uint64_t addr)
 {
 	return table_install(mm->pgd, pgd_index(addr), WL_PUD);
 }
@@ -130,8 +130,9 @@ void wl_install_huge_pmd(struct wl_mm *mm, uint32_t pmd, uint64_t haddr,
 	}
 }
 
-int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
-			 unsigned int vm_flags)
+/* Fault in a huge PMD folio (THP) at a 2 MiB aligned addr. */
+static int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
+				unsigned int vm_flags)
 {
 	uint32_t pmd = wl_pmd_table_alloc(mm, haddr);
 	uint32_t deposit;

@@ -6,6 +6,34 @@
 #include "arch.h"
 #include "backend.h"
 #include "check.h"
+#include "internal.h"
+#include "util.h"
+
+void wl_tlb_remove_table_free(struct wl_mm *mm, struct wl_table_batch *batch,
+			      bool flush_ipi_all)
+{
+	uint64_t t0 = wl_now_ns();
+
+	wl_backend.free_tables(mm, batch, flush_ipi_all);
+	wl_backend_count_free(t0);
+}
+
+void wl_tlb_remove_table_one(struct wl_mm *mm, uint32_t table,
+			     bool flush_ipi_all)
+{
+	uint64_t t0 = wl_now_ns();
+
+	wl_backend.free_table_one(mm, table, flush_ipi_all);
+	wl_backend_count_free(t0);
+}
+
+void wl_tlb_remove_table_sync_one(struct wl_mm *mm)
+{
+	uint64_t t0 = wl_now_ns();
+
+	wl_backend.sync(mm);
+	wl_backend_count_sync(t0);
+}
 
 void tlb_gather_mmu(struct wl_mmu_gather *tlb, struct wl_mm *mm)
 {
@@ -49,7 +77,7 @@ static void tlb_table_flush(struct wl_mmu_gather *tlb, bool ipi_all)
 	tlb->batch = NULL;
 	wl_inject(WL_INJ_WRITER_FREE);
 	wl_table_deferred_add(batch->nr);
-	wl_backend.free_tables(tlb->mm, batch, ipi_all);
+	wl_tlb_remove_table_free(tlb->mm, batch, ipi_all);
 }
 
 static void tlb_batch_pages_flush(struct wl_mmu_gather *tlb)
@@ -94,7 +122,7 @@ void tlb_remove_table(struct wl_mmu_gather *tlb, uint32_t table)
 
 			wl_inject(WL_INJ_WRITER_FREE);
 			wl_table_deferred_add(1);
-			wl_backend.free_table_one(tlb->mm, table, ipi_all);
+			wl_tlb_remove_table_one(tlb->mm, table, ipi_all);
 			return;
 		}
 	}

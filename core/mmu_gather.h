@@ -39,4 +39,23 @@ void tlb_remove_table(struct wl_mmu_gather *tlb, uint32_t table);
 void tlb_flush_mmu(struct wl_mmu_gather *tlb);
 void tlb_finish_mmu(struct wl_mmu_gather *tlb);
 
+/*
+ * The core's only calls into the backend's write side, each counted and
+ * timed into the sync_* or free_* fields of struct wl_backend_stats.
+ *
+ * wl_tlb_remove_table_free() - hand a batch of unlinked, flushed tables to
+ * wl_backend.free_tables() (tlb_remove_table_free()).
+ * wl_tlb_remove_table_one() - the same for one table, when no batch could
+ * be allocated: wl_backend.free_table_one() (__tlb_remove_table_one()).
+ * wl_tlb_remove_table_sync_one() - wl_backend.sync(): returns when every
+ * walk section that began before the call has ended.
+ *
+ * The caller has added the tables to wl_table_deferred_add().
+ */
+void wl_tlb_remove_table_free(struct wl_mm *mm, struct wl_table_batch *batch,
+			      bool flush_ipi_all);
+void wl_tlb_remove_table_one(struct wl_mm *mm, uint32_t table,
+			     bool flush_ipi_all);
+void wl_tlb_remove_table_sync_one(struct wl_mm *mm);
+
 #endif /* WALKLAB_MMU_GATHER_H */

@@ -157,8 +157,9 @@ static void free_folio(struct wl_page *f)
 void folio_put_refs(struct wl_page *f, int refs)
 {
 	/*
-	 * acq_rel: our accesses to the folio happen before the free, and the
-	 * freer (whoever drops the last reference) sees everybody's.
+	 * acq_rel: orders our accesses to the folio before the free, and
+	 * pairs with every other holder's decrement, so that the freer
+	 * (whoever drops the last reference) sees everybody's.
 	 */
 	int old = atomic_fetch_sub_explicit(&f->refcount, refs,
 					    memory_order_acq_rel);
@@ -176,8 +177,10 @@ void folio_put_refs(struct wl_page *f, int refs)
 void wl_page_pool_balance(struct wl_page_balance *b)
 {
 	memset(b, 0, sizeof(*b));
+	/* Statistics, read at teardown after every CPU has stopped. */
 	b->in_use =
-		atomic_load(&wl_pages.allocs) - atomic_load(&wl_pages.frees);
+		atomic_load_explicit(&wl_pages.allocs, memory_order_relaxed) -
+		atomic_load_explicit(&wl_pages.frees, memory_order_relaxed);
 	for (uint64_t pfn = 0; pfn < wl_pages.nr; pfn++) {
 		struct wl_page *p = &wl_pages.pages[pfn];
 

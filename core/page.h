@@ -119,6 +119,7 @@ static inline bool folio_ref_try_add(struct wl_page *f, int refs)
 {
 	int c = atomic_load_explicit(&f->refcount, memory_order_relaxed);
 
+	/* seq_cst on success: orders and pairs as said above */
 	do {
 		if (c == 0)
 			return false;
@@ -150,11 +151,15 @@ static inline bool folio_ref_freeze(struct wl_page *f, int count)
 {
 	int expected = count;
 
+	/* seq_cst: pairs with folio_ref_try_add() and the recheck (above) */
 	return atomic_compare_exchange_strong_explicit(&f->refcount, &expected,
 						       0, memory_order_seq_cst,
 						       memory_order_relaxed);
 }
-/* Release: the copy done while frozen is visible to the next try_get. */
+/*
+ * Release: orders the copy done while frozen before the count, for the
+ * next try_get; pairs with the seq_cst CAS in folio_ref_try_add().
+ */
 static inline void folio_ref_unfreeze(struct wl_page *f, int count)
 {
 	atomic_store_explicit(&f->refcount, count, memory_order_release);
@@ -177,9 +182,10 @@ static inline void folio_set_unmapped(struct wl_page *f)
 }
 
 /*
- * Checker: mark the "no pins" decision.  seq_cst: after the decision's
- * refcount check or freeze; a holder that sees the flag (check.c) holds a
- * reference the decision missed.
+ * Checker: mark the "no pins" decision.  seq_cst: ordered after the
+ * decision's refcount check or freeze; pairs with the holder's read of
+ * the flag (check.c): a holder that sees it holds a reference the
+ * decision missed.
  */
 static inline void folio_set_nopin(struct wl_page *f)
 {

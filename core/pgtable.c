@@ -71,9 +71,10 @@ uint32_t wl_table_alloc(enum wl_level level)
 	struct wl_ptdesc *d = &p->desc[idx];
 
 	/*
-	 * Release: the generation becomes even before the table is zeroed,
-	 * so a (buggy) walker still in the old table that rereads it sees the
-	 * change; the entries it reads are relaxed either way.
+	 * Release: pairs with the walker's acquire loads of gen (gup.c): a
+	 * (buggy) walker still in the old table that rereads the generation
+	 * sees it changed, and all that preceded the reallocation.  The
+	 * entries it reads are relaxed either way.
 	 */
 	atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
 	d->level = (uint8_t)level;
@@ -91,9 +92,12 @@ void wl_table_free(uint32_t idx)
 	struct wl_ptdesc *d = &p->desc[idx];
 
 	/*
-	 * The generation becomes odd before the poison is written: a walker
-	 * that reads poison and then the generation (acquire in gup.c) sees
-	 * the table freed.  Release pairs with that acquire.
+	 * The generation becomes odd before the poison is written.  Release
+	 * pairs with the walker's acquire loads of gen (gup.c): a walker
+	 * that reads the odd value sees all that preceded the free.  That a
+	 * walker which read poison then reads the odd value is program order
+	 * on a TSO host; a weaker one may let the checker miss such a walk,
+	 * never report a live table freed.
 	 */
 	atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)
@@ -152,7 +156,8 @@ void wl_table_release_one(uint32_t idx)
 
 void wl_table_reuse(uint32_t idx)
 {
-	/* Release: as in wl_table_free(); stays even (in use). */
+	/* Release: pairs with the walker's acquire of gen, as in
+	 * wl_table_free(); stays even (in use). */
 	atomic_fetch_add_explicit(&wl_tables.desc[idx].gen, 2,
 				  memory_order_release);
 }

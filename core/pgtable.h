@@ -85,10 +85,6 @@ static inline bool pte_protnone(pteval_t v)
 {
 	return (v & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
 }
-static inline bool pte_write(pteval_t v)
-{
-	return v & _PAGE_RW;
-}
 static inline bool pte_special(pteval_t v)
 {
 	return v & _PAGE_SPECIAL;

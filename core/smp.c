@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * smp.c - simulated CPUs, soft IRQ masking and IPIs.
+ * smp.c - simulated CPUs, soft IRQ masking and IPIs.  The rest of the
+ * simulated SMP is in smp_topology.c (configuration, host topology and
+ * pinning), smp_block.c (blocking on behalf of a CPU) and smp_stall.c
+ * (the stall detector); smp_internal.h is what they share.
  *
- * CPUs.  A CPU is a thread that called wl_cpu_up(); it owns cpus[id] and
+ * CPUs.  A CPU is a thread that called wl_cpu_up(); it owns wl_cpus[id] and
  * reaches it through the thread-local wl_irq.  CPUs may be pinned to host
- * PUs with hwloc (see cpu_pin()).
+ * PUs with hwloc (wl_cpu_pin(), smp_topology.c).
  *
  * Call slots.  As the kernel's per-CPU call_single_data, every (sender,
- * target) pair has its own slot, cpus[target].csd[sender]; senders that are
- * not CPUs share the extra row CSD_ROW_NOCPU, serialized by nocpu_lock.  A
- * slot is IDLE or PENDING and only its sender moves it to PENDING, so a
+ * target) pair has its own slot, wl_cpus[target].csd[sender]; senders that
+ * are not CPUs share the extra row CSD_ROW_NOCPU, serialized by nocpu_lock.
+ * A slot is IDLE or PENDING and only its sender moves it to PENDING, so a
  * sender needs no lock to fill it, only to wait for it to be IDLE again.
  *
  * Delivery protocol, sender S to target T:
@@ -52,81 +55,15 @@
  * Senders never wait while holding it: a slot still busy with an earlier
  * call is waited for outside it, acks after it.
  */
-#include "smp.h"
+#include "smp_internal.h"
 
 #include <errno.h>
-#include <hwloc.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#define CSD_ROW_NOCPU WL_NR_CPUS /* the row of senders that are not CPUs */
-#define NR_CSD_ROWS   (WL_NR_CPUS + 1)
-
-/*
- * A waiter spins this many times (with cpu_relax) between sched_yield()
- * calls.  The host may have fewer PUs than CPUs (two, here): the CPU we
- * wait for may need our PU to run at all, so we cannot spin for long; but
- * a yield costs a system call, so we do not yield on every turn either.
- */
-#define SPINS_PER_YIELD 64
-
-/* Poll delivery: a blocked CPU wakes this often to take its IPIs. */
-#define POLL_BLOCK_NS 200000u
-
-enum { CSD_IDLE = 0, CSD_PENDING = 1 };
-
-struct wl_csd {
-	__wl_cacheline_aligned _Atomic int state;
-	/* Written by the sender while IDLE, read by the target while PENDING. */
-	wl_smp_call_func_t fn;
-	void *info;
-	_Atomic uint64_t sent_ns; /* for stall reports */
-};
-
-struct wl_cpu_stats {
-	_Atomic uint64_t sent;
-	_Atomic uint64_t received;
-	_Atomic uint64_t deferred;
-	_Atomic uint64_t signals;
-	_Atomic uint64_t waits;
-	_Atomic uint64_t wait_ns;
-	_Atomic uint64_t wait_max_ns;
-	struct wl_hist wait_hist;
-};
-
-struct wl_cpu {
-	/* Set up by the owner before it goes online (hotplug_lock orders). */
-	__wl_cacheline_aligned _Atomic bool online;
-	pid_t tid;
-	pthread_t thread;
-	/* For debuggers only: other threads read the atomic copies below. */
-	struct wl_irq_state *irq;
-	bool registered; /* id taken; under cpu_id_lock, as name */
-	char name[16];
-	bool pinned;
-	int pu;			   /* host PU index when pinned */
-	hwloc_bitmap_t saved_bind; /* binding before wl_cpu_up() */
-
-	/* Written by senders and by the owner. */
-	__wl_cacheline_aligned _Atomic int kick;
-	/* Copy of wl_irq.off_since_ns, for stall reports (relaxed). */
-	_Atomic uint64_t irq_off_since_ns;
-
-	/* Written by the owner only (relaxed: statistics). */
-	__wl_cacheline_aligned struct wl_cpu_stats stats;
-
-	/* Indexed by sender. */
-	struct wl_csd csd[NR_CSD_ROWS];
-};
-
-static struct wl_cpu cpus[WL_NR_CPUS];
+struct wl_cpu wl_cpus[WL_NR_CPUS];
 static struct wl_cpu_stats nocpu_stats; /* senders that are not CPUs */
 
 _Thread_local struct wl_irq_state wl_irq = {.cpu_id = -1};
@@ -137,322 +74,18 @@ bool wl_ipi_poll_mode = WL_TSAN;
 /* Writer-preferring, so that a stream of senders cannot starve down(). */
 static pthread_rwlock_t hotplug_lock =
 	PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-static pthread_mutex_t cpu_id_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t wl_cpu_id_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t nocpu_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One past the highest CPU id ever used: drains scan rows below it. */
 static _Atomic int cpu_hwm;
-static _Atomic unsigned int nr_online;
-static _Atomic unsigned int peak_online;
-
-static struct wl_smp_config smp_cfg = {
-	.delivery = WL_TSAN ? WL_IPI_POLL : WL_IPI_SIGNAL,
-	.pin = WL_PIN_AUTO,
-	.stall_ns = 2000000000ull,
-	.stall_panic_ns = 30000000000ull,
-};
-static bool smp_inited; /* under init_lock */
-static bool handler_installed;
-/* Copies of the stall thresholds, read by any waiter (relaxed). */
-static _Atomic uint64_t stall_ns_cur = 2000000000ull;
-static _Atomic uint64_t stall_panic_ns_cur = 30000000000ull;
-static _Atomic uint64_t stall_count;
-static pid_t smp_pid;
-static int ipi_sig;
-
-/* hwloc: one topology, not safe for concurrent use: topo_lock. */
-static pthread_mutex_t topo_lock = PTHREAD_MUTEX_INITIALIZER;
-static hwloc_topology_t topo;
-static bool topo_ok;
-static _Atomic unsigned int host_pus = 1;
-static _Atomic unsigned int nr_pinned, nr_unpinned;
-
-/* Statistics are relaxed: nothing is ordered by them. */
-static inline void stat_add(_Atomic uint64_t *p, uint64_t v)
-{
-	atomic_fetch_add_explicit(p, v, memory_order_relaxed);
-}
-
-static inline uint64_t stat_read(_Atomic uint64_t *p)
-{
-	return atomic_load_explicit(p, memory_order_relaxed);
-}
-
-static void stat_max(_Atomic uint64_t *p, uint64_t v)
-{
-	uint64_t cur = stat_read(p);
-
-	while (v > cur &&
-	       !atomic_compare_exchange_weak_explicit(
-		       p, &cur, v, memory_order_relaxed, memory_order_relaxed))
-		;
-}
+_Atomic unsigned int wl_nr_online;
+_Atomic unsigned int wl_peak_online;
 
 static void warn_once(_Atomic bool *done, const char *msg)
 {
 	if (!atomic_exchange_explicit(done, true, memory_order_relaxed))
 		fprintf(stderr, "walklab: WARNING: %s\n", msg);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Configuration and host topology                                        */
-
-static void env_ms(const char *var, uint64_t *ns)
-{
-	const char *s = getenv(var);
-	char *end;
-	unsigned long long ms;
-
-	if (!s || !*s)
-		return;
-	errno = 0;
-	ms = strtoull(s, &end, 10);
-	if (errno || *end || ms > UINT64_MAX / 1000000u) {
-		fprintf(stderr, "walklab: ignoring %s='%s' (want ms)\n", var,
-			s);
-		return;
-	}
-	*ns = (uint64_t)ms * 1000000u;
-}
-
-void wl_smp_config_default(struct wl_smp_config *cfg)
-{
-	const char *ipi = getenv("WALKLAB_IPI");
-
-	memset(cfg, 0, sizeof(*cfg));
-	/* TSan defers asynchronous signals to its interceptors. */
-	cfg->delivery = WL_TSAN ? WL_IPI_POLL : WL_IPI_SIGNAL;
-	cfg->pin = WL_PIN_AUTO;
-	cfg->nr_cpus_hint = 0;
-	cfg->stall_ns = 2000000000ull;
-	cfg->stall_panic_ns = 30000000000ull;
-	if (ipi && !strcmp(ipi, "signal"))
-		cfg->delivery = WL_IPI_SIGNAL;
-	else if (ipi && !strcmp(ipi, "poll"))
-		cfg->delivery = WL_IPI_POLL;
-	else if (ipi && *ipi)
-		fprintf(stderr,
-			"walklab: ignoring WALKLAB_IPI='%s' (want "
-			"signal|poll)\n",
-			ipi);
-	env_ms("WALKLAB_STALL_MS", &cfg->stall_ns);
-	env_ms("WALKLAB_STALL_PANIC_MS", &cfg->stall_panic_ns);
-}
-
-static void topo_init_locked(void)
-{
-	int n;
-
-	if (topo_ok)
-		return;
-	if (hwloc_topology_init(&topo))
-		goto fail;
-	if (hwloc_topology_load(topo)) {
-		hwloc_topology_destroy(topo);
-		goto fail;
-	}
-	n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-	if (n <= 0) {
-		hwloc_topology_destroy(topo);
-		goto fail;
-	}
-	topo_ok = true;
-	atomic_store_explicit(&host_pus, (unsigned int)n, memory_order_relaxed);
-	return;
-fail:
-	/* Not fatal: no pinning, and the PU count from the OS. */
-	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	atomic_store_explicit(&host_pus, n > 0 ? (unsigned int)n : 1u,
-			      memory_order_relaxed);
-}
-
-static void ipi_signal_handler(int sig);
-
-static int smp_init_locked(const struct wl_smp_config *cfg)
-{
-	struct sigaction sa;
-
-	if (cfg->delivery != WL_IPI_SIGNAL && cfg->delivery != WL_IPI_POLL)
-		return -EINVAL;
-	if (cfg->pin != WL_PIN_AUTO && cfg->pin != WL_PIN_NONE &&
-	    cfg->pin != WL_PIN_FORCE)
-		return -EINVAL;
-	if (atomic_load_explicit(&nr_online, memory_order_relaxed))
-		return -EBUSY;
-
-	smp_pid = getpid();
-	ipi_sig = SIGRTMIN;
-	if (!handler_installed) {
-		/*
-		 * SA_RESTART: a CPU blocked in a lock or condition variable
-		 * takes the IPI and goes back to sleep.  The handler stays
-		 * installed for good: a signal sent just before a CPU went
-		 * down may still arrive, and SIGRTMIN's default kills.
-		 */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = ipi_signal_handler;
-		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = SA_RESTART;
-		if (sigaction(ipi_sig, &sa, NULL))
-			return -errno;
-		handler_installed = true;
-	}
-
-	pthread_mutex_lock(&topo_lock);
-	topo_init_locked();
-	pthread_mutex_unlock(&topo_lock);
-
-	smp_cfg = *cfg;
-	/* Written only while no CPU runs; avoid even a same-value store. */
-	if (wl_ipi_poll_mode != (cfg->delivery == WL_IPI_POLL))
-		wl_ipi_poll_mode = cfg->delivery == WL_IPI_POLL;
-	atomic_store_explicit(&stall_ns_cur, cfg->stall_ns,
-			      memory_order_relaxed);
-	atomic_store_explicit(&stall_panic_ns_cur, cfg->stall_panic_ns,
-			      memory_order_relaxed);
-	atomic_store_explicit(&nr_pinned, 0, memory_order_relaxed);
-	atomic_store_explicit(&nr_unpinned, 0, memory_order_relaxed);
-	atomic_store_explicit(&peak_online, 0, memory_order_relaxed);
-	smp_inited = true;
-	return 0;
-}
-
-int wl_smp_init(const struct wl_smp_config *cfg)
-{
-	int ret;
-
-	pthread_mutex_lock(&init_lock);
-	ret = smp_init_locked(cfg);
-	pthread_mutex_unlock(&init_lock);
-	return ret;
-}
-
-void wl_smp_fini(void)
-{
-	pthread_mutex_lock(&init_lock);
-	if (atomic_load_explicit(&nr_online, memory_order_relaxed))
-		fprintf(stderr,
-			"walklab: WARNING: wl_smp_fini() with %u CPUs online\n",
-			atomic_load_explicit(&nr_online, memory_order_relaxed));
-	pthread_mutex_lock(&topo_lock);
-	if (topo_ok) {
-		hwloc_topology_destroy(topo);
-		topo_ok = false;
-	}
-	pthread_mutex_unlock(&topo_lock);
-	smp_inited = false;
-	pthread_mutex_unlock(&init_lock);
-}
-
-const struct wl_smp_config *wl_smp_config_current(void)
-{
-	return &smp_cfg;
-}
-
-static int smp_ensure_init(void)
-{
-	struct wl_smp_config cfg;
-	int ret = 0;
-
-	pthread_mutex_lock(&init_lock);
-	if (!smp_inited) {
-		wl_smp_config_default(&cfg);
-		ret = smp_init_locked(&cfg);
-	}
-	pthread_mutex_unlock(&init_lock);
-	return ret;
-}
-
-unsigned int wl_host_nr_pus(void)
-{
-	return atomic_load_explicit(&host_pus, memory_order_relaxed);
-}
-
-bool wl_smp_pinned(void)
-{
-	return atomic_load_explicit(&nr_pinned, memory_order_relaxed) &&
-	       !atomic_load_explicit(&nr_unpinned, memory_order_relaxed);
-}
-
-bool wl_smp_oversubscribed(void)
-{
-	return atomic_load_explicit(&peak_online, memory_order_relaxed) >
-	       wl_host_nr_pus();
-}
-
-/* Bind the calling thread to PU (id % PUs) when the policy says so. */
-static void cpu_pin(struct wl_cpu *c, int id)
-{
-	hwloc_obj_t pu;
-	unsigned int npus;
-	bool want;
-
-	c->pinned = false;
-	c->pu = -1;
-	pthread_mutex_lock(&topo_lock);
-	npus = atomic_load_explicit(&host_pus, memory_order_relaxed);
-	want = smp_cfg.pin == WL_PIN_FORCE ||
-	       (smp_cfg.pin == WL_PIN_AUTO && smp_cfg.nr_cpus_hint &&
-		smp_cfg.nr_cpus_hint <= npus);
-	if (!want || !topo_ok)
-		goto out;
-	pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned int)id % npus);
-	if (!pu)
-		goto out;
-	c->saved_bind = hwloc_bitmap_alloc();
-	if (c->saved_bind &&
-	    hwloc_get_cpubind(topo, c->saved_bind, HWLOC_CPUBIND_THREAD)) {
-		hwloc_bitmap_free(c->saved_bind);
-		c->saved_bind = NULL;
-	}
-	/* A restricted container may refuse: then we run unpinned. */
-	if (!hwloc_set_cpubind(topo, pu->cpuset, HWLOC_CPUBIND_THREAD)) {
-		c->pinned = true;
-		c->pu = (int)pu->logical_index;
-	}
-out:
-	pthread_mutex_unlock(&topo_lock);
-	if (want)
-		atomic_fetch_add_explicit(c->pinned ? &nr_pinned : &nr_unpinned,
-					  1, memory_order_relaxed);
-}
-
-static void cpu_unpin(struct wl_cpu *c)
-{
-	pthread_mutex_lock(&topo_lock);
-	if (c->saved_bind) {
-		if (c->pinned && topo_ok)
-			hwloc_set_cpubind(topo, c->saved_bind,
-					  HWLOC_CPUBIND_THREAD);
-		hwloc_bitmap_free(c->saved_bind);
-		c->saved_bind = NULL;
-	}
-	c->pinned = false;
-	pthread_mutex_unlock(&topo_lock);
-}
-
-bool wl_cpu_check_placement(void)
-{
-	struct wl_cpu *c = wl_irq.cpu;
-	hwloc_bitmap_t where;
-	hwloc_obj_t pu;
-	bool ok = false;
-
-	if (!c || !c->pinned)
-		return false;
-	pthread_mutex_lock(&topo_lock);
-	where = hwloc_bitmap_alloc();
-	pu = topo_ok ? hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU,
-					     (unsigned int)c->pu)
-		     : NULL;
-	if (where && pu &&
-	    !hwloc_get_last_cpu_location(topo, where, HWLOC_CPUBIND_THREAD))
-		ok = hwloc_bitmap_isincluded(where, pu->cpuset);
-	hwloc_bitmap_free(where);
-	pthread_mutex_unlock(&topo_lock);
-	return ok;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -572,7 +205,7 @@ static void ipi_defer(struct wl_cpu *c)
  * The IPI.  Async-signal-safe: thread-locals, lock-free atomics,
  * clock_gettime() and the cross-call functions (which must be so too).
  */
-static void ipi_signal_handler(int sig)
+void wl_ipi_signal_handler(int sig)
 {
 	int saved_errno = errno;
 	struct wl_cpu *c = wl_irq.cpu;
@@ -603,7 +236,7 @@ static void ipi_signal_unblock(void)
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, ipi_sig);
+	sigaddset(&set, wl_ipi_sig);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
@@ -615,19 +248,19 @@ int wl_cpu_up(const char *name)
 
 	if (wl_irq.cpu)
 		return -EEXIST;
-	ret = smp_ensure_init();
+	ret = wl_smp_ensure_init();
 	if (ret)
 		return ret;
 
-	pthread_mutex_lock(&cpu_id_lock);
+	pthread_mutex_lock(&wl_cpu_id_lock);
 	for (id = 0; id < WL_NR_CPUS; id++) {
-		if (!cpus[id].registered) {
-			c = &cpus[id];
+		if (!wl_cpus[id].registered) {
+			c = &wl_cpus[id];
 			break;
 		}
 	}
 	if (!c) {
-		pthread_mutex_unlock(&cpu_id_lock);
+		pthread_mutex_unlock(&wl_cpu_id_lock);
 		return -EBUSY;
 	}
 	c->registered = true;
@@ -637,7 +270,7 @@ int wl_cpu_up(const char *name)
 	c->irq = &wl_irq;
 	if (atomic_load_explicit(&cpu_hwm, memory_order_relaxed) < id + 1)
 		atomic_store_explicit(&cpu_hwm, id + 1, memory_order_relaxed);
-	pthread_mutex_unlock(&cpu_id_lock);
+	pthread_mutex_unlock(&wl_cpu_id_lock);
 
 	/* No sender targets us until online: plain set-up. */
 	atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
@@ -649,15 +282,16 @@ int wl_cpu_up(const char *name)
 	barrier(); /* cpu_id before cpu: the handler keys on cpu */
 	wl_irq.cpu = c;
 	ipi_signal_unblock();
-	cpu_pin(c, id);
+	wl_cpu_pin(c, id);
 
 	/* The write lock publishes the set-up above to senders. */
 	pthread_rwlock_wrlock(&hotplug_lock);
 	atomic_store_explicit(&c->online, true, memory_order_relaxed);
-	n = atomic_fetch_add_explicit(&nr_online, 1, memory_order_relaxed) + 1;
-	peak = atomic_load_explicit(&peak_online, memory_order_relaxed);
+	n = atomic_fetch_add_explicit(&wl_nr_online, 1, memory_order_relaxed) +
+	    1;
+	peak = atomic_load_explicit(&wl_peak_online, memory_order_relaxed);
 	if (n > peak)
-		atomic_store_explicit(&peak_online, n, memory_order_relaxed);
+		atomic_store_explicit(&wl_peak_online, n, memory_order_relaxed);
 	pthread_rwlock_unlock(&hotplug_lock);
 	return id;
 }
@@ -681,18 +315,18 @@ void wl_cpu_down(void)
 	 */
 	pthread_rwlock_wrlock(&hotplug_lock);
 	atomic_store_explicit(&c->online, false, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&nr_online, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&wl_nr_online, 1, memory_order_relaxed);
 	pthread_rwlock_unlock(&hotplug_lock);
 	wl_irq_replay(); /* runs until kick and pending are clear */
 
-	cpu_unpin(c);
+	wl_cpu_unpin(c);
 	wl_irq.cpu = NULL;
 	barrier(); /* a late handler sees no CPU before cpu_id goes */
 	wl_irq.cpu_id = -1;
 	wl_irq.off_since_ns = 0;
-	pthread_mutex_lock(&cpu_id_lock);
+	pthread_mutex_lock(&wl_cpu_id_lock);
 	c->registered = false;
-	pthread_mutex_unlock(&cpu_id_lock);
+	pthread_mutex_unlock(&wl_cpu_id_lock);
 }
 
 void wl_cpu_online_mask(struct wl_cpumask *mask)
@@ -701,14 +335,14 @@ void wl_cpu_online_mask(struct wl_cpumask *mask)
 
 	mask->bits = 0;
 	for (cpu = 0; cpu < hwm; cpu++)
-		if (atomic_load_explicit(&cpus[cpu].online,
+		if (atomic_load_explicit(&wl_cpus[cpu].online,
 					 memory_order_relaxed))
 			wl_cpumask_set(mask, cpu);
 }
 
 unsigned int wl_num_online_cpus(void)
 {
-	return atomic_load_explicit(&nr_online, memory_order_relaxed);
+	return atomic_load_explicit(&wl_nr_online, memory_order_relaxed);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -767,7 +401,7 @@ static void ipi_kick(struct wl_cpu *t, struct wl_cpu_stats *st)
 		return;
 	if (wl_ipi_poll_mode)
 		return;
-	if (tgkill(smp_pid, t->tid, ipi_sig)) {
+	if (tgkill(wl_smp_pid, t->tid, wl_ipi_sig)) {
 		/* Cannot happen while t is online; say so loudly. */
 		fprintf(stderr, "walklab: BUG: IPI to CPU tid %d: %s\n",
 			(int)t->tid, strerror(errno));
@@ -791,11 +425,11 @@ static void choose_targets(const struct wl_cpumask *mask, int row,
 	wl_for_each_cpu(cpu, mask)
 	{
 		/* Relaxed: hotplug_lock orders it against up/down. */
-		if (cpu == row || !atomic_load_explicit(&cpus[cpu].online,
+		if (cpu == row || !atomic_load_explicit(&wl_cpus[cpu].online,
 							memory_order_relaxed))
 			continue;
 		wl_cpumask_set(targets, cpu);
-		if (!csd_idle(&cpus[cpu].csd[row]))
+		if (!csd_idle(&wl_cpus[cpu].csd[row]))
 			wl_cpumask_set(busy, cpu);
 	}
 }
@@ -838,15 +472,15 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 		pthread_rwlock_unlock(&hotplug_lock);
 		wl_for_each_cpu(cpu, &busy)
 		{
-			while (!csd_idle(&cpus[cpu].csd[row]))
+			while (!csd_idle(&wl_cpus[cpu].csd[row]))
 				ipi_wait_relax(&w, &busy);
 		}
 	}
 	t0 = wl_now_ns();
 	wl_for_each_cpu(cpu, &targets)
 	{
-		csd_publish(&cpus[cpu].csd[row], fn, info, t0);
-		ipi_kick(&cpus[cpu], st);
+		csd_publish(&wl_cpus[cpu].csd[row], fn, info, t0);
+		ipi_kick(&wl_cpus[cpu], st);
 		wl_cpumask_set(&left, cpu);
 		n++;
 	}
@@ -857,7 +491,7 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 		for (;;) {
 			wl_for_each_cpu(cpu, &left)
 			{
-				if (csd_idle(&cpus[cpu].csd[row]))
+				if (csd_idle(&wl_cpus[cpu].csd[row]))
 					wl_cpumask_clear(&left, cpu);
 			}
 			if (wl_cpumask_empty(&left))
@@ -883,100 +517,6 @@ unsigned int smp_call_function(wl_smp_call_func_t fn, void *info, bool wait)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Blocking on behalf of a CPU                                            */
-
-static bool block_must_poll(void)
-{
-	return wl_ipi_poll_mode && wl_irq.cpu;
-}
-
-static void block_backoff(unsigned int *turn)
-{
-	struct timespec ts = {0, 20000};
-
-	wl_ipi_poll();
-	if ((*turn)++ < 16)
-		sched_yield();
-	else
-		nanosleep(&ts, NULL);
-}
-
-int wl_mutex_lock(pthread_mutex_t *m)
-{
-	unsigned int turn = 0;
-	int ret;
-
-	if (!block_must_poll())
-		return pthread_mutex_lock(m);
-	while ((ret = pthread_mutex_trylock(m)) == EBUSY)
-		block_backoff(&turn);
-	return ret;
-}
-
-int wl_rwlock_rdlock(pthread_rwlock_t *rw)
-{
-	unsigned int turn = 0;
-	int ret;
-
-	if (!block_must_poll())
-		return pthread_rwlock_rdlock(rw);
-	while ((ret = pthread_rwlock_tryrdlock(rw)) == EBUSY)
-		block_backoff(&turn);
-	return ret;
-}
-
-int wl_rwlock_wrlock(pthread_rwlock_t *rw)
-{
-	unsigned int turn = 0;
-	int ret;
-
-	if (!block_must_poll())
-		return pthread_rwlock_wrlock(rw);
-	while ((ret = pthread_rwlock_trywrlock(rw)) == EBUSY)
-		block_backoff(&turn);
-	return ret;
-}
-
-int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m)
-{
-	struct timespec ts;
-	int ret;
-
-	if (!block_must_poll())
-		return pthread_cond_wait(cond, m);
-	wl_ipi_poll();
-	/* The default condvar clock; a spurious wake-up is allowed. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += POLL_BLOCK_NS;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	ret = pthread_cond_timedwait(cond, m, &ts);
-	wl_ipi_poll();
-	return ret == ETIMEDOUT ? 0 : ret;
-}
-
-void wl_sleep_ns(uint64_t ns)
-{
-	uint64_t end = wl_now_ns() + ns, now, step;
-	struct timespec ts;
-
-	while ((now = wl_now_ns()) < end) {
-		step = end - now;
-		if (block_must_poll()) {
-			wl_ipi_poll();
-			step = WL_MIN(step, (uint64_t)POLL_BLOCK_NS);
-		}
-		ts.tv_sec = (time_t)(step / 1000000000u);
-		ts.tv_nsec = (long)(step % 1000000000u);
-		nanosleep(&ts, NULL); /* EINTR: an IPI; the loop goes on */
-	}
-	if (block_must_poll())
-		wl_ipi_poll();
-}
-
-/* ---------------------------------------------------------------------- */
 /* Statistics                                                             */
 
 static void stats_sum(struct wl_ipi_stats *st, struct wl_cpu_stats *c)
@@ -996,7 +536,7 @@ void wl_ipi_stats(struct wl_ipi_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		stats_sum(st, &cpus[cpu].stats);
+		stats_sum(st, &wl_cpus[cpu].stats);
 	stats_sum(st, &nocpu_stats);
 }
 
@@ -1005,7 +545,7 @@ void wl_ipi_wait_hist(struct wl_hist *h)
 	int cpu;
 
 	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		wl_hist_merge(h, &cpus[cpu].stats.wait_hist);
+		wl_hist_merge(h, &wl_cpus[cpu].stats.wait_hist);
 	wl_hist_merge(h, &nocpu_stats.wait_hist);
 }
 
@@ -1026,182 +566,6 @@ void wl_ipi_stats_reset(void)
 	int cpu;
 
 	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		stats_zero(&cpus[cpu].stats);
+		stats_zero(&wl_cpus[cpu].stats);
 	stats_zero(&nocpu_stats);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Stall detector                                                         */
-
-void wl_stall_wait_init(struct wl_stall_wait *w, const char *what)
-{
-	w->start_ns = wl_now_ns();
-	w->what = what;
-	w->reported = false;
-}
-
-uint64_t wl_stall_count(void)
-{
-	return atomic_load_explicit(&stall_count, memory_order_relaxed);
-}
-
-/* Bit of signal sig in a /proc status mask line ("SigBlk:\t<hex>"). */
-static int proc_sigmask_has(const char *line, int sig)
-{
-	unsigned long long m = strtoull(strchr(line, ':') + 1, NULL, 16);
-
-	return (int)((m >> (sig - 1)) & 1);
-}
-
-/*
- * What the host says of a CPU's thread: run state (R running or
- * runnable, S sleeping, ...), the PU it last ran on, and whether the IPI
- * signal is pending or blocked for it.  Best effort, for stall reports.
- */
-static void dump_host_thread(FILE *f, pid_t tid)
-{
-	char path[64], line[512], state = '?';
-	int pu = -1, pnd = -1, blk = -1;
-	const char *p;
-	FILE *in;
-	int field;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	in = fopen(path, "r");
-	if (in) {
-		if (fgets(line, sizeof(line), in) && (p = strrchr(line, ')'))) {
-			/* Field 3 is the state, field 39 the last PU. */
-			state = p[2];
-			for (field = 2; *p && field < 39; p++)
-				if (*p == ' ')
-					field++;
-			pu = atoi(p);
-		}
-		fclose(in);
-	}
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
-	in = fopen(path, "r");
-	if (in) {
-		while (fgets(line, sizeof(line), in)) {
-			if (!strncmp(line, "SigPnd:", 7))
-				pnd = proc_sigmask_has(line, ipi_sig);
-			else if (!strncmp(line, "SigBlk:", 7))
-				blk = proc_sigmask_has(line, ipi_sig);
-		}
-		fclose(in);
-	}
-	fprintf(f,
-		"        host thread %d: state %c, last on PU %d, IPI signal "
-		"pending %d, blocked %d\n",
-		(int)tid, state, pu, pnd, blk);
-}
-
-static void dump_cpu(FILE *f, int id, uint64_t now)
-{
-	struct wl_cpu *c = &cpus[id];
-	uint64_t off, sent, oldest = UINT64_MAX;
-	unsigned int npend = 0;
-	int s;
-
-	if (!c->registered) {
-		fprintf(f, "    CPU %d: not up\n", id);
-		return;
-	}
-	for (s = 0; s < NR_CSD_ROWS; s++) {
-		if (atomic_load_explicit(&c->csd[s].state,
-					 memory_order_relaxed) != CSD_PENDING)
-			continue;
-		npend++;
-		sent = atomic_load_explicit(&c->csd[s].sent_ns,
-					    memory_order_relaxed);
-		oldest = WL_MIN(oldest, sent);
-	}
-	off = atomic_load_explicit(&c->irq_off_since_ns, memory_order_relaxed);
-	if (!atomic_load_explicit(&c->online, memory_order_relaxed))
-		fprintf(f, "    CPU %d (%s): going offline, pending IPIs %u\n",
-			id, c->name, npend);
-	else if (off)
-		fprintf(f,
-			"    CPU %d (%s): irqs disabled for %" PRIu64
-			" ms, pending IPIs %u\n",
-			id, c->name, (now - WL_MIN(off, now)) / 1000000u,
-			npend);
-	else if (npend)
-		fprintf(f,
-			"    CPU %d (%s): IPI not taken for %" PRIu64
-			" ms (%s), pending IPIs %u\n",
-			id, c->name, (now - WL_MIN(oldest, now)) / 1000000u,
-			wl_ipi_poll_mode
-				? "poll delivery: irqs disabled or not polling"
-				: "signal not delivered: not running?",
-			npend);
-	else
-		fprintf(f, "    CPU %d (%s): no IPI pending\n", id, c->name);
-	dump_host_thread(f, c->tid);
-}
-
-void wl_smp_dump_cpus(FILE *f, const struct wl_cpumask *mask)
-{
-	uint64_t now = wl_now_ns();
-	int cpu;
-
-	/* cpu_id_lock: names and registration are stable while we print. */
-	pthread_mutex_lock(&cpu_id_lock);
-	wl_for_each_cpu(cpu, mask)
-	{
-		dump_cpu(f, cpu, now);
-	}
-	pthread_mutex_unlock(&cpu_id_lock);
-}
-
-static void stall_report(const char *level, struct wl_stall_wait *w,
-			 uint64_t elapsed, const struct wl_cpumask *holders)
-{
-	struct wl_cpu *me = wl_irq.cpu;
-
-	pthread_mutex_lock(&report_lock);
-	flockfile(stderr);
-	if (me)
-		fprintf(stderr,
-			"walklab: %s: %s stall: %" PRIu64
-			" ms, waited on by CPU %d (%s)\n",
-			level, w->what, elapsed / 1000000u, wl_irq.cpu_id,
-			me->name);
-	else
-		fprintf(stderr,
-			"walklab: %s: %s stall: %" PRIu64
-			" ms, waited on by thread %d (not a CPU)\n",
-			level, w->what, elapsed / 1000000u, (int)gettid());
-	wl_smp_dump_cpus(stderr, holders);
-	funlockfile(stderr);
-	pthread_mutex_unlock(&report_lock);
-}
-
-bool wl_stall_check(struct wl_stall_wait *w, const struct wl_cpumask *holders)
-{
-	uint64_t stall =
-		atomic_load_explicit(&stall_ns_cur, memory_order_relaxed);
-	uint64_t panic =
-		atomic_load_explicit(&stall_panic_ns_cur, memory_order_relaxed);
-	uint64_t elapsed;
-
-	if (!stall)
-		return false;
-	elapsed = wl_now_ns() - w->start_ns;
-	if (!w->reported) {
-		if (elapsed < stall)
-			return false;
-		w->reported = true;
-		atomic_fetch_add_explicit(&stall_count, 1,
-					  memory_order_relaxed);
-		stall_report("INFO", w, elapsed, holders);
-	}
-	if (panic && elapsed >= panic) {
-		stall_report("PANIC", w, elapsed, holders);
-		fprintf(stderr,
-			"walklab: stall longer than %" PRIu64 " ms, aborting\n",
-			panic / 1000000u);
-		abort();
-	}
-	return true;
 }

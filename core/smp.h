@@ -100,7 +100,6 @@ void wl_smp_config_default(struct wl_smp_config *cfg);
 int wl_smp_init(const struct wl_smp_config *cfg);
 /* Call with no CPU online.  The signal handler stays installed. */
 void wl_smp_fini(void);
-const struct wl_smp_config *wl_smp_config_current(void);
 
 /*
  * CPU lifecycle.  wl_cpu_up() registers the calling thread as the lowest

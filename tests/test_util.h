@@ -11,6 +11,7 @@
 #include "gup.h"
 #include "machine.h"
 #include "mm.h"
+#include "mmu_gather.h"
 
 /*
  * A small machine (2 GiB of frames, 4 Ki tables) on the given arch, with the

@@ -134,29 +134,20 @@ static void ar_mm_init(struct wl_mm *mm)
 static void ar_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 			   bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 	ar_wait_readers(mm);
 	wl_table_batch_release(batch);
-	wl_backend_count_free(&ctr, t0);
 }
 
 static void ar_free_table_one(struct wl_mm *mm, uint32_t table,
 			      bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 	ar_wait_readers(mm);
 	wl_table_release_one(table);
-	wl_backend_count_free(&ctr, t0);
 }
 
 static void ar_sync(struct wl_mm *mm)
 {
-	uint64_t t0 = wl_now_ns();
-
 	ar_wait_readers(mm);
-	wl_backend_count_sync(&ctr, t0);
 }
 
 static void ar_stats(struct wl_backend_stats *st)
@@ -170,7 +161,7 @@ const struct wl_backend_ops wl_backend = {
 		   ") with full barriers; writers poll it to zero",
 	.build_options = WALKLAB_BUILD_OPTIONS,
 	.requires = WL_REQ_NONE,
-	.caps = WL_CAP_SAFE | WL_CAP_NESTING,
+	.caps = WL_CAP_SAFE | WL_CAP_NESTING | WL_CAP_POLLS,
 	.init = ar_init,
 	.fini = ar_fini,
 	.mm_init = ar_mm_init,

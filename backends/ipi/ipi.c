@@ -9,15 +9,12 @@
 #include <errno.h>
 #include <string.h>
 
-#ifndef WALKLAB_IPI_ASSUME_FLUSH_IPI
-#define WALKLAB_IPI_ASSUME_FLUSH_IPI 0
-#endif
-
 /*
  * The 2013 ARM port's mistake (walk_backend.h): trust every flush to have
- * IPI'd.  Set before the run (set_option), read by writers: relaxed.
+ * IPI'd.  Off unless --backend-opt assume_flush_ipi=1.  Set before the run
+ * (set_option), read by writers: relaxed, the run's start orders it.
  */
-static _Atomic bool assume_flush_ipi = WALKLAB_IPI_ASSUME_FLUSH_IPI;
+static _Atomic bool assume_flush_ipi;
 
 /* Statistics (backend.h). */
 static struct wl_backend_counters ctr;
@@ -58,30 +55,21 @@ static void ipi_fini(void)
 static void ipi_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 			    bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 	wl_stat_add(&ctr.ipis,
 		    ipi_free_batch(batch, flush_counts(flush_ipi_all)));
-	wl_backend_count_free(&ctr, t0);
 }
 
 static void ipi_free_table_one(struct wl_mm *mm, uint32_t table,
 			       bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 	wl_stat_add(&ctr.ipis,
 		    ipi_free_one(table, flush_counts(flush_ipi_all)));
-	wl_backend_count_free(&ctr, t0);
 }
 
 /* Correct even with assume_flush_ipi: no flush precedes a sync. */
 static void ipi_sync(struct wl_mm *mm)
 {
-	uint64_t t0 = wl_now_ns();
-
 	wl_stat_add(&ctr.ipis, ipi_sync_all());
-	wl_backend_count_sync(&ctr, t0);
 }
 
 static void ipi_stats(struct wl_backend_stats *st)
@@ -94,9 +82,8 @@ const struct wl_backend_ops wl_backend = {
 	.summary = "IRQ-off walkers; writers IPI every CPU and wait before "
 		   "freeing, unless the TLB flush already did",
 	.build_options = WALKLAB_BUILD_OPTIONS,
-	/* The bug variant trusts the flush: it needs the IPI arch. */
-	.requires =
-		WALKLAB_IPI_ASSUME_FLUSH_IPI ? WL_REQ_FLUSH_IPI : WL_REQ_NONE,
+	/* As built; assume_flush_ipi=1 needs the IPI arch (opts_help). */
+	.requires = WL_REQ_NONE,
 	.caps = WL_CAP_SAFE | WL_CAP_NESTING | WL_CAP_IRQS_OFF,
 	.set_option = ipi_set_option,
 	.opts_help =

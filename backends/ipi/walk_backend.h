@@ -23,8 +23,9 @@
  * CPU took the IPI sees the cleared entry (the IPI publication is ordered
  * after the writer's unlink), so no walker can reach the table any more.
  *
- * The bug option.  assume_flush_ipi=1 (run time, or the build variant
- * ipi-assume_flush_ipi) frees at once after every flush, as if it had
+ * The bug option.  assume_flush_ipi=1 (run time: --backend-opt, as the
+ * scenarios that replay the bug use it) frees at once after every flush,
+ * as if it had
  * IPI'd: the 2013 ARM GUP-fast port copied x86 and relied on a flush IPI
  * that ARM's broadcast TLBI never sends (KERNEL.md 4.11, seed 001).  Safe
  * only on WL_ARCH_IPI; sync stays correct.

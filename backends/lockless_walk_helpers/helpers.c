@@ -49,8 +49,6 @@ static void helpers_fini(void)
 static void helpers_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 				bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 #ifdef WL_MMU_GATHER_RCU_TABLE_FREE
 	/* Whatever the flush did: RCU table free defers every batch. */
 	rcu_tables_free_batch(batch);
@@ -58,15 +56,12 @@ static void helpers_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 	/* No RCU table free: only the flush's (or our) IPI protects. */
 	wl_stat_add(&ctr.ipis, ipi_free_batch(batch, flush_ipi_all));
 #endif
-	wl_backend_count_free(&ctr, t0);
 }
 
 /* tlb_remove_table_one(): no batch page could be allocated. */
 static void helpers_free_table_one(struct wl_mm *mm, uint32_t table,
 				   bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 #if defined(WL_HELPERS_TODAY)
 	/* Without PT_RECLAIM: tlb_remove_table_sync_one(), then free. */
 	wl_stat_add(&ctr.ipis, ipi_free_one(table, false));
@@ -75,20 +70,16 @@ static void helpers_free_table_one(struct wl_mm *mm, uint32_t table,
 #else
 	wl_stat_add(&ctr.ipis, ipi_free_one(table, flush_ipi_all));
 #endif
-	wl_backend_count_free(&ctr, t0);
 }
 
 /* tlb_remove_table_sync_one() */
 static void helpers_sync(struct wl_mm *mm)
 {
-	uint64_t t0 = wl_now_ns();
-
 #ifdef WL_HELPERS_IPI
 	wl_stat_add(&ctr.ipis, ipi_sync_all());
 #else
 	rcu_tables_sync();
 #endif
-	wl_backend_count_sync(&ctr, t0);
 }
 
 static void helpers_stats(struct wl_backend_stats *st)
@@ -105,7 +96,7 @@ const struct wl_backend_ops wl_backend = {
 	.summary = "v6.15 x86/arm64: IRQ-off (+RCU) walkers; call_rcu "
 		   "batches; IPI for sync and the no-batch fallback",
 	.caps = WL_CAP_SAFE | WL_CAP_NESTING | WL_CAP_IRQS_OFF |
-		WL_CAP_DEFERS_FREE,
+		WL_CAP_DEFERS_FREE | WL_CAP_FREE_ONE_WAITS,
 #elif defined(WL_MMU_GATHER_RCU_TABLE_FREE)
 	.summary = "lockless_page_walk_begin/end with RCU table free: RCU "
 		   "read lock; call_rcu frees, synchronize_rcu syncs",

@@ -20,20 +20,17 @@ static void none_fini(void)
 static void none_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 			     bool flush_ipi_all)
 {
-	wl_stat_add(&ctr.free_calls, 1);
 	wl_table_batch_release(batch);
 }
 
 static void none_free_table_one(struct wl_mm *mm, uint32_t table,
 				bool flush_ipi_all)
 {
-	wl_stat_add(&ctr.free_calls, 1);
 	wl_table_release_one(table);
 }
 
 static void none_sync(struct wl_mm *mm)
 {
-	wl_stat_add(&ctr.sync_calls, 1);
 }
 
 static void none_stats(struct wl_backend_stats *st)

@@ -32,27 +32,18 @@ static void rcu_fini(void)
 static void rcu_free_tables(struct wl_mm *mm, struct wl_table_batch *batch,
 			    bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 	rcu_tables_free_batch(batch);
-	wl_backend_count_free(&ctr, t0);
 }
 
 static void rcu_free_table_one(struct wl_mm *mm, uint32_t table,
 			       bool flush_ipi_all)
 {
-	uint64_t t0 = wl_now_ns();
-
 	rcu_tables_free_one(table);
-	wl_backend_count_free(&ctr, t0);
 }
 
 static void rcu_sync(struct wl_mm *mm)
 {
-	uint64_t t0 = wl_now_ns();
-
 	rcu_tables_sync();
-	wl_backend_count_sync(&ctr, t0);
 }
 
 static void rcu_stats(struct wl_backend_stats *st)
