@@ -3,12 +3,13 @@
  * measure_writer.c - the writer workload of `walklab-<id> measure`.
  *
  * One table-free (munmap of a populated 2 MiB region: zap, flush, tables
- * through the backend) and one sync (wl_backend.sync,
- * tlb_remove_table_sync_one's role), each timed alone, while 0, 1 or 2
+ * through the backend) and one sync (wl_tlb_remove_table_sync_one(), the
+ * core's timed call of the backend's sync), each timed alone, while 0, 1 or 2
  * CPUs walk another region.
  */
 #include "backend.h"
 #include "machine.h"
+#include "mmu_gather.h"
 #include "measure_int.h"
 
 #include <errno.h>
@@ -53,7 +54,7 @@ static void time_syncs(struct wl_mm *mm, unsigned int ops, uint64_t *ns)
 	for (unsigned int i = 0; i < ops; i++) {
 		uint64_t t0 = wl_now_ns();
 
-		wl_backend.sync(mm);
+		wl_tlb_remove_table_sync_one(mm);
 		ns[i] = wl_now_ns() - t0;
 		measure_qs();
 	}
