@@ -61,8 +61,6 @@
 #define COST_PHASES   20
 #define COST_PHASE_NS 150000000ull
 
-static const char *const op_names[WL_T_NR_OPS + 1] = {
-	"munmap", "dontneed", "split", "collapse", "migrate", "mprotect", NULL};
 static const char *const arch_names[] = {"ipi", "broadcast", "paravirt", NULL};
 static const char *const bug_names[] = {
 	"no-pmd-recheck",      "no-pte-recheck",      "collapse-no-sync",
@@ -97,7 +95,7 @@ struct twriter {
 	_Atomic bool up;
 	_Atomic uint64_t op_since; /* 0: between ops */
 	_Atomic int op;
-	_Atomic uint64_t ops[WL_T_NR_OPS], fails[WL_T_NR_OPS];
+	_Atomic uint64_t ops[WL_NR_OPS], fails[WL_NR_OPS];
 };
 
 /* One run's state; the globals below are only valid during a run. */
@@ -129,11 +127,8 @@ void wl_torture_config_default(struct wl_torture_config *c)
 	c->duration_ns = 5000000000ull;
 	c->seed = 1;
 	c->arch = WL_ARCH_IPI;
-	for (int i = 0; i < WL_T_NR_OPS; i++)
-		c->mix[i] = 1;
-	c->mix[WL_T_MUNMAP] = 2;
-	c->mix[WL_T_DONTNEED] = 3;
-	c->mix[WL_T_MIGRATE] = 2;
+	for (int i = 0; i < WL_NR_OPS; i++)
+		c->mix[i] = wl_writer_op_weights[i];
 	c->walk_max_pages = MAX_WALK;
 	c->foll = WL_T_FOLL_MIXED;
 	c->hold_ns = 2000;
@@ -221,7 +216,7 @@ static void parse_mix(const char *s, struct wl_torture_config *c)
 				       "mprotect",
 				       tok);
 		*eq = 0;
-		int op = wl_parse_choice("--mix", tok, op_names);
+		int op = wl_parse_choice("--mix", tok, wl_writer_op_names);
 
 		c->mix[op] = (unsigned int)wl_parse_u64("--mix weight", eq + 1,
 							0, 1000);
@@ -461,13 +456,13 @@ static void validate(struct wl_torture_config *c)
 	if (c->bugs.legacy_split_no_ipi && !c->legacy_thp)
 		wl_usage_error("--bug legacy-split-no-ipi needs --legacy-thp");
 	if (c->legacy_thp) {
-		if (c->mix[WL_T_COLLAPSE])
+		if (c->mix[WL_OP_COLLAPSE])
 			wl_usage_error("--legacy-thp: collapse is not modelled "
 				       "(give --mix collapse=0)");
 		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
 		c->fast_only = true;
 	}
-	for (int i = 0; i < WL_T_NR_OPS; i++)
+	for (int i = 0; i < WL_NR_OPS; i++)
 		sum += c->mix[i];
 	if (c->writers && !sum)
 		wl_usage_error("--mix: every weight is 0 but --writers is %u",
@@ -619,89 +614,85 @@ static unsigned int chunk_flags(void)
 	return VM_READ | VM_WRITE;
 }
 
-static int populate(struct wl_mm *mm, uint64_t a, uint64_t len)
+/* WL_OPF_LEGACY when the THPs are the pre-4.5 ones. */
+static unsigned int legacy_flag(void)
 {
-	if (run->c->legacy_thp)
-		return wl_legacy_thp_populate(mm, a, len);
-	return wl_populate(mm, a, len);
+	return run->c->legacy_thp ? WL_OPF_LEGACY : 0;
 }
 
 static int map_chunk(struct wl_mm *mm, uint64_t a)
 {
 	int ret = wl_mmap(mm, a, PMD_SIZE, chunk_flags());
 
-	return ret ? ret : populate(mm, a, PMD_SIZE);
+	return ret ? ret : wl_writer_populate(mm, a, PMD_SIZE, legacy_flag());
 }
 
-static int do_op(enum wl_torture_op op, struct wl_mm *mm, uint64_t chunk)
+/* munmap: one chunk, or one time in 8 the whole region; mapped again. */
+static int munmap_op(struct wl_mm *mm, struct wl_writer_op_args *a, uint64_t r)
 {
-	const struct wl_torture_config *c = run->c;
-	uint64_t r = wl_random(), len, a;
 	int ret;
 
-	switch (op) {
-	case WL_T_MUNMAP:
-		if (r % 8 == 0) {
-			/* The whole region: PMD and PUD tables go too. */
-			ret = wl_munmap(mm, REGION_BASE, c->region_mb << 20);
-			for (unsigned int i = 0; i < run->nr_chunks; i++) {
-				int e = map_chunk(mm,
-						  REGION_BASE + i * PMD_SIZE);
+	if (r % 8 == 0) {
+		/* The whole region: PMD and PUD tables go too. */
+		a->addr = REGION_BASE;
+		a->len = run->c->region_mb << 20;
+		ret = wl_writer_op_run(WL_OP_MUNMAP, mm, a);
+		for (unsigned int i = 0; i < run->nr_chunks; i++) {
+			int e = map_chunk(mm, REGION_BASE + i * PMD_SIZE);
 
-				ret = ret ? ret : e;
-			}
-			return ret;
+			ret = ret ? ret : e;
 		}
-		ret = wl_munmap(mm, chunk, PMD_SIZE);
-		return ret ? ret : map_chunk(mm, chunk);
-	case WL_T_DONTNEED:
-		if (c->legacy_thp || (r & 0x80)) {
-			/* The whole chunk: pt_reclaim can free its table. */
-			a = chunk;
-			len = PMD_SIZE;
-		} else {
-			a = chunk + ((r >> 8) % HPAGE_PMD_NR) * PAGE_SIZE;
-			len = (1 + (r >> 20) % HPAGE_PMD_NR) * PAGE_SIZE;
-			len = WL_MIN(len, chunk + PMD_SIZE - a);
-		}
-		ret = wl_madvise_dontneed(mm, a, len, c->pt_reclaim);
-		return ret ? ret : populate(mm, a, len);
-	case WL_T_SPLIT:
-		if (c->legacy_thp)
-			return wl_split_huge_page_legacy(mm, chunk);
-		return wl_split_huge_pmd(mm, chunk);
-	case WL_T_COLLAPSE:
-		ret = wl_populate(mm, chunk, PMD_SIZE);
-		return ret ? ret : wl_collapse_huge_page(mm, chunk);
-	case WL_T_MIGRATE:
-		return wl_migrate_page(mm, chunk + ((r >> 8) % HPAGE_PMD_NR) *
-							   PAGE_SIZE);
-	case WL_T_MPROTECT:
-		ret = wl_mprotect(mm, chunk, PMD_SIZE, VM_READ);
-		wl_delay_ns((r >> 8) % 20000);
-		if (!ret)
-			ret = wl_mprotect(mm, chunk, PMD_SIZE,
-					  VM_READ | VM_WRITE);
 		return ret;
-	default:
-		return -EINVAL;
 	}
+	ret = wl_writer_op_run(WL_OP_MUNMAP, mm, a);
+	return ret ? ret : map_chunk(mm, a->addr);
 }
 
-static enum wl_torture_op pick_op(void)
+/* DONTNEED's range: the whole chunk, or a random part of it. */
+static void dontneed_range(struct wl_writer_op_args *a, uint64_t chunk,
+			   uint64_t r)
+{
+	if (run->c->legacy_thp || (r & 0x80))
+		return; /* the whole chunk: pt_reclaim can free its table */
+	a->addr = chunk + ((r >> 8) % HPAGE_PMD_NR) * PAGE_SIZE;
+	a->len = (1 + (r >> 20) % HPAGE_PMD_NR) * PAGE_SIZE;
+	a->len = WL_MIN(a->len, chunk + PMD_SIZE - a->addr);
+}
+
+static int do_op(enum wl_writer_op op, struct wl_mm *mm, uint64_t chunk)
+{
+	const struct wl_torture_config *c = run->c;
+	uint64_t r = wl_random();
+	struct wl_writer_op_args a = {
+		.addr = chunk,
+		.len = PMD_SIZE,
+		.page = (unsigned int)((r >> 8) % HPAGE_PMD_NR),
+		.flags = WL_OPF_REFILL | legacy_flag() |
+			 (c->pt_reclaim ? WL_OPF_PT_RECLAIM : 0),
+		.delay_ns = (r >> 8) % 20000, /* mprotect: read-only */
+	};
+
+	if (op == WL_OP_MUNMAP)
+		return munmap_op(mm, &a, r);
+	if (op == WL_OP_DONTNEED)
+		dontneed_range(&a, chunk, r);
+	return wl_writer_op_run(op, mm, &a);
+}
+
+static enum wl_writer_op pick_op(void)
 {
 	const struct wl_torture_config *c = run->c;
 	unsigned int sum = 0, r;
 
-	for (int i = 0; i < WL_T_NR_OPS; i++)
+	for (int i = 0; i < WL_NR_OPS; i++)
 		sum += c->mix[i];
 	r = (unsigned int)(wl_random() % sum);
-	for (int i = 0; i < WL_T_NR_OPS; i++) {
+	for (int i = 0; i < WL_NR_OPS; i++) {
 		if (r < c->mix[i])
-			return (enum wl_torture_op)i;
+			return (enum wl_writer_op)i;
 		r -= c->mix[i];
 	}
-	return WL_T_MIGRATE;
+	return WL_OP_MIGRATE;
 }
 
 static void *writer_main(void *arg)
@@ -716,7 +707,7 @@ static void *writer_main(void *arg)
 		return NULL;
 	wl_random_seed(c->seed * 1000 + 500 + idx);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		enum wl_torture_op op = pick_op();
+		enum wl_writer_op op = pick_op();
 		uint64_t r = wl_random();
 		struct wl_mm *mm = &run->mms[r % c->mms];
 		uint64_t chunk =
@@ -756,7 +747,7 @@ static void sum_counters(struct wl_torture_result *r)
 		r->pages += CNT(run->walkers[i].pages);
 		r->fast_pages += CNT(run->walkers[i].fast_pages);
 	}
-	for (int op = 0; op < WL_T_NR_OPS; op++) {
+	for (int op = 0; op < WL_NR_OPS; op++) {
 		r->ops[op] = r->op_fails[op] = 0;
 		for (unsigned int i = 0; i < c->writers; i++) {
 			r->ops[op] += CNT(run->writers[i].ops[op]);
@@ -801,8 +792,8 @@ static void print_summary(FILE *f, struct wl_torture_result *r,
 		r->walks ? (double)r->pages / (double)r->walks : 0.0,
 		(double)r->elapsed_ns / 1e9);
 	fprintf(f, "walklab-torture: ops:");
-	for (int op = 0; op < WL_T_NR_OPS; op++)
-		fprintf(f, " %s=%llu(%llu)", op_names[op],
+	for (int op = 0; op < WL_NR_OPS; op++)
+		fprintf(f, " %s=%llu(%llu)", wl_writer_op_names[op],
 			(unsigned long long)r->ops[op],
 			(unsigned long long)r->op_fails[op]);
 	fprintf(f, "  (done(failed/skipped))\n");
@@ -909,7 +900,7 @@ static void stall_report(uint64_t now, const char *who, int cpu,
 			fprintf(stderr,
 				"walklab:   writer CPU %d: in %s for %llu ms\n",
 				w->cpu,
-				op_names[atomic_load_explicit(
+				wl_writer_op_names[atomic_load_explicit(
 					&w->op, memory_order_relaxed)],
 				(unsigned long long)((os < now ? now - os : 0) /
 						     1000000u));
@@ -956,7 +947,7 @@ static void *watchdog_main(void *arg)
 			char what[64];
 
 			snprintf(what, sizeof(what), "in %s",
-				 op_names[atomic_load_explicit(
+				 wl_writer_op_names[atomic_load_explicit(
 					 &w->op, memory_order_relaxed)]);
 			stall_report(now, "writer", w->cpu, what, since);
 		}
