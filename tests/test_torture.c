@@ -2,8 +2,8 @@
 /*
  * test_torture.c - the checker can pass and can fail, per backend.
  *
- * Built once per backend configuration (walklab_backend_test), with
- * bench/torture/torture.c.  Bounded runs, stopping at the first violation:
+ * Built once per backend configuration, linked with walklab_torture
+ * (bench/torture/).  Bounded runs, stopping at the first violation:
  *  - a backend that claims WL_CAP_SAFE, on every arch model it supports
  *    (only ipi when it requires the flush to IPI): no violation, balance
  *    at teardown, no stall, over about a second with fault injection;

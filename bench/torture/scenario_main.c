@@ -2,7 +2,8 @@
 /*
  * scenario_main.c - `walklab-<id> scenario NAME [options]`: one scenario
  * of the library (scenarios.h) on this backend, run as a torture until
- * the first watched violation or the bound, and the verdict line.
+ * the first watched violation or the bound, and the verdict line; and
+ * `walklab-<id> scenario --names`, the table for the test registration.
  */
 #include "backend.h"
 #include "cli.h"
@@ -18,7 +19,17 @@ static const char scenario_usage[] =
 	"[--inject on|off] [torture options]\n"
 	"  runs the scenario's configuration until the first watched "
 	"violation\n"
-	"  or the bound; the last line says whether history was matched\n";
+	"  or the bound; the last line says whether history was matched\n"
+	"       walklab-<id> scenario --names\n"
+	"  every scenario's NAME and BACKEND, one a line\n";
+
+/* NAME BACKEND, one a line: what the tests register (tests/). */
+static void print_names(void)
+{
+	for (size_t i = 0; i < WL_NR_SCENARIOS; i++)
+		printf("%s %s\n", wl_scenarios[i].name,
+		       wl_scenarios[i].backend);
+}
 
 /* The scenario named name, on this backend, or exit(2). */
 static const struct wl_scenario *find_scenario(const char *name)
@@ -135,6 +146,12 @@ int wl_scenario_main(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		fputs(scenario_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? WL_EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "--names")) {
+		if (argc > 2)
+			wl_usage_error("scenario --names takes no arguments");
+		print_names();
+		return 0;
 	}
 	sc = find_scenario(argv[1]);
 	scenario_config(sc, &c);
