@@ -90,8 +90,9 @@ struct trun {
 
 extern struct trun *torture;
 
-/* options.c */
+/* options.c: the checks that need the whole config; the --bug list. */
 void torture_validate(struct wl_torture_config *c);
+void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n);
 
 /* walkers.c, writers.c, watchdog.c: thread bodies. */
 void *torture_walker_main(void *arg);
@@ -101,9 +102,7 @@ void *torture_watchdog_main(void *arg);
 /* writers.c: map chunk a of mm and fault it in, as the writers leave it. */
 int torture_map_chunk(struct wl_mm *mm, uint64_t a);
 
-/* summary.c */
-void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n);
-/* Sums the counters into r, prints the summary, sets r->success. */
+/* summary.c: sums the counters into r, prints the summary, sets r->success. */
 void torture_print_summary(FILE *f, struct wl_torture_result *r,
 			   bool teardown_done);
 
