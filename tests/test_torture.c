@@ -2,8 +2,8 @@
 /*
  * test_torture.c - the checker can pass and can fail, per backend.
  *
- * Built once per backend configuration (walklab_backend_test), with
- * bench/torture/torture.c.  Bounded runs, stopping at the first violation:
+ * Built once per backend configuration, linked with walklab_torture
+ * (bench/torture/).  Bounded runs, stopping at the first violation:
  *  - a backend that claims WL_CAP_SAFE, on every arch model it supports
  *    (only ipi when it requires the flush to IPI): no violation, balance
  *    at teardown, no stall, over about a second with fault injection;
@@ -61,7 +61,7 @@ static void safe_backend(enum wl_arch arch)
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	uint64_t ops = 0;
 
-	for (int i = 0; i < WL_T_NR_OPS; i++)
+	for (int i = 0; i < WL_NR_OPS; i++)
 		ops += r.ops[i];
 	/* Both sides ran (sanitizer builds are slow: modest floors). */
 	cr_expect(r.walks >= 20, "only %llu walks",
@@ -143,10 +143,10 @@ Test(torture, broken_walker_caught)
 	 * makes progress.  A zap between the walker's PTE read and its
 	 * missing recheck leaves it a pin on an unmapped folio.
 	 */
-	for (int i = 0; i < WL_T_NR_OPS; i++)
+	for (int i = 0; i < WL_NR_OPS; i++)
 		c.mix[i] = 0;
-	c.mix[WL_T_DONTNEED] = 1;
-	c.mix[WL_T_MIGRATE] = 1;
+	c.mix[WL_OP_DONTNEED] = 1;
+	c.mix[WL_OP_MIGRATE] = 1;
 	c.pt_reclaim = false;
 	c.stop_mask = (1u << WL_V_STALE_PIN) | (1u << WL_V_PIN_AFTER_NOPIN);
 	c.duration_ns = 20000000000ull;

@@ -21,9 +21,6 @@
 
 const char *const wl_mapping_names[] = {"4k", "2m", "1g", NULL};
 
-const char *const wl_writer_op_names[WL_NR_OPS + 1] = {
-	"munmap", "dontneed", "split", "collapse", "migrate", "mprotect", NULL};
-
 void wl_bench_params_default(struct wl_bench_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -355,6 +352,24 @@ static int timed(enum wl_writer_op op, struct wl_writer_summary *s,
 	return ret == -EAGAIN ? 0 : ret;
 }
 
+/*
+ * One round on 2 MiB of small folios: each op timed, in this order; the
+ * split's THP is made small folios again, untimed, before the migration.
+ */
+static const struct bench_step {
+	enum wl_writer_op op;
+	unsigned int flags;
+	bool timed;
+} bench_round[] = {
+	{WL_OP_MUNMAP, WL_OPF_REMAP | WL_OPF_REFILL, true},
+	{WL_OP_DONTNEED, WL_OPF_PT_RECLAIM | WL_OPF_REFILL, true},
+	{WL_OP_COLLAPSE, 0, true},
+	{WL_OP_SPLIT, 0, true},
+	{WL_OP_DONTNEED, WL_OPF_REFILL, false},
+	{WL_OP_MIGRATE, 0, true},
+	{WL_OP_MPROTECT, 0, true},
+};
+
 int wl_bench_writers(unsigned int iterations, struct wl_writer_summary *s)
 {
 	const uint64_t a = REGION_BASE, sz = PMD_SIZE;
@@ -372,49 +387,22 @@ int wl_bench_writers(unsigned int iterations, struct wl_writer_summary *s)
 	if (!ret)
 		ret = wl_populate(&mm, a, sz);
 	for (unsigned int i = 0; i < iterations && !ret; i++) {
-		uint64_t t;
+		for (size_t k = 0; k < WL_ARRAY_SIZE(bench_round); k++) {
+			const struct bench_step *st = &bench_round[k];
+			struct wl_writer_op_args args = {
+				.addr = a,
+				.len = sz,
+				.page = i % HPAGE_PMD_NR,
+				.vm_flags = rw,
+				.flags = st->flags,
+			};
+			uint64_t t = st->timed ? wl_now_ns() : 0;
 
-		t = wl_now_ns();
-		ret = wl_munmap(&mm, a, sz);
-		if (!ret)
-			ret = wl_mmap(&mm, a, sz, rw);
-		if (!ret)
-			ret = wl_populate(&mm, a, sz);
-		ret = timed(WL_OP_MUNMAP, s, &ns[WL_OP_MUNMAP], ret, t);
-
-		t = wl_now_ns();
-		if (!ret)
-			ret = wl_madvise_dontneed(&mm, a, sz, true);
-		if (!ret)
-			ret = wl_populate(&mm, a, sz);
-		ret = timed(WL_OP_DONTNEED, s, &ns[WL_OP_DONTNEED], ret, t);
-
-		t = wl_now_ns();
-		if (!ret)
-			ret = wl_collapse_huge_page(&mm, a);
-		ret = timed(WL_OP_COLLAPSE, s, &ns[WL_OP_COLLAPSE], ret, t);
-
-		t = wl_now_ns();
-		if (!ret)
-			ret = wl_split_huge_pmd(&mm, a);
-		ret = timed(WL_OP_SPLIT, s, &ns[WL_OP_SPLIT], ret, t);
-		/* Back to small folios for the next round (untimed). */
-		if (!ret)
-			ret = wl_madvise_dontneed(&mm, a, sz, false);
-		if (!ret)
-			ret = wl_populate(&mm, a, sz);
-
-		t = wl_now_ns();
-		if (!ret)
-			ret = wl_migrate_page(&mm, a + (i % 512) * PAGE_SIZE);
-		ret = timed(WL_OP_MIGRATE, s, &ns[WL_OP_MIGRATE], ret, t);
-
-		t = wl_now_ns();
-		if (!ret)
-			ret = wl_mprotect(&mm, a, sz, VM_READ);
-		if (!ret)
-			ret = wl_mprotect(&mm, a, sz, rw);
-		ret = timed(WL_OP_MPROTECT, s, &ns[WL_OP_MPROTECT], ret, t);
+			if (!ret)
+				ret = wl_writer_op_run(st->op, &mm, &args);
+			if (st->timed)
+				ret = timed(st->op, s, &ns[st->op], ret, t);
+		}
 	}
 	for (int op = 0; op < WL_NR_OPS; op++)
 		s->ops_per_s[op] =

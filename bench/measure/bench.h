@@ -13,6 +13,7 @@
 #define WALKLAB_BENCH_H
 
 #include "arch.h"
+#include "writer_ops.h"
 
 #include <stdio.h>
 
@@ -67,18 +68,7 @@ void wl_bench_params_default(struct wl_bench_params *p);
 /* Runs on an initialised machine; returns 0 or -errno. */
 int wl_bench_walks(const struct wl_bench_params *p, struct wl_bench_summary *s);
 
-/* Writer operations, one CPU: ops/s of each. */
-enum wl_writer_op {
-	WL_OP_MUNMAP,	/* munmap + mmap + populate of 2 MiB */
-	WL_OP_DONTNEED, /* MADV_DONTNEED with pt_reclaim, then refault */
-	WL_OP_SPLIT,	/* THP PMD split of the collapsed folio */
-	WL_OP_COLLAPSE, /* khugepaged collapse of 512 small pages */
-	WL_OP_MIGRATE,	/* migrate one 4 KiB page */
-	WL_OP_MPROTECT, /* write-protect 2 MiB, then back */
-	WL_NR_OPS,
-};
-extern const char *const wl_writer_op_names[WL_NR_OPS + 1];
-
+/* Writer operations (writer_ops.h), one CPU: ops/s of each. */
 struct wl_writer_summary {
 	double ops_per_s[WL_NR_OPS];
 	uint64_t ops[WL_NR_OPS];

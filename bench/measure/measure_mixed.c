@@ -8,6 +8,7 @@
  */
 #include "machine.h"
 #include "measure_int.h"
+#include "writer_ops.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,28 +17,28 @@
 #define MIXED_SAMPLES	128
 #define MIXED_SAMPLE_NS 10000000 /* the backlog and walk-rate window */
 
-/* One writer operation on chunk a (2 MiB) of the walkers' region. */
+/* The writer's rotation: op i is mixed_ops[i % 6]. */
+static const enum wl_writer_op mixed_ops[] = {
+	WL_OP_MUNMAP,	WL_OP_DONTNEED, WL_OP_MIGRATE,
+	WL_OP_MPROTECT, WL_OP_COLLAPSE, WL_OP_SPLIT,
+};
+
+/*
+ * Writer op i on chunk a (2 MiB) of the walkers' region; nothing is
+ * faulted back in (munmap maps the chunk again, empty).
+ */
 static int mixed_op(struct wl_mm *mm, unsigned int i, uint64_t a)
 {
-	const unsigned int rw = VM_READ | VM_WRITE;
-	int ret;
+	const struct wl_writer_op_args args = {
+		.addr = a,
+		.len = PMD_SIZE,
+		.page = i % HPAGE_PMD_NR,
+		.vm_flags = VM_READ | VM_WRITE,
+		.flags = WL_OPF_REMAP | WL_OPF_PT_RECLAIM,
+	};
 
-	switch (i % 6) {
-	case 0:
-		ret = wl_munmap(mm, a, PMD_SIZE);
-		return ret ? ret : wl_mmap(mm, a, PMD_SIZE, rw);
-	case 1:
-		return wl_madvise_dontneed(mm, a, PMD_SIZE, true);
-	case 2:
-		return wl_migrate_page(mm, a + (i % 512) * PAGE_SIZE);
-	case 3:
-		ret = wl_mprotect(mm, a, PMD_SIZE, VM_READ);
-		return ret ? ret : wl_mprotect(mm, a, PMD_SIZE, rw);
-	case 4:
-		return wl_collapse_huge_page(mm, a);
-	default:
-		return wl_split_huge_pmd(mm, a);
-	}
+	return wl_writer_op_run(mixed_ops[i % WL_ARRAY_SIZE(mixed_ops)], mm,
+				&args);
 }
 
 /* One run: a writer rate against the pool, and what it saw. */

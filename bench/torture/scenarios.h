@@ -5,9 +5,9 @@
  * history says it has, and the fixed twin of each.
  *
  * One static table, shared by the front end (`walklab scenario list|run`,
- * bench/frontend/scenario.c) and the backend executables (`walklab-<id> scenario
- * NAME`, bench/torture/torture.c), and read by tests/CMakeLists.txt (which greps
- * the `.name = ` and `.backend = ` lines: keep one field a line).
+ * bench/frontend/scenario.c) and the backend executables (`walklab-<id>
+ * scenario NAME`, bench/torture/scenario_main.c); the tests register one
+ * ctest per scenario from `walklab-<id> scenario --names` (tests/scenarios/).
  *
  * A scenario runs its backend's torture with `options` on `arch` until the
  * first violation of a type in `watch` (comma-separated violation names, or

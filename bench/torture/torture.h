@@ -18,18 +18,9 @@
 #include "arch.h"
 #include "check.h"
 #include "mm.h"
+#include "writer_ops.h"
 
 #include <stdio.h>
-
-enum wl_torture_op {
-	WL_T_MUNMAP,
-	WL_T_DONTNEED,
-	WL_T_SPLIT,
-	WL_T_COLLAPSE,
-	WL_T_MIGRATE,
-	WL_T_MPROTECT,
-	WL_T_NR_OPS,
-};
 
 enum wl_torture_foll { WL_T_FOLL_GET, WL_T_FOLL_PIN, WL_T_FOLL_MIXED };
 
@@ -39,9 +30,9 @@ struct wl_torture_config {
 	uint64_t ops;	      /* writer ops in all; 0: until duration */
 	uint64_t seed;
 	enum wl_arch arch;
-	unsigned int mix[WL_T_NR_OPS]; /* weights */
-	uint64_t rate;		       /* ops/s per writer; 0: flat out */
-	unsigned int walk_max_pages;   /* walks of 1..this pages */
+	unsigned int mix[WL_NR_OPS]; /* weights */
+	uint64_t rate;		     /* ops/s per writer; 0: flat out */
+	unsigned int walk_max_pages; /* walks of 1..this pages */
 	enum wl_torture_foll foll;
 	uint64_t hold_ns; /* hold the pages up to this long */
 	uint64_t region_mb;
@@ -62,7 +53,7 @@ struct wl_torture_config {
 
 struct wl_torture_result {
 	uint64_t walks, pages, fast_pages;
-	uint64_t ops[WL_T_NR_OPS], op_fails[WL_T_NR_OPS];
+	uint64_t ops[WL_NR_OPS], op_fails[WL_NR_OPS];
 	uint64_t violations; /* all types, teardown included */
 	uint64_t stalls;     /* watchdog + IPI-wait stall reports */
 	uint64_t elapsed_ns;

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * options.c - the torture's configuration: defaults, command-line
+ * parsing and the checks that need the whole of it.
+ */
+#include "backend_opt.h"
+#include "cli.h"
+#include "smp.h" /* WL_NR_CPUS */
+#include "torture_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
+/* --bug names, and the wl_bugs field each one sets. */
+static const char *const bug_names[] = {
+	"no-pmd-recheck",      "no-pte-recheck",      "collapse-no-sync",
+	"pt-reclaim-free-now", "legacy-split-no-ipi", NULL};
+static const size_t bug_offsets[] = {
+	offsetof(struct wl_bugs, walker_no_pmd_recheck),
+	offsetof(struct wl_bugs, walker_no_pte_recheck),
+	offsetof(struct wl_bugs, collapse_no_sync),
+	offsetof(struct wl_bugs, pt_reclaim_free_now),
+	offsetof(struct wl_bugs, legacy_split_no_ipi),
+};
+_Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
+	       "a wl_bugs field for every --bug name");
+
+static bool *bug_flag(struct wl_bugs *b, size_t i)
+{
+	return (bool *)((char *)b + bug_offsets[i]);
+}
+
+void wl_torture_config_default(struct wl_torture_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->walkers = 2;
+	c->writers = 1;
+	c->mms = 1;
+	c->duration_ns = 5000000000ull;
+	c->seed = 1;
+	c->arch = WL_ARCH_IPI;
+	for (int i = 0; i < WL_NR_OPS; i++)
+		c->mix[i] = wl_writer_op_weights[i];
+	c->walk_max_pages = MAX_WALK;
+	c->foll = WL_T_FOLL_MIXED;
+	c->hold_ns = 2000;
+	c->region_mb = 8;
+	c->pt_reclaim = true;
+	c->check = true;
+	c->inject = false;
+	c->inject_prob = 4096; /* 1/16 at every point */
+	c->inject_max_ns = 50000;
+	c->stall_ns = 5000000000ull;
+	snprintf(c->context, sizeof(c->context), "torture");
+}
+
+static const char torture_usage[] =
+	"usage: walklab torture -b ID [options]   (walklab-<id> torture "
+	"[options])\n"
+	"  --walkers N      walker CPUs (1..48, default 2)\n"
+	"  --writers M      writer CPUs (0..8, default 1)\n"
+	"  --mms K          address spaces (1..8, default 1)\n"
+	"  --region-mb MB   per mm, even (2..256, default 8)\n"
+	"  --duration S     seconds, decimals allowed (default 5; 0: until "
+	"--ops)\n"
+	"  --ops N          stop after N writer ops in all (default 0: none)\n"
+	"  --seed N         random seed (default 1)\n"
+	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
+	"  --mix OP=W,...   writer weights; OP: munmap|dontneed|split|"
+	"collapse|\n"
+	"                   migrate|mprotect (default munmap=2,dontneed=3,"
+	"split=1,\n"
+	"                   collapse=1,migrate=2,mprotect=1)\n"
+	"  --rate N         writer ops/s per writer (default 0: flat out)\n"
+	"  --walk-pages N   walks of 1..N pages (1..512, default 512)\n"
+	"  --foll F         get|pin|mixed (default mixed)\n"
+	"  --hold-ns N      hold the pages up to N ns (default 2000)\n"
+	"  --pt-reclaim B   DONTNEED frees empty PTE tables: on|off (default "
+	"on)\n"
+	"  --fast-only      walkers never take the slow path\n"
+	"  --check B        the checker: on|off (default on)\n"
+	"  --check-cost     first measure the checker's ns/walk, on vs off\n"
+	"  --inject B       fault injection: on|off (default off)\n"
+	"  --inject-prob P  per point, parts per 65536 (1..65536, default "
+	"4096)\n"
+	"  --inject-max-ns N  longest injected spin (default 50000)\n"
+	"  --legacy-thp     pre-4.5 THP refcounting and split\n"
+	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
+	"                   no-pte-recheck|collapse-no-sync|"
+	"pt-reclaim-free-now|\n"
+	"                   legacy-split-no-ipi\n"
+	"  --stop-at-first  stop at the first violation\n"
+	"  --stop-on T,...  stop at the first of these violation types\n"
+	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
+	"  --backend-opt K=V  a backend option (see walklab backends)\n"
+	"  --quiet          summary only\n";
+
+static const struct option longopts[] = {
+	{"walkers", required_argument, NULL, 'w'},
+	{"writers", required_argument, NULL, 'W'},
+	{"mms", required_argument, NULL, 'm'},
+	{"region-mb", required_argument, NULL, 'R'},
+	{"duration", required_argument, NULL, 'd'},
+	{"ops", required_argument, NULL, 'o'},
+	{"seed", required_argument, NULL, 's'},
+	{"arch", required_argument, NULL, 'a'},
+	{"mix", required_argument, NULL, 'x'},
+	{"rate", required_argument, NULL, 'r'},
+	{"walk-pages", required_argument, NULL, 'p'},
+	{"foll", required_argument, NULL, 'f'},
+	{"hold-ns", required_argument, NULL, 'H'},
+	{"pt-reclaim", required_argument, NULL, 'P'},
+	{"fast-only", no_argument, NULL, 'F'},
+	{"check", required_argument, NULL, 'c'},
+	{"check-cost", no_argument, NULL, 'C'},
+	{"inject", required_argument, NULL, 'i'},
+	{"inject-prob", required_argument, NULL, 'I'},
+	{"inject-max-ns", required_argument, NULL, 'M'},
+	{"legacy-thp", no_argument, NULL, 'L'},
+	{"bug", required_argument, NULL, 'b'},
+	{"stop-at-first", no_argument, NULL, '1'},
+	{"stop-on", required_argument, NULL, 'S'},
+	{"stall-ms", required_argument, NULL, 'T'},
+	{"backend-opt", required_argument, NULL, 'O'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* "a|b|c" from a NULL-terminated table, into buf. */
+static const char *join_names(char *buf, size_t n, const char *const *names)
+{
+	buf[0] = 0;
+	for (size_t i = 0; names[i]; i++)
+		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s",
+			 i ? "|" : "", names[i]);
+	return buf;
+}
+
+/* Decimal seconds, e.g. 2 or 0.25, into ns in [0, max_s]. */
+static uint64_t parse_seconds(const char *opt, const char *s, double max_s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = s && *s && *s != '-' && *s != '+' ? strtod(s, &end) : -1;
+	if (v < 0 || errno || *end || !isfinite(v) || v > max_s)
+		wl_usage_error("%s: '%s' is not a number of seconds in [0, %g]",
+			       opt, s ? s : "", max_s);
+	return (uint64_t)(v * 1e9 + 0.5);
+}
+
+/* One of core/arch.c's names. */
+static enum wl_arch parse_arch(const char *s)
+{
+	const char *names[WL_NR_ARCH + 1];
+
+	for (int i = 0; i < WL_NR_ARCH; i++)
+		names[i] = wl_arch_name((enum wl_arch)i);
+	names[WL_NR_ARCH] = NULL;
+	return (enum wl_arch)wl_parse_choice("--arch", s, names);
+}
+
+static void parse_mix(const char *s, struct wl_torture_config *c)
+{
+	char buf[256], ops[128], *save, *tok;
+
+	if (strlen(s) >= sizeof(buf))
+		wl_usage_error("--mix: too long");
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq)
+			wl_usage_error("--mix: '%s' is not OP=WEIGHT; OP: %s",
+				       tok,
+				       join_names(ops, sizeof(ops),
+						  wl_writer_op_names));
+		*eq = 0;
+		int op = wl_parse_choice("--mix", tok, wl_writer_op_names);
+
+		c->mix[op] = (unsigned int)wl_parse_u64("--mix weight", eq + 1,
+							0, 1000);
+	}
+}
+
+int wl_torture_parse_watch(const char *s, unsigned int *mask)
+{
+	char buf[256], *save, *tok;
+
+	*mask = 0;
+	if (!strcmp(s, "any")) {
+		*mask = (1u << WL_NR_VIOLATIONS) - 1;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		int v;
+
+		for (v = 0; v < WL_NR_VIOLATIONS; v++)
+			if (!strcmp(tok, wl_violation_name(v)))
+				break;
+		if (v == WL_NR_VIOLATIONS)
+			return -1;
+		*mask |= 1u << v;
+	}
+	return *mask ? 0 : -1;
+}
+
+static void parse_stop_on(const char *s, struct wl_torture_config *c)
+{
+	const char *names[WL_NR_VIOLATIONS + 1];
+	char list[256];
+
+	if (!wl_torture_parse_watch(s, &c->stop_mask))
+		return;
+	for (int v = 0; v < WL_NR_VIOLATIONS; v++)
+		names[v] = wl_violation_name((enum wl_violation)v);
+	names[WL_NR_VIOLATIONS] = NULL;
+	wl_usage_error("--stop-on: '%s' is not a list of any|%s", s,
+		       join_names(list, sizeof(list), names));
+}
+
+void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n)
+{
+	struct wl_bugs bugs = *b;
+
+	buf[0] = 0;
+	for (size_t i = 0; bug_names[i]; i++)
+		if (*bug_flag(&bugs, i))
+			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s",
+				 buf[0] ? "," : "", bug_names[i]);
+	if (!buf[0])
+		snprintf(buf, n, "none");
+}
+
+/* The options that take a number. */
+static bool parse_number(int opt, struct wl_torture_config *c)
+{
+	switch (opt) {
+	case 'w':
+		c->walkers =
+			(unsigned int)wl_parse_u64("--walkers", optarg, 1, 48);
+		return true;
+	case 'W':
+		c->writers =
+			(unsigned int)wl_parse_u64("--writers", optarg, 0, 8);
+		return true;
+	case 'm':
+		c->mms = (unsigned int)wl_parse_u64("--mms", optarg, 1, 8);
+		return true;
+	case 'R':
+		c->region_mb = wl_parse_u64("--region-mb", optarg, 2, 256);
+		if (c->region_mb % 2)
+			wl_usage_error("--region-mb: '%s' is not even", optarg);
+		return true;
+	case 'd':
+		c->duration_ns = parse_seconds("--duration", optarg, 86400);
+		return true;
+	case 'o':
+		c->ops = wl_parse_u64("--ops", optarg, 0, UINT64_MAX);
+		return true;
+	case 's':
+		c->seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
+		return true;
+	case 'r':
+		c->rate = wl_parse_u64("--rate", optarg, 0, 10000000);
+		return true;
+	case 'p':
+		c->walk_max_pages = (unsigned int)wl_parse_u64(
+			"--walk-pages", optarg, 1, MAX_WALK);
+		return true;
+	case 'H':
+		c->hold_ns = wl_parse_u64("--hold-ns", optarg, 0, 100000000);
+		return true;
+	case 'I':
+		c->inject_prob = (uint32_t)wl_parse_u64("--inject-prob", optarg,
+							1, 65536);
+		return true;
+	case 'M':
+		c->inject_max_ns =
+			wl_parse_u64("--inject-max-ns", optarg, 0, 100000000);
+		return true;
+	case 'T':
+		c->stall_ns = wl_parse_u64("--stall-ms", optarg, 100, 600000) *
+			      1000000ull;
+		return true;
+	}
+	return false;
+}
+
+/* The options that take a choice, a list or nothing. */
+static void parse_other(int opt, struct wl_torture_config *c)
+{
+	switch (opt) {
+	case 'a':
+		c->arch = parse_arch(optarg);
+		break;
+	case 'x':
+		parse_mix(optarg, c);
+		break;
+	case 'f':
+		c->foll = (enum wl_torture_foll)wl_parse_choice(
+			"--foll", optarg, foll_names);
+		break;
+	case 'P':
+		c->pt_reclaim = wl_parse_bool("--pt-reclaim", optarg);
+		break;
+	case 'F':
+		c->fast_only = true;
+		break;
+	case 'c':
+		c->check = wl_parse_bool("--check", optarg);
+		break;
+	case 'C':
+		c->check_cost = true;
+		break;
+	case 'i':
+		c->inject = wl_parse_bool("--inject", optarg);
+		break;
+	case 'L':
+		c->legacy_thp = true;
+		break;
+	case 'b':
+		*bug_flag(&c->bugs, (size_t)wl_parse_choice("--bug", optarg,
+							    bug_names)) = true;
+		break;
+	case '1':
+		c->stop_mask = (1u << WL_NR_VIOLATIONS) - 1;
+		break;
+	case 'S':
+		parse_stop_on(optarg, c);
+		break;
+	case 'O':
+		wl_backend_opt(optarg);
+		break;
+	case 'q':
+		c->quiet = true;
+		break;
+	case 'h':
+		fputs(torture_usage, stdout);
+		exit(0);
+	}
+}
+
+void wl_torture_parse(int argc, char **argv, struct wl_torture_config *c)
+{
+	int opt;
+
+	while ((opt = wl_getopt(argc, argv, "h", longopts, NULL)) != -1)
+		if (!parse_number(opt, c))
+			parse_other(opt, c);
+}
+
+void torture_validate(struct wl_torture_config *c)
+{
+	unsigned int sum = 0;
+
+	if (!c->duration_ns && !c->ops)
+		wl_usage_error("--duration 0 needs --ops N (N > 0)");
+	if (c->bugs.legacy_split_no_ipi && !c->legacy_thp)
+		wl_usage_error("--bug legacy-split-no-ipi needs --legacy-thp");
+	if (c->legacy_thp) {
+		if (c->mix[WL_OP_COLLAPSE])
+			wl_usage_error("--legacy-thp: collapse is not modelled "
+				       "(give --mix collapse=0)");
+		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
+		c->fast_only = true;
+	}
+	for (int i = 0; i < WL_NR_OPS; i++)
+		sum += c->mix[i];
+	if (c->writers && !sum)
+		wl_usage_error("--mix: every weight is 0 but --writers is %u",
+			       c->writers);
+	if (c->ops && !c->writers)
+		wl_usage_error("--ops needs writers (--writers >= 1)");
+	if (c->walkers + c->writers + 1 > WL_NR_CPUS)
+		wl_usage_error("--walkers + --writers must be below %d",
+			       WL_NR_CPUS);
+}

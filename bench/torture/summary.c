@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * summary.c - the torture's closing report: counters, ops, the backend's
+ * and the arch's work, the checker's cost, the violations histogram,
+ * stalls, the reference balance at teardown, and SUCCESS or FAILURE.
+ */
+#include "backend.h"
+#include "smp.h"
+#include "torture_internal.h"
+
+static void sum_counters(struct wl_torture_result *r)
+{
+	const struct wl_torture_config *c = torture->c;
+
+	r->walks = r->pages = r->fast_pages = 0;
+	for (unsigned int i = 0; i < c->walkers; i++) {
+		r->walks += CNT(torture->walkers[i].walks);
+		r->pages += CNT(torture->walkers[i].pages);
+		r->fast_pages += CNT(torture->walkers[i].fast_pages);
+	}
+	for (int op = 0; op < WL_NR_OPS; op++) {
+		r->ops[op] = r->op_fails[op] = 0;
+		for (unsigned int i = 0; i < c->writers; i++) {
+			r->ops[op] += CNT(torture->writers[i].ops[op]);
+			r->op_fails[op] += CNT(torture->writers[i].fails[op]);
+		}
+	}
+}
+
+static void print_work(FILE *f, const struct wl_torture_result *r)
+{
+	fprintf(f,
+		"walklab-torture: walks: %llu pages: %llu fast: %.1f%% "
+		"pages/walk: %.1f duration: %.2f s\n",
+		(unsigned long long)r->walks, (unsigned long long)r->pages,
+		r->pages ? 100.0 * (double)r->fast_pages / (double)r->pages
+			 : 0.0,
+		r->walks ? (double)r->pages / (double)r->walks : 0.0,
+		(double)r->elapsed_ns / 1e9);
+	fprintf(f, "walklab-torture: ops:");
+	for (int op = 0; op < WL_NR_OPS; op++)
+		fprintf(f, " %s=%llu(%llu)", wl_writer_op_names[op],
+			(unsigned long long)r->ops[op],
+			(unsigned long long)r->op_fails[op]);
+	fprintf(f, "  (done(failed/skipped))\n");
+}
+
+static void print_sync(FILE *f)
+{
+	struct wl_backend_stats bs = {0};
+	struct wl_ipi_stats is;
+	struct wl_arch_stats as;
+
+	if (wl_backend.stats)
+		wl_backend.stats(&bs);
+	wl_ipi_stats(&is);
+	wl_arch_stats(&as);
+	fprintf(f,
+		"walklab-torture: ipis: %llu flushes: %llu sync: %llu "
+		"grace-periods: %llu polls: %llu deferred-peak: %llu "
+		"free-max: %llu us\n",
+		(unsigned long long)is.sent, (unsigned long long)as.flushes,
+		(unsigned long long)bs.sync_calls,
+		(unsigned long long)bs.grace_periods,
+		(unsigned long long)bs.polls,
+		(unsigned long long)bs.tables_deferred_peak,
+		(unsigned long long)(bs.free_max_ns / 1000));
+	/* What a sync (collapse's, under mmap_lock) cost the writer. */
+	if (bs.sync_calls)
+		fprintf(f, "walklab-torture: sync: mean %.1f us, max %llu us\n",
+			(double)bs.sync_ns / (double)bs.sync_calls / 1000,
+			(unsigned long long)(bs.sync_max_ns / 1000));
+}
+
+static void print_check_cost(FILE *f, const struct wl_torture_result *r)
+{
+	fprintf(f,
+		"walklab-torture: checker: on %.1f ns/walk, off %.1f "
+		"ns/walk, cost %.1f ns/walk (median of %d paired "
+		"phases, min %.1f, max %.1f)\n",
+		r->check_on_ns, r->check_off_ns, r->check_cost_ns[1],
+		COST_PHASES / 2, r->check_cost_ns[0], r->check_cost_ns[2]);
+}
+
+static void print_stalls(FILE *f, struct wl_torture_result *r,
+			 uint64_t ipi_stalls)
+{
+	uint64_t wd = atomic_load(&torture->watchdog_stalls);
+
+	r->stalls = wd + ipi_stalls;
+	fprintf(f,
+		"walklab-torture: stalls: %llu (watchdog %llu, ipi-wait "
+		"%llu)",
+		(unsigned long long)r->stalls, (unsigned long long)wd,
+		(unsigned long long)ipi_stalls);
+	if (r->first_ns)
+		fprintf(f, "  first-violation: %.3f s",
+			(double)r->first_ns / 1e9);
+	fputc('\n', f);
+}
+
+void torture_print_summary(FILE *f, struct wl_torture_result *r,
+			   bool teardown_done)
+{
+	uint64_t ipi_stalls = wl_stall_count();
+
+	sum_counters(r);
+	print_work(f, r);
+	print_sync(f);
+	if (torture->c->check_cost)
+		print_check_cost(f, r);
+	fprintf(f, "walklab-torture: violations: ");
+	wl_violations_print(f);
+	print_stalls(f, r, ipi_stalls);
+	if (teardown_done)
+		fprintf(f, "walklab-torture: balance at teardown: %s\n",
+			r->balance_ok ? "ok" : "BAD (see ref_imbalance)");
+	else
+		fprintf(f,
+			"walklab-torture: balance at teardown: not reached\n");
+	r->violations = wl_violations_total();
+	r->success =
+		teardown_done && !r->violations && !r->stalls && r->balance_ok;
+	fprintf(f, "%s\n", r->success ? "SUCCESS" : "FAILURE");
+	fflush(f);
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * watchdog.c - the torture's stall detector (see torture_internal.h): a
+ * thread, not a CPU, that turns an op, a walk or the teardown that does
+ * not end into a stall report, a WL_V_STALL and a stopped run, and gives
+ * up with a last summary if the run is still stuck a --stall-ms later.
+ */
+#include "smp.h"
+#include "torture_internal.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The watchdog's memory of whom it reported, so each stall is one report. */
+struct watch {
+	bool *wr_seen, *wk_seen;
+	uint64_t first_stall; /* 0: no stall yet */
+};
+
+static const char *writer_op_name(struct twriter *w)
+{
+	return wl_writer_op_names[atomic_load_explicit(&w->op,
+						       memory_order_relaxed)];
+}
+
+static uint64_t ms(uint64_t ns)
+{
+	return ns / 1000000u;
+}
+
+static void report_walkers(uint64_t now, uint64_t since,
+			   struct wl_cpumask *mask)
+{
+	for (unsigned int i = 0; i < torture->c->walkers; i++) {
+		struct twalker *w = &torture->walkers[i];
+		uint64_t ws = atomic_load_explicit(&w->walk_since,
+						   memory_order_relaxed);
+		/* A walk may have begun after the watchdog read its clock. */
+		uint64_t age = ws && ws < now ? now - ws : 0;
+
+		if (!w->up)
+			continue;
+		wl_cpumask_set(mask, w->cpu);
+		if (ws && ws <= since)
+			fprintf(stderr,
+				"walklab:   walker CPU %d: in a walk since "
+				"%llu "
+				"ms, before the wait began: may hold it\n",
+				w->cpu, (unsigned long long)ms(age));
+		else if (ws)
+			fprintf(stderr,
+				"walklab:   walker CPU %d: in a walk since "
+				"%llu "
+				"ms (began after the wait)\n",
+				w->cpu, (unsigned long long)ms(age));
+		else
+			fprintf(stderr,
+				"walklab:   walker CPU %d: between walks\n",
+				w->cpu);
+	}
+}
+
+static void report_writers(uint64_t now, struct wl_cpumask *mask)
+{
+	for (unsigned int i = 0; i < torture->c->writers; i++) {
+		struct twriter *w = &torture->writers[i];
+		uint64_t os = atomic_load_explicit(&w->op_since,
+						   memory_order_relaxed);
+
+		if (!w->up)
+			continue;
+		wl_cpumask_set(mask, w->cpu);
+		if (os)
+			fprintf(stderr,
+				"walklab:   writer CPU %d: in %s for %llu ms\n",
+				w->cpu, writer_op_name(w),
+				(unsigned long long)ms(os < now ? now - os
+								: 0));
+		else
+			fprintf(stderr,
+				"walklab:   writer CPU %d: between ops\n",
+				w->cpu);
+	}
+}
+
+static void stall_report(uint64_t now, const char *who, int cpu,
+			 const char *what, uint64_t since)
+{
+	struct wl_cpumask mask = {0};
+
+	atomic_fetch_add(&torture->watchdog_stalls, 1);
+	wl_violation(WL_V_STALL, "%s CPU %d %s for %llu ms (stall-ms %llu)",
+		     who, cpu, what, (unsigned long long)ms(now - since),
+		     (unsigned long long)ms(torture->c->stall_ns));
+	fprintf(stderr,
+		"walklab: INFO: torture stall: %s CPU %d %s for %llu ms\n", who,
+		cpu, what, (unsigned long long)ms(now - since));
+	report_walkers(now, since, &mask);
+	report_writers(now, &mask);
+	wl_smp_dump_cpus(stderr, &mask);
+	fprintf(stderr, "walklab:   stopping walkers so that the waits can "
+			"end; the run fails\n");
+}
+
+enum stall { NOT_STALLED, STALLED, NEW_STALL };
+
+/* A CPU that published since (0: idle) at now; *seen: reported already. */
+static enum stall stall_state(uint64_t now, uint64_t since, bool *seen)
+{
+	if (!since) {
+		*seen = false;
+		return NOT_STALLED;
+	}
+	if (since >= now || now - since < torture->c->stall_ns)
+		return NOT_STALLED;
+	if (*seen)
+		return STALLED;
+	*seen = true;
+	return NEW_STALL;
+}
+
+static bool check_writers(struct watch *wd, uint64_t now)
+{
+	bool stalled = false;
+
+	for (unsigned int i = 0; i < torture->c->writers; i++) {
+		struct twriter *w = &torture->writers[i];
+		uint64_t since = atomic_load_explicit(&w->op_since,
+						      memory_order_relaxed);
+		enum stall st = stall_state(now, since, &wd->wr_seen[i]);
+		char what[64];
+
+		if (st == NEW_STALL) {
+			snprintf(what, sizeof(what), "in %s",
+				 writer_op_name(w));
+			stall_report(now, "writer", w->cpu, what, since);
+		}
+		stalled |= st != NOT_STALLED;
+	}
+	return stalled;
+}
+
+static bool check_walkers(struct watch *wd, uint64_t now)
+{
+	bool stalled = false;
+
+	for (unsigned int i = 0; i < torture->c->walkers; i++) {
+		struct twalker *w = &torture->walkers[i];
+		uint64_t since = atomic_load_explicit(&w->walk_since,
+						      memory_order_relaxed);
+		enum stall st = stall_state(now, since, &wd->wk_seen[i]);
+
+		if (st == NEW_STALL)
+			stall_report(now, "walker", w->cpu, "in one walk",
+				     since);
+		stalled |= st != NOT_STALLED;
+	}
+	return stalled;
+}
+
+static bool check_teardown(struct watch *wd, uint64_t now)
+{
+	uint64_t since = atomic_load_explicit(&torture->teardown_since,
+					      memory_order_relaxed);
+
+	if (!since || since >= now || now - since < torture->c->stall_ns)
+		return false;
+	if (!wd->first_stall) {
+		atomic_fetch_add(&torture->watchdog_stalls, 1);
+		wl_violation(WL_V_STALL, "teardown stuck for %llu ms",
+			     (unsigned long long)ms(now - since));
+	}
+	return true;
+}
+
+/* Still stuck a --stall-ms after the first report: print what we have. */
+static void give_up(uint64_t now)
+{
+	struct wl_torture_result r = {0};
+
+	fprintf(stderr,
+		"walklab: PANIC: the run is still "
+		"stuck %llu ms after the stall report; "
+		"giving up\n",
+		(unsigned long long)ms(torture->c->stall_ns));
+	r.elapsed_ns = now - torture->t0;
+	torture_print_summary(torture->out, &r, false);
+	_exit(1);
+}
+
+void *torture_watchdog_main(void *arg)
+{
+	const struct wl_torture_config *c = torture->c;
+	struct watch wd = {
+		.wr_seen = calloc(c->writers + 1, 1),
+		.wk_seen = calloc(c->walkers + 1, 1),
+	};
+	struct timespec ts = {0, 10000000};
+
+	(void)arg;
+	while (!atomic_load_explicit(&torture->done, memory_order_relaxed)) {
+		uint64_t now = wl_now_ns();
+		bool stalled;
+
+		nanosleep(&ts, NULL);
+		stalled = check_writers(&wd, now);
+		stalled |= check_walkers(&wd, now);
+		stalled |= check_teardown(&wd, now);
+		if (stalled) {
+			atomic_store_explicit(&torture->stop, true,
+					      memory_order_relaxed);
+			if (!wd.first_stall)
+				wd.first_stall = now;
+		}
+		if (wd.first_stall && now - wd.first_stall >= c->stall_ns)
+			give_up(now);
+	}
+	free(wd.wr_seen);
+	free(wd.wk_seen);
+	return NULL;
+}
