@@ -8,7 +8,6 @@
 #include "report.h"
 #include "report_int.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,24 +108,8 @@ static void json_rows(FILE *f, const struct report *rp)
 	free(buf);
 }
 
-int rp_write_json(struct report *rp)
+void rp_json(FILE *f, const struct report *rp)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
-
-	rp_path(path, rp, "results.json");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		goto fail;
 	json_provenance(f, rp);
 	json_rows(f, rp);
-	if (fclose(f) || rename(tmp, path))
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "walklab: cannot write %s: %s\n", path,
-		strerror(errno));
-	rp->ret |= WL_REPORT_WRITE;
-	return -1;
 }

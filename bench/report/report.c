@@ -22,6 +22,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * dir/name, written by fill() to name.tmp and renamed into place; on an
+ * error, one line on stderr and WL_REPORT_WRITE in rp->ret.
+ */
+static void write_file(struct report *rp, const char *name,
+		       void (*fill)(FILE *f, const struct report *rp))
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	rp_path(path, rp, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f) {
+		fill(f, rp);
+		if (!fclose(f) && !rename(tmp, path))
+			return;
+	}
+	fprintf(stderr, "walklab: cannot write %s: %s\n", path,
+		strerror(errno));
+	rp->ret |= WL_REPORT_WRITE;
+}
+
 int wl_report_write(const char *dir)
 {
 	struct report *rp = rp_load(dir);
@@ -32,8 +55,8 @@ int wl_report_write(const char *dir)
 		return WL_REPORT_WRITE;
 	if (!(rp->ret & WL_REPORT_NOCSV)) {
 		pp = rp_plan_plots(rp);
-		rp_write_json(rp);
-		rp_write_summary(rp);
+		write_file(rp, "results.json", rp_json);
+		write_file(rp, "summary.txt", rp_summary);
 		rp_draw_plots(rp, pp);
 		rp_free_plots(pp);
 	}

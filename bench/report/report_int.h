@@ -62,9 +62,9 @@ const char *rp_prov_get(const struct report *rp, const char *key);
 const char *rp_or_unknown(const char *s);
 const char *rp_tristate(const struct report *rp, bool pinned);
 
-/* json.c, summary.c: 0, or -1 with WL_REPORT_WRITE set in rp->ret. */
-int rp_write_json(struct report *rp);
-int rp_write_summary(struct report *rp);
+/* json.c, summary.c: the contents of results.json and summary.txt. */
+void rp_json(FILE *f, const struct report *rp);
+void rp_summary(FILE *f, const struct report *rp);
 
 /* plot.c: plan (the notes for summary.txt), then draw; then free. */
 struct rp_plots;

@@ -13,7 +13,6 @@
 #include "report_int.h"
 #include "text.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -364,28 +363,12 @@ static void summary_calib(FILE *f, const struct report *rp)
 		fputc('\n', f);
 }
 
-int rp_write_summary(struct report *rp)
+void rp_summary(FILE *f, const struct report *rp)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
-
-	rp_path(path, rp, "summary.txt");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		goto fail;
 	summary_header(f, rp);
 	summary_table(f, rp);
 	summary_legend(f, rp);
 	summary_calib(f, rp);
 	if (rp->plot_notes[0])
 		wl_put_wrapped(f, WIDTH, "Plots:", rp->plot_notes);
-	if (fclose(f) || rename(tmp, path))
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "walklab: cannot write %s: %s\n", path,
-		strerror(errno));
-	rp->ret |= WL_REPORT_WRITE;
-	return -1;
 }
