@@ -263,19 +263,43 @@ static int write_provenance(const struct compare *c)
 	return 0;
 }
 
-/* The provenance columns every row of results.csv ends with. */
+/* A character of a provenance value as a CSV column may hold it. */
+static char csv_char(char ch)
+{
+	if (ch == ',')
+		return ';';
+	return ch == '"' || ch == '\n' ? ' ' : ch;
+}
+
+/*
+ * The provenance columns every row of results.csv ends with.  A comma in
+ * a value (CFLAGS such as -fsanitize=address,undefined) would shift every
+ * later column: it becomes ';', as in the row's own columns.
+ */
 static void prov_columns(struct compare *c)
 {
 	const struct provenance *pv = &c->pv;
+	char pus[24];
+	const char *v[] = {pv->cpu_model,
+			   pus,
+			   pv->kernel,
+			   pv->compiler,
+			   WALKLAB_C_FLAGS,
+			   WALKLAB_URCU_VERSION,
+			   WALKLAB_HWLOC_VERSION,
+			   WALKLAB_GIT_REV,
+			   pv->timestamp};
+	size_t n = 0, nr = sizeof(v) / sizeof(v[0]);
 
-	snprintf(c->prov_cols, sizeof(c->prov_cols),
-		 "%s,%ld,%s,%s,%s,%s,%s,%s,%s", pv->cpu_model, pv->host_pus,
-		 pv->kernel, pv->compiler, WALKLAB_C_FLAGS,
-		 WALKLAB_URCU_VERSION, WALKLAB_HWLOC_VERSION, WALKLAB_GIT_REV,
-		 pv->timestamp);
-	for (char *q = c->prov_cols; *q; q++)
-		if (*q == '"' || *q == '\n')
-			*q = ' ';
+	snprintf(pus, sizeof(pus), "%ld", pv->host_pus);
+	for (size_t i = 0; i < nr; i++) {
+		for (const char *q = v[i]; *q && n + 2 < sizeof(c->prov_cols);
+		     q++)
+			c->prov_cols[n++] = csv_char(*q);
+		if (i + 1 < nr)
+			c->prov_cols[n++] = ',';
+	}
+	c->prov_cols[n] = 0;
 }
 
 /* Append raw rows to results.csv with the provenance columns. */
