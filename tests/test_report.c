@@ -529,15 +529,13 @@ Test(report, full_run)
 	remove_dir();
 }
 
-/* One backend, one point, no provenance.txt: what there is still draws. */
-Test(report, single_point)
+/* dir/results.csv, open, holding one read row of none (16p 4k get 1 CPU). */
+static FILE *one_row_csv(bool prov)
 {
-	char p[128], *sum;
+	char p[128];
 	struct wl_row r;
 	FILE *f;
-	int ret;
 
-	make_dir();
 	path(p, sizeof(p), "results.csv");
 	f = fopen(p, "w");
 	cr_assert_not_null(f);
@@ -546,7 +544,19 @@ Test(report, single_point)
 	strcpy(r.mapping, "4k");
 	strcpy(r.foll, "get");
 	r.cpus = 1;
-	emit(f, &r, false);
+	emit(f, &r, prov);
+	return f;
+}
+
+/* One backend, one point, no provenance.txt: what there is still draws. */
+Test(report, single_point)
+{
+	char *sum;
+	FILE *f;
+	int ret;
+
+	make_dir();
+	f = one_row_csv(false);
 	fclose(f);
 
 	ret = wl_report_write(dir);
@@ -577,7 +587,7 @@ Test(report, malformed_rows_rejected)
 		"none,,ipi,read,16,4k,get,1,,,,,,ns,5,1,2,3,,1,0",
 		"none,,ipi,read,16,4k,get,1,,,,,ns_per_walk,ns,-5,1,2,3,,1,0",
 	};
-	char p[128], longline[5000], *sum;
+	char longline[5000], *sum;
 	struct wl_row r;
 	FILE *f;
 	int ret;
@@ -589,15 +599,7 @@ Test(report, malformed_rows_rejected)
 	cr_assert_eq(wl_row_parse_csv(longline, &r), -1);
 
 	make_dir();
-	path(p, sizeof(p), "results.csv");
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	row(&r, 0, "read", "ns_per_walk", "ns", 123);
-	r.walk_pages = 16;
-	strcpy(r.mapping, "4k");
-	strcpy(r.foll, "get");
-	r.cpus = 1;
-	emit(f, &r, true);
+	f = one_row_csv(true);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		fprintf(f, "%s\n", bad[i]);
 	fprintf(f, "%s\n", longline);
