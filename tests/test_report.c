@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_report.c - the reporting side of walklab compare: the CSV schema,
- * results.json, summary.txt and the plots, from synthetic results.
+ * results.json, summary.txt and the plots, from synthetic results; the
+ * results loader and the ratios of simulation over host; `walklab plot`
+ * and its usage errors.
  *
  * Every test writes a tiny results.csv with wl_row_print_csv() into its own
  * temporary folder (covering every workload of results.h), runs
@@ -527,15 +529,13 @@ Test(report, full_run)
 	remove_dir();
 }
 
-/* One backend, one point, no provenance.txt: what there is still draws. */
-Test(report, single_point)
+/* dir/results.csv, open, holding one read row of none (16p 4k get 1 CPU). */
+static FILE *one_row_csv(bool prov)
 {
-	char p[128], *sum;
+	char p[128];
 	struct wl_row r;
 	FILE *f;
-	int ret;
 
-	make_dir();
 	path(p, sizeof(p), "results.csv");
 	f = fopen(p, "w");
 	cr_assert_not_null(f);
@@ -544,7 +544,19 @@ Test(report, single_point)
 	strcpy(r.mapping, "4k");
 	strcpy(r.foll, "get");
 	r.cpus = 1;
-	emit(f, &r, false);
+	emit(f, &r, prov);
+	return f;
+}
+
+/* One backend, one point, no provenance.txt: what there is still draws. */
+Test(report, single_point)
+{
+	char *sum;
+	FILE *f;
+	int ret;
+
+	make_dir();
+	f = one_row_csv(false);
 	fclose(f);
 
 	ret = wl_report_write(dir);
@@ -575,7 +587,7 @@ Test(report, malformed_rows_rejected)
 		"none,,ipi,read,16,4k,get,1,,,,,,ns,5,1,2,3,,1,0",
 		"none,,ipi,read,16,4k,get,1,,,,,ns_per_walk,ns,-5,1,2,3,,1,0",
 	};
-	char p[128], longline[5000], *sum;
+	char longline[5000], *sum;
 	struct wl_row r;
 	FILE *f;
 	int ret;
@@ -587,15 +599,7 @@ Test(report, malformed_rows_rejected)
 	cr_assert_eq(wl_row_parse_csv(longline, &r), -1);
 
 	make_dir();
-	path(p, sizeof(p), "results.csv");
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	row(&r, 0, "read", "ns_per_walk", "ns", 123);
-	r.walk_pages = 16;
-	strcpy(r.mapping, "4k");
-	strcpy(r.foll, "get");
-	r.cpus = 1;
-	emit(f, &r, true);
+	f = one_row_csv(true);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		fprintf(f, "%s\n", bad[i]);
 	fprintf(f, "%s\n", longline);
@@ -632,18 +636,139 @@ Test(report, no_gnuplot)
 Test(report, plot_command)
 {
 	char *help[] = {"plot", "--help", NULL};
-	char *none[] = {"plot", NULL};
-	char *missing[] = {"plot", "/nonexistent/walklab-results", NULL};
-	char *badopt[] = {"plot", "--bogus", NULL};
 	char *empty[] = {"plot", dir, NULL};
 
 	cr_assert_eq(wl_report_cmd(2, help), 0);
-	cr_assert_eq(wl_report_cmd(1, none), 2);
-	cr_assert_eq(wl_report_cmd(2, missing), 2);
-	cr_assert_eq(wl_report_cmd(2, badopt), 2);
 	make_dir();
-	cr_assert_eq(wl_report_cmd(2, empty), 2); /* no results.csv */
 	write_results(false);
 	cr_assert_eq(wl_report_cmd(2, empty), gnuplot_found() ? 0 : 1);
 	remove_dir();
+}
+
+/* Usage errors exit 2 with one line (cli.h). */
+Test(report, plot_no_dir, .exit_code = 2)
+{
+	char *none[] = {"plot", NULL};
+
+	wl_report_cmd(1, none);
+}
+
+Test(report, plot_missing_dir, .exit_code = 2)
+{
+	char *missing[] = {"plot", "/nonexistent/walklab-results", NULL};
+
+	wl_report_cmd(2, missing);
+}
+
+Test(report, plot_bad_option, .exit_code = 2)
+{
+	char *badopt[] = {"plot", "--bogus", NULL};
+
+	wl_report_cmd(2, badopt);
+}
+
+Test(report, plot_two_dirs, .exit_code = 2)
+{
+	char *two[] = {"plot", "/tmp", "/tmp", NULL};
+
+	wl_report_cmd(3, two);
+}
+
+Test(report, plot_no_csv, .exit_code = 2)
+{
+	char *nocsv[] = {"plot", "/proc", NULL}; /* a folder, no results.csv */
+
+	wl_report_cmd(2, nocsv);
+}
+
+/* A row of backend for the ratio tests; samples (t_ms) if t_ms >= 0. */
+static void ratio_input(FILE *f, const char *backend, const char *workload,
+			const char *metric, int64_t pages, const char *mapping,
+			int64_t cpus, double med)
+{
+	struct wl_row r;
+
+	wl_row_init(&r, workload, metric, "ns");
+	snprintf(r.backend, sizeof(r.backend), "%s", backend);
+	snprintf(r.build_options, sizeof(r.build_options), "-");
+	snprintf(r.arch, sizeof(r.arch), "%s",
+		 strcmp(backend, "host") ? "ipi" : "host");
+	r.walk_pages = pages;
+	if (mapping) {
+		snprintf(r.mapping, sizeof(r.mapping), "%s", mapping);
+		snprintf(r.foll, sizeof(r.foll), "get");
+	}
+	r.cpus = cpus;
+	r.n = 3;
+	r.min = r.median = r.max = med;
+	emit(f, &r, true);
+}
+
+/* results.csv -> rows (wl_rows_load) -> wl_report_ratios(). */
+static size_t ratios_of(bool sims, struct wl_row out[WL_REPORT_NR_RATIOS])
+{
+	struct wl_rows rs;
+	char p[128];
+	size_t n;
+	FILE *f;
+
+	make_dir();
+	path(p, sizeof(p), "results.csv");
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%s,%s\n", WL_CSV_COLUMNS, WL_CSV_PROVENANCE_COLUMNS);
+	if (sims) {
+		/* 2 CPUs: not the figure; none: only if ipi is missing */
+		ratio_input(f, "ipi", "read", "ns_per_page", 512, "4k", 2, 99);
+		ratio_input(f, "none", "read", "ns_per_page", 512, "4k", 1, 50);
+		ratio_input(f, "ipi", "read", "ns_per_page", 512, "4k", 1, 40);
+		ratio_input(f, "ipi", "read", "ns_per_page", 512, "2m", 1, 10);
+		ratio_input(f, "rcu-memb", "read", "read_side_pair_ns", -1,
+			    NULL, 1, 2);
+		ratio_input(f, "rcu-memb", "read", "read_side_vs_reference", -1,
+			    NULL, 1, 0.875);
+	}
+	ratio_input(f, "host", "calib", "gup_fast_page:thp=off", 1, NULL, -1,
+		    20);
+	ratio_input(f, "host", "calib", "gup_fast_page:thp=on", 1, NULL, -1,
+		    0); /* not a divisor */
+	ratio_input(f, "host", "calib", "urcu_read_pair:memb", -1, NULL, -1, 4);
+	fputs("not,a,row\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(wl_rows_load(&rs, p, NULL), 0);
+	cr_expect_eq(rs.bad, 1);
+	cr_expect_eq(rs.nr, sims ? 9u : 3u);
+	n = wl_report_ratios(&rs, out);
+	wl_rows_free(&rs);
+	remove_dir();
+	return n;
+}
+
+Test(report, ratios)
+{
+	struct wl_row out[WL_REPORT_NR_RATIOS];
+
+	cr_assert_eq(ratios_of(true, out), 4);
+	cr_expect_str_eq(out[0].metric, "ratio:sim/kernel_gup_4k");
+	cr_expect_str_eq(out[0].backend, "ipi");
+	cr_expect_str_eq(out[0].workload, "calib");
+	cr_expect_str_eq(out[0].arch, "host");
+	cr_expect_str_eq(out[0].unit, "x");
+	cr_expect_str_eq(out[0].build_options, "-");
+	cr_expect_eq(out[0].n, 1);
+	cr_expect_float_eq(out[0].median, 2.0, 1e-12);
+	/* the host figure is 0: unavailable, with its reason */
+	cr_expect_str_eq(out[1].metric, "ratio:sim/kernel_gup_thp");
+	cr_expect_eq(out[1].n, 0);
+	cr_expect(isnan(out[1].median));
+	cr_expect(!strncmp(out[1].build_options, "unavailable", 11), "%s",
+		  out[1].build_options);
+	cr_expect_str_eq(out[2].metric, "ratio:rcu_read/urcu_pair");
+	cr_expect_str_eq(out[2].backend, "rcu-memb");
+	cr_expect_float_eq(out[2].median, 0.5, 1e-12);
+	cr_expect_str_eq(out[3].metric, "ratio:rcu_read/urcu_paired");
+	cr_expect_float_eq(out[3].median, 0.875, 1e-12);
+
+	/* No simulation and no rcu-memb measured: no ratio at all. */
+	cr_expect_eq(ratios_of(false, out), 0);
 }

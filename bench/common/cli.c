@@ -84,11 +84,17 @@ int wl_getopt(int argc, char **argv, const char *shortopts,
 
 	if (argv != last_argv) {
 		last_argv = argv;
-		optind = 1;
+		optind = 0; /* glibc: 0 also resets its scan state and mode */
 	}
 	opterr = 0;
-	/* ':' first: a missing value is ':', an unknown option '?'. */
-	snprintf(spec, sizeof(spec), ":%s", shortopts ? shortopts : "");
+	/*
+	 * ':' first (after a '-' that returns operands as 1): a missing value
+	 * is ':', an unknown option '?'.
+	 */
+	if (shortopts && shortopts[0] == '-')
+		snprintf(spec, sizeof(spec), "-:%s", shortopts + 1);
+	else
+		snprintf(spec, sizeof(spec), ":%s", shortopts ? shortopts : "");
 	opt = getopt_long(argc, argv, spec, longopts, NULL);
 	switch (opt) {
 	case -1:

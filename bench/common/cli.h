@@ -35,7 +35,9 @@ bool wl_parse_bool(const char *opt, const char *s);
  * --a --b ...", the list generated from longopts[].  Call it with
  * cmd = the command's name ("torture", "compare", ...) or NULL for
  * none; optind is reset
- * on the first call for a given argv.
+ * on the first call for a given argv.  A command that takes operands
+ * starts shortopts with '-': each operand is then returned in order as
+ * 1, with optarg pointing to it (no .val of longopts[] may be 1).
  */
 int wl_getopt(int argc, char **argv, const char *shortopts,
 	      const struct option *longopts, const char *cmd);

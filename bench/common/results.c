@@ -197,3 +197,148 @@ void wl_json_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q) {
+		fputs("walklab: out of memory\n", stderr);
+		exit(1);
+	}
+	return q;
+}
+
+/* The number of core columns: commas in WL_CSV_COLUMNS, plus one. */
+static int nr_core_columns(void)
+{
+	int n = 1;
+
+	for (const char *c = WL_CSV_COLUMNS; *c; c++)
+		n += *c == ',';
+	return n;
+}
+
+/*
+ * One CSV line: the core columns go to wl_row_parse_csv(), whatever the
+ * length of the provenance columns that may trail them.
+ */
+static int parse_core(const char *line, struct wl_row *r)
+{
+	char core[1024];
+	const char *c = line;
+	int commas = 0, nr_core = nr_core_columns();
+	size_t n;
+
+	for (; *c; c++)
+		if (*c == ',' && ++commas == nr_core)
+			break;
+	n = (size_t)(c - line);
+	if (n >= sizeof(core))
+		return -1;
+	memcpy(core, line, n);
+	core[n] = 0;
+	return wl_row_parse_csv(core, r);
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = 0;
+}
+
+static void rows_add(struct wl_rows *rs, const struct wl_row *r,
+		     const char *line)
+{
+	size_t len = strlen(line) + 1;
+
+	rs->row = xrealloc(rs->row, (rs->nr + 1) * sizeof(*rs->row));
+	rs->line = xrealloc(rs->line, (rs->nr + 1) * sizeof(*rs->line));
+	rs->row[rs->nr] = *r;
+	rs->line[rs->nr++] = memcpy(xrealloc(NULL, len), line, len);
+}
+
+#define MAX_BAD 5 /* malformed lines named on the log */
+
+static void rows_bad(struct wl_rows *rs, const char *path, unsigned long lineno,
+		     FILE *log)
+{
+	if (++rs->bad <= MAX_BAD && log)
+		fprintf(log, "walklab: %s:%lu: malformed row, skipped\n", path,
+			lineno);
+}
+
+int wl_rows_load(struct wl_rows *rs, const char *path, FILE *log)
+{
+	char *line = NULL;
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	struct wl_row r;
+	FILE *f = fopen(path, "r");
+
+	memset(rs, 0, sizeof(*rs));
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		chomp(line);
+		if (!line[0] || line[0] == '#' || !strncmp(line, "backend,", 8))
+			continue;
+		if (parse_core(line, &r))
+			rows_bad(rs, path, lineno, log);
+		else
+			rows_add(rs, &r, line);
+	}
+	free(line);
+	fclose(f);
+	if (rs->bad > MAX_BAD && log)
+		fprintf(log, "walklab: %s: %lu malformed rows skipped in all\n",
+			path, rs->bad);
+	return 0;
+}
+
+void wl_rows_free(struct wl_rows *rs)
+{
+	for (size_t i = 0; i < rs->nr; i++)
+		free(rs->line[i]);
+	free(rs->line);
+	free(rs->row);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static bool str_match(const char *want, const char *have)
+{
+	return !want || !strcmp(want, have);
+}
+
+static bool num_match(int64_t want, int64_t have)
+{
+	return want == WL_ANY || want == have;
+}
+
+long wl_rows_find(const struct wl_rows *rs, size_t from,
+		  const struct wl_match *m)
+{
+	for (size_t i = from; i < rs->nr; i++) {
+		const struct wl_row *r = &rs->row[i];
+
+		if (r->t_ms < 0 && str_match(m->backend, r->backend) &&
+		    str_match(m->workload, r->workload) &&
+		    str_match(m->metric, r->metric) &&
+		    str_match(m->mapping, r->mapping) &&
+		    str_match(m->foll, r->foll) &&
+		    num_match(m->walk_pages, r->walk_pages) &&
+		    num_match(m->cpus, r->cpus))
+			return (long)i;
+	}
+	return -1;
+}
+
+double wl_rows_median(const struct wl_rows *rs, const struct wl_match *m)
+{
+	long i = wl_rows_find(rs, 0, m);
+
+	return i >= 0 && rs->row[i].n ? rs->row[i].median : NAN;
+}

@@ -26,12 +26,14 @@
  *   slowpath  mmap_lock_write_wait_ns (the writer's wait for mmap_lock),
  *             walks_per_s, with allow_retry 0/1
  *   process   peak_rss_kib (one row per executable run)
- *   calib     host measurements (issue 6), backend "host"
+ *   calib     host measurements (walklab calibrate), backend "host", and
+ *             the ratios of simulation over host (compare)
  */
 #ifndef WALKLAB_RESULTS_H
 #define WALKLAB_RESULTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -76,6 +78,43 @@ void wl_row_print_csv(FILE *f, const struct wl_row *r);
  * line.
  */
 int wl_row_parse_csv(const char *line, struct wl_row *r);
+
+/* A results.csv in memory: its rows, each with its line as read. */
+struct wl_rows {
+	struct wl_row *row;
+	char **line; /* without its newline; provenance columns kept */
+	size_t nr;
+	unsigned long bad; /* malformed lines skipped */
+};
+
+/*
+ * Read a results CSV (the header, blank and '#' lines skipped) into rs.
+ * A malformed line is skipped and counted in rs->bad; if log is not NULL,
+ * the first few are named on it, "walklab: PATH:LINE: malformed row,
+ * skipped", and the total if there were more.  Returns 0, or -1 with errno
+ * set if path cannot be read.  Exits on out-of-memory.
+ */
+int wl_rows_load(struct wl_rows *rs, const char *path, FILE *log);
+void wl_rows_free(struct wl_rows *rs);
+
+/* Any value, for wl_match's numbers. */
+#define WL_ANY INT64_MIN
+
+/* A row query: NULL strings and WL_ANY numbers match anything. */
+struct wl_match {
+	const char *backend, *workload, *metric, *mapping, *foll;
+	int64_t walk_pages, cpus;
+};
+
+/*
+ * The index of the first row at or after from that matches m, or -1.
+ * The samples of a time series (t_ms set) never match: a query asks for
+ * a summary figure.
+ */
+long wl_rows_find(const struct wl_rows *rs, size_t from,
+		  const struct wl_match *m);
+/* The median of the first match, or NAN (no match, or no repetitions). */
+double wl_rows_median(const struct wl_rows *rs, const struct wl_match *m);
 
 /* Sort a[0..n) and return min/median/max in out[3] (zeros if n is 0). */
 void wl_stats3(double *a, unsigned int n, double out[3]);

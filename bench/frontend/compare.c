@@ -1,29 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * compare.c - `walklab compare`, the main job: every built backend
- * configuration through the default matrix (bench/measure/workload.c), one after
- * the other so that no two measure at once, then the report.
+ * configuration through the default matrix (bench/measure/workload.c), one
+ * after the other so that no two measure at once, then the host
+ * calibration, the ratios of simulation over host, and the report.
  *
  * The results folder is written under a temporary name and renamed into
  * place only when complete, so a failed or interrupted run leaves no
  * half-written folder.  Every option is validated before anything is
  * written.
  */
+#include "arch.h"
 #include "cli.h"
 #include "frontend.h"
 #include "report.h"
 #include "results.h"
+#include "spawn.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,11 +38,13 @@
 #define WALKLAB_HWLOC_VERSION "unknown"
 #endif
 
+#define MAX_IDS 64
+
 static const char usage[] =
 	"usage: walklab compare [options]\n"
 	"  --out DIR        results folder (default results/<timestamp>); "
 	"must not exist\n"
-	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
+	"  --arch A         %s (default %s)\n"
 	"  --backends LIST  comma-separated ids (default: every built one)\n"
 	"  --quick          a smaller matrix (tests)\n"
 	"  --seed N         random seed passed to every run\n"
@@ -57,14 +59,28 @@ struct provenance {
 	char timestamp[32];
 };
 
-static void get_provenance(struct provenance *p)
+/* One run of compare: its options, then what it found and made. */
+struct compare {
+	int argc;
+	char **argv;
+	const char *ids[MAX_IDS];
+	int nr;
+	enum wl_arch arch;
+	bool quick;
+	uint64_t seed;
+	char out[PATH_MAX], tmp[PATH_MAX + 16];
+	char blist[512];
+	struct provenance pv;
+	char prov_cols[1024]; /* the provenance columns of every row */
+	bool tty;	      /* progress on a terminal */
+};
+
+static void cpu_model(char *buf, size_t size)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	char line[512];
-	struct utsname u;
-	time_t t = time(NULL);
 
-	snprintf(p->cpu_model, sizeof(p->cpu_model), "unknown");
+	snprintf(buf, size, "unknown");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *c = strchr(line, ':');
 
@@ -74,12 +90,20 @@ static void get_provenance(struct provenance *p)
 			for (char *q = c; *q; q++)
 				if (*q == ',')
 					*q = ' ';
-			snprintf(p->cpu_model, sizeof(p->cpu_model), "%s", c);
+			snprintf(buf, size, "%s", c);
 			break;
 		}
 	}
 	if (f)
 		fclose(f);
+}
+
+static void get_provenance(struct provenance *p)
+{
+	struct utsname u;
+	time_t t = time(NULL);
+
+	cpu_model(p->cpu_model, sizeof(p->cpu_model));
 	p->host_pus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (!uname(&u))
 		snprintf(p->kernel, sizeof(p->kernel), "%s %s", u.sysname,
@@ -94,40 +118,11 @@ static void get_provenance(struct provenance *p)
 		 gmtime(&t));
 }
 
-/* Run argv with stdout to out_path and stderr to err_path. */
-static int run_to(char *const argv[], const char *out_path,
-		  const char *err_path)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		if (!freopen(out_path, "w", stdout) ||
-		    !freopen(err_path, "w", stderr))
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + WTERMSIG(st);
-}
-
 static void rm_rf(const char *dir)
 {
-	pid_t pid = fork();
+	char *argv[] = {"rm", "-rf", "--", (char *)dir, NULL};
 
-	if (!pid) {
-		execlp("rm", "rm", "-rf", "--", dir, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	wl_spawn_wait(argv, NULL);
 }
 
 static double now_s(void)
@@ -136,6 +131,175 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --arch: one of core/arch.c's names. */
+static enum wl_arch parse_arch(const char *s)
+{
+	const char *names[WL_NR_ARCH + 1];
+
+	for (int i = 0; i < WL_NR_ARCH; i++)
+		names[i] = wl_arch_name((enum wl_arch)i);
+	names[WL_NR_ARCH] = NULL;
+	return (enum wl_arch)wl_parse_choice("--arch", s, names);
+}
+
+/* The options; returns false after --help. */
+static bool parse_args(struct compare *c)
+{
+	static const struct option longopts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"arch", required_argument, NULL, 'a'},
+		{"backends", required_argument, NULL, 'b'},
+		{"quick", no_argument, NULL, 'q'},
+		{"seed", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	while ((opt = wl_getopt(c->argc, c->argv, "h", longopts, "compare")) !=
+	       -1) {
+		switch (opt) {
+		case 'o':
+			if (!*optarg || strlen(optarg) >= sizeof(c->out))
+				wl_usage_error("--out: bad folder name");
+			snprintf(c->out, sizeof(c->out), "%s", optarg);
+			break;
+		case 'a':
+			c->arch = parse_arch(optarg);
+			break;
+		case 'b':
+			if (strlen(optarg) >= sizeof(c->blist))
+				wl_usage_error("--backends: list too long");
+			snprintf(c->blist, sizeof(c->blist), "%s", optarg);
+			break;
+		case 'q':
+			c->quick = true;
+			break;
+		case 's':
+			c->seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
+			break;
+		case 'h':
+			printf(usage, wl_arch_choices(),
+			       wl_arch_name(WL_ARCH_IPI));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* --backends (each checked), or every built one. */
+static void pick_backends(struct compare *c)
+{
+	if (c->blist[0]) {
+		char *save, *tok;
+
+		for (tok = strtok_r(c->blist, ",", &save);
+		     tok && c->nr < MAX_IDS; tok = strtok_r(NULL, ",", &save)) {
+			wl_fe_backend_path(tok); /* exits 2 if unknown */
+			c->ids[c->nr++] = tok;
+		}
+	} else {
+		for (int i = 0; i < wl_fe_nr_backends() && c->nr < MAX_IDS; i++)
+			c->ids[c->nr++] = wl_fe_backend_id(i);
+	}
+	if (!c->nr)
+		wl_usage_error("no backend built; build with cmake first");
+}
+
+/* --out, or results/<timestamp>, which must not exist; then c->tmp. */
+static int make_tmp(struct compare *c)
+{
+	char raw[PATH_MAX + 32];
+
+	if (!c->out[0]) {
+		char ts[32];
+		time_t t = time(NULL);
+
+		strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", localtime(&t));
+		mkdir("results", 0755);
+		snprintf(c->out, sizeof(c->out), "results/%s", ts);
+	}
+	if (!access(c->out, F_OK))
+		wl_usage_error("--out: '%s' exists; give a new folder", c->out);
+	snprintf(c->tmp, sizeof(c->tmp), "%s.tmp%d", c->out, (int)getpid());
+	if (mkdir(c->tmp, 0755)) {
+		fprintf(stderr, "walklab: cannot create %s: %s\n", c->tmp,
+			strerror(errno));
+		return -1;
+	}
+	snprintf(raw, sizeof(raw), "%s/raw", c->tmp);
+	mkdir(raw, 0755);
+	return 0;
+}
+
+/* provenance.txt first: every parameter of the run. */
+static int write_provenance(const struct compare *c)
+{
+	char path[PATH_MAX + 32];
+	const struct provenance *pv = &c->pv;
+	FILE *pf;
+
+	snprintf(path, sizeof(path), "%s/provenance.txt", c->tmp);
+	pf = fopen(path, "w");
+	if (!pf)
+		return -1;
+	fprintf(pf,
+		"cpu_model=%s\nhost_pus=%ld\nkernel=%s\ncompiler=%s\n"
+		"cflags=%s\nliburcu=%s\nhwloc=%s\ngit_rev=%s\n"
+		"timestamp=%s\narch=%s\nquick=%d\nseed=%llu\nbackends=",
+		pv->cpu_model, pv->host_pus, pv->kernel, pv->compiler,
+		WALKLAB_C_FLAGS, WALKLAB_URCU_VERSION, WALKLAB_HWLOC_VERSION,
+		WALKLAB_GIT_REV, pv->timestamp, wl_arch_name(c->arch), c->quick,
+		(unsigned long long)c->seed);
+	for (int i = 0; i < c->nr; i++)
+		fprintf(pf, "%s%s", i ? "," : "", c->ids[i]);
+	fprintf(pf, "\ncommand=walklab");
+	for (int i = 0; i < c->argc; i++)
+		fprintf(pf, " %s", c->argv[i]);
+	fprintf(pf, "\n");
+	fclose(pf);
+	return 0;
+}
+
+/* A character of a provenance value as a CSV column may hold it. */
+static char csv_char(char ch)
+{
+	if (ch == ',')
+		return ';';
+	return ch == '"' || ch == '\n' ? ' ' : ch;
+}
+
+/*
+ * The provenance columns every row of results.csv ends with.  A comma in
+ * a value (CFLAGS such as -fsanitize=address,undefined) would shift every
+ * later column: it becomes ';', as in the row's own columns.
+ */
+static void prov_columns(struct compare *c)
+{
+	const struct provenance *pv = &c->pv;
+	char pus[24];
+	const char *v[] = {pv->cpu_model,
+			   pus,
+			   pv->kernel,
+			   pv->compiler,
+			   WALKLAB_C_FLAGS,
+			   WALKLAB_URCU_VERSION,
+			   WALKLAB_HWLOC_VERSION,
+			   WALKLAB_GIT_REV,
+			   pv->timestamp};
+	size_t n = 0, nr = sizeof(v) / sizeof(v[0]);
+
+	snprintf(pus, sizeof(pus), "%ld", pv->host_pus);
+	for (size_t i = 0; i < nr; i++) {
+		for (const char *q = v[i]; *q && n + 2 < sizeof(c->prov_cols);
+		     q++)
+			c->prov_cols[n++] = csv_char(*q);
+		if (i + 1 < nr)
+			c->prov_cols[n++] = ',';
+	}
+	c->prov_cols[n] = 0;
 }
 
 /* Append raw rows to results.csv with the provenance columns. */
@@ -164,356 +328,176 @@ static int append_rows(FILE *csv, const char *raw, const char *prov_cols)
 	return rows;
 }
 
-/* The median of the first row matching, or NAN. */
-static double find(const struct wl_row *rows, int n, const char *backend,
-		   const char *workload, const char *metric, int64_t pages,
-		   const char *mapping)
+/* One row, with the provenance columns. */
+static void append_row(FILE *csv, const struct wl_row *r, const char *prov)
 {
-	for (int i = 0; i < n; i++) {
-		const struct wl_row *r = &rows[i];
-
-		if ((!backend || !strcmp(r->backend, backend)) &&
-		    !strcmp(r->workload, workload) &&
-		    !strcmp(r->metric, metric) &&
-		    (pages < 0 || r->walk_pages == pages) &&
-		    (!mapping || !strcmp(r->mapping, mapping)) &&
-		    (r->cpus <= 1) && (!r->foll[0] || !strcmp(r->foll, "get")))
-			return r->n ? r->median : NAN;
-	}
-	return NAN;
-}
-
-static void ratio_row(FILE *csv, const char *prov, const char *sim_backend,
-		      const char *metric, double sim, double host)
-{
-	struct wl_row r;
-
-	wl_row_init(&r, "calib", metric, "x");
-	snprintf(r.backend, sizeof(r.backend), "%s", sim_backend);
-	snprintf(r.build_options, sizeof(r.build_options), "-");
-	snprintf(r.arch, sizeof(r.arch), "host");
-	if (isnan(sim) || isnan(host) || host <= 0) {
-		snprintf(r.build_options, sizeof(r.build_options),
-			 "unavailable: a figure is missing");
-		r.min = r.median = r.max = NAN;
-	} else {
-		r.n = 1;
-		r.min = r.median = r.max = sim / host;
-	}
 	char line[1024];
 	FILE *m = fmemopen(line, sizeof(line), "w");
 
 	if (!m)
 		return;
-	wl_row_print_csv(m, &r);
+	wl_row_print_csv(m, r);
 	fclose(m);
 	line[strcspn(line, "\n")] = 0;
 	fprintf(csv, "%s,%s\n", line, prov);
 }
 
-/*
- * The ratios of issue 6, side by side from one run: the simulated walk
- * per page over the host kernel's GUP-fast per page (4 KiB and THP), and
- * the rcu backend's read side over liburcu's own read-lock pair.  The
- * emulated IPI over membarrier is measured as a ratio by the calibration
- * itself (both in one process, same target thread).
- */
-static void derive_ratios(const char *csv_path, const char *prov)
+#define LOG_TAIL 20
+
+/* The last LOG_TAIL lines of a failed run's log, on stderr. */
+static void show_log(const char *log)
 {
-	static const char *const sims[] = {"lockless_walk_helpers-today", "ipi",
-					   "none"};
-	FILE *f = fopen(csv_path, "r");
-	struct wl_row *rows = NULL;
-	int n = 0, cap = 0;
-	char line[1024];
+	char *ring[LOG_TAIL] = {NULL}, *line = NULL;
+	size_t cap = 0, n = 0;
+	FILE *f = fopen(log, "r");
 
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (n == cap) {
-			struct wl_row *nr = realloc(
-				rows, (size_t)(cap = cap ? 2 * cap : 256) *
-					      sizeof(*rows));
-			if (!nr)
-				break;
-			rows = nr;
-		}
-		if (!wl_row_parse_csv(line, &rows[n]))
-			n++;
+	while (getline(&line, &cap, f) >= 0) {
+		free(ring[n % LOG_TAIL]);
+		ring[n++ % LOG_TAIL] = strdup(line);
 	}
 	fclose(f);
-	f = fopen(csv_path, "a");
-	if (!f || !rows) {
-		if (f)
-			fclose(f);
-		free(rows);
-		return;
-	}
-	const char *sim = NULL;
-
-	for (unsigned int i = 0; i < sizeof(sims) / sizeof(sims[0]); i++)
-		if (!isnan(find(rows, n, sims[i], "read", "ns_per_page", 512,
-				"4k"))) {
-			sim = sims[i];
-			break;
-		}
-	if (sim) {
-		ratio_row(f, prov, sim, "ratio:sim/kernel_gup_4k",
-			  find(rows, n, sim, "read", "ns_per_page", 512, "4k"),
-			  find(rows, n, "host", "calib",
-			       "gup_fast_page:thp=off", -1, NULL));
-		ratio_row(f, prov, sim, "ratio:sim/kernel_gup_thp",
-			  find(rows, n, sim, "read", "ns_per_page", 512, "2m"),
-			  find(rows, n, "host", "calib", "gup_fast_page:thp=on",
-			       -1, NULL));
-	}
-	/* The backend's begin+end pair alone, against liburcu's own pair. */
-	double rcu = find(rows, n, "rcu-memb", "read", "read_side_pair_ns", -1,
-			  NULL);
-
-	if (!isnan(rcu))
-		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_pair", rcu,
-			  find(rows, n, "host", "calib", "urcu_read_pair:memb",
-			       -1, NULL));
-	/*
-	 * The same, timed in one process and loop, repetitions alternating
-	 * (bench/measure/workload.c): the median of the per-repetition ratios.
-	 */
-	double same = find(rows, n, "rcu-memb", "read",
-			   "read_side_vs_reference", -1, NULL);
-
-	if (!isnan(same))
-		ratio_row(f, prov, "rcu-memb", "ratio:rcu_read/urcu_paired",
-			  same, 1.0);
-	fclose(f);
-	free(rows);
+	free(line);
+	for (size_t i = n > LOG_TAIL ? n - LOG_TAIL : 0; i < n; i++)
+		if (ring[i % LOG_TAIL])
+			fputs(ring[i % LOG_TAIL], stderr);
+	for (size_t i = 0; i < LOG_TAIL; i++)
+		free(ring[i]);
 }
 
-int wl_cmd_compare(int argc, char **argv)
+/* walklab-<id> measure into raw/<id>.csv, appended to results.csv. */
+static int measure_one(const struct compare *c, FILE *csv, int i)
 {
-	static const struct option longopts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"arch", required_argument, NULL, 'a'},
-		{"backends", required_argument, NULL, 'b'},
-		{"quick", no_argument, NULL, 'q'},
-		{"seed", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	static const char *const archs[] = {"ipi", "broadcast", "paravirt",
-					    NULL};
-	const char *ids[64];
-	int nr = 0, arch = 0, opt;
-	bool quick = false;
-	uint64_t seed = 1;
-	char out[PATH_MAX] = "", tmp[PATH_MAX + 16], path[2 * PATH_MAX + 64];
-	char blist[512] = "";
-	struct provenance pv;
+	char raw[PATH_MAX + 64], err[PATH_MAX + 64], seed_s[24];
+	char exe[PATH_MAX];
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			if (!*optarg || strlen(optarg) >= sizeof(out))
-				wl_usage_error("--out: bad folder name");
-			snprintf(out, sizeof(out), "%s", optarg);
-			break;
-		case 'a':
-			arch = wl_parse_choice("--arch", optarg, archs);
-			break;
-		case 'b':
-			if (strlen(optarg) >= sizeof(blist))
-				wl_usage_error("--backends: list too long");
-			snprintf(blist, sizeof(blist), "%s", optarg);
-			break;
-		case 'q':
-			quick = true;
-			break;
-		case 's':
-			seed = wl_parse_u64("--seed", optarg, 0, UINT64_MAX);
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case ':':
-			wl_usage_error("option %s needs a value (see --help)",
-				       argv[optind - 1]);
-		default:
-			wl_usage_error("unknown option '%s'; valid: --out "
-				       "--arch --backends --quick --seed "
-				       "--help",
-				       argv[optind - 1]);
-		}
+	snprintf(exe, sizeof(exe), "%s", wl_fe_backend_path(c->ids[i]));
+	snprintf(raw, sizeof(raw), "%s/raw/%s.csv", c->tmp, c->ids[i]);
+	snprintf(err, sizeof(err), "%s/raw/%s.log", c->tmp, c->ids[i]);
+	snprintf(seed_s, sizeof(seed_s), "%llu", (unsigned long long)c->seed);
+	char *args[] = {exe,
+			"measure",
+			"--arch",
+			(char *)wl_arch_name(c->arch),
+			"--seed",
+			seed_s,
+			c->quick ? "--quick" : NULL,
+			NULL};
+	const struct wl_spawn_io io = {.out = raw, .err = err};
+
+	ret = wl_spawn_wait(args, &io);
+	if (ret) {
+		fprintf(stderr,
+			"\nwalklab: %s measure failed (status %d); "
+			"see its log below\n",
+			c->ids[i], ret);
+		show_log(err);
+		return -1;
 	}
-	if (optind < argc)
-		wl_usage_error("unexpected argument '%s' (see --help)",
-			       argv[optind]);
-	if (blist[0]) {
-		char *save, *tok;
+	return append_rows(csv, raw, c->prov_cols) < 0 ? -1 : 0;
+}
 
-		for (tok = strtok_r(blist, ",", &save); tok && nr < 64;
-		     tok = strtok_r(NULL, ",", &save)) {
-			wl_fe_backend_path(tok); /* exits 2 if unknown */
-			ids[nr++] = tok;
-		}
-	} else {
-		for (int i = 0; i < wl_fe_nr_backends() && nr < 64; i++)
-			ids[nr++] = wl_fe_backend_id(i);
-	}
-	if (!nr)
-		wl_usage_error("no backend built; build with cmake first");
-
-	get_provenance(&pv);
-	if (!out[0]) {
-		char ts[32];
-		time_t t = time(NULL);
-
-		strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", localtime(&t));
-		mkdir("results", 0755);
-		snprintf(out, sizeof(out), "results/%s", ts);
-	}
-	if (!access(out, F_OK))
-		wl_usage_error("--out: '%s' exists; give a new folder", out);
-	snprintf(tmp, sizeof(tmp), "%s.tmp%d", out, (int)getpid());
-	if (mkdir(tmp, 0755)) {
-		fprintf(stderr, "walklab: cannot create %s: %s\n", tmp,
-			strerror(errno));
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/raw", tmp);
-	mkdir(path, 0755);
-
-	/* Provenance first: every parameter of the run. */
-	snprintf(path, sizeof(path), "%s/provenance.txt", tmp);
-	FILE *pf = fopen(path, "w");
-
-	if (!pf)
-		goto fail;
-	fprintf(pf,
-		"cpu_model=%s\nhost_pus=%ld\nkernel=%s\ncompiler=%s\n"
-		"cflags=%s\nliburcu=%s\nhwloc=%s\ngit_rev=%s\n"
-		"timestamp=%s\narch=%s\nquick=%d\nseed=%llu\nbackends=",
-		pv.cpu_model, pv.host_pus, pv.kernel, pv.compiler,
-		WALKLAB_C_FLAGS, WALKLAB_URCU_VERSION, WALKLAB_HWLOC_VERSION,
-		WALKLAB_GIT_REV, pv.timestamp, archs[arch], quick,
-		(unsigned long long)seed);
-	for (int i = 0; i < nr; i++)
-		fprintf(pf, "%s%s", i ? "," : "", ids[i]);
-	fprintf(pf, "\ncommand=walklab");
-	for (int i = 0; i < argc; i++)
-		fprintf(pf, " %s", argv[i]);
-	fprintf(pf, "\n");
-	fclose(pf);
-
-	char prov_cols[1024];
-
-	snprintf(prov_cols, sizeof(prov_cols), "%s,%ld,%s,%s,%s,%s,%s,%s,%s",
-		 pv.cpu_model, pv.host_pus, pv.kernel, pv.compiler,
-		 WALKLAB_C_FLAGS, WALKLAB_URCU_VERSION, WALKLAB_HWLOC_VERSION,
-		 WALKLAB_GIT_REV, pv.timestamp);
-	for (char *q = prov_cols; *q; q++)
-		if (*q == '"' || *q == '\n')
-			*q = ' ';
-
-	snprintf(path, sizeof(path), "%s/results.csv", tmp);
-	FILE *csv = fopen(path, "w");
-
-	if (!csv)
-		goto fail;
-	fprintf(csv, "%s,%s\n", WL_CSV_COLUMNS, WL_CSV_PROVENANCE_COLUMNS);
-
-	bool tty = isatty(STDERR_FILENO) && !getenv("CI");
-	double t_start = now_s();
-
+/* Every backend configuration, one after the other. */
+static int measure_all(const struct compare *c, FILE *csv)
+{
 	fprintf(stderr,
 		"walklab compare: %d backend configuration(s), arch "
 		"%s%s\n",
-		nr, archs[arch], quick ? ", quick" : "");
-	for (int i = 0; i < nr; i++) {
-		char raw[PATH_MAX + 64], err[PATH_MAX + 64], seed_s[24];
-		char exe[PATH_MAX];
+		c->nr, wl_arch_name(c->arch), c->quick ? ", quick" : "");
+	for (int i = 0; i < c->nr; i++) {
 		double t0 = now_s();
-		int ret;
 
-		snprintf(exe, sizeof(exe), "%s", wl_fe_backend_path(ids[i]));
-		snprintf(raw, sizeof(raw), "%s/raw/%s.csv", tmp, ids[i]);
-		snprintf(err, sizeof(err), "%s/raw/%s.log", tmp, ids[i]);
-		snprintf(seed_s, sizeof(seed_s), "%llu",
-			 (unsigned long long)seed);
-		char *args[] = {exe,
-				"measure",
-				"--arch",
-				(char *)archs[arch],
-				"--seed",
-				seed_s,
-				quick ? "--quick" : NULL,
-				NULL};
-
-		if (tty)
-			fprintf(stderr, "\r[%2d/%d] %-32s", i + 1, nr, ids[i]);
-		ret = run_to(args, raw, err);
-		if (ret) {
-			fprintf(stderr,
-				"\nwalklab: %s measure failed (status %d); "
-				"see its log below\n",
-				ids[i], ret);
-			snprintf(path, sizeof(path), "tail -n 20 '%s' >&2",
-				 err);
-			if (system(path) < 0)
-				perror("walklab: tail");
-			fclose(csv);
-			goto fail;
-		}
-		if (append_rows(csv, raw, prov_cols) < 0) {
-			fclose(csv);
-			goto fail;
-		}
-		if (!tty)
+		if (c->tty)
+			fprintf(stderr, "\r[%2d/%d] %-32s", i + 1, c->nr,
+				c->ids[i]);
+		if (measure_one(c, csv, i))
+			return -1;
+		if (!c->tty)
 			continue;
-		fprintf(stderr, "\r[%2d/%d] %-32s %5.1f s", i + 1, nr, ids[i],
-			now_s() - t0);
+		fprintf(stderr, "\r[%2d/%d] %-32s %5.1f s", i + 1, c->nr,
+			c->ids[i], now_s() - t0);
 	}
-	if (tty)
+	if (c->tty)
 		fprintf(stderr, "\n");
+	return 0;
+}
 
-	/* The host itself, beside the simulation (issue 6). */
+/* The host itself, beside the simulation: walklab_calibrate, if built. */
+static void calibrate_host(const struct compare *c, FILE *csv)
+{
 	char calib[PATH_MAX + 32], raw[PATH_MAX + 64], err[PATH_MAX + 64];
 
 	snprintf(calib, sizeof(calib), "%s/walklab_calibrate", wl_exe_dir());
-	snprintf(raw, sizeof(raw), "%s/raw/host.csv", tmp);
-	snprintf(err, sizeof(err), "%s/raw/host.log", tmp);
-	if (!access(calib, X_OK)) {
-		char *args[] = {calib, "--quick", "--rows", raw, NULL};
+	snprintf(raw, sizeof(raw), "%s/raw/host.csv", c->tmp);
+	snprintf(err, sizeof(err), "%s/raw/host.log", c->tmp);
+	if (access(calib, X_OK))
+		return;
+	char *args[] = {calib, "--quick", "--rows", raw, NULL};
+	const struct wl_spawn_io io = {.out = "/dev/null", .err = err};
 
-		if (tty)
-			fprintf(stderr, "[calib] host calibration ...");
-		if (run_to(args, "/dev/null", err) ||
-		    append_rows(csv, raw, prov_cols) < 0)
-			fprintf(stderr,
-				"walklab: host calibration failed; "
-				"see %s\n",
-				err);
-		if (tty)
-			fprintf(stderr, "\n");
+	if (c->tty)
+		fprintf(stderr, "[calib] host calibration ...");
+	if (wl_spawn_wait(args, &io) || append_rows(csv, raw, c->prov_cols) < 0)
+		fprintf(stderr,
+			"walklab: host calibration failed; "
+			"see %s\n",
+			err);
+	if (c->tty)
+		fprintf(stderr, "\n");
+}
+
+/* The ratios of simulation over host, appended to results.csv. */
+static void append_ratios(const char *csv_path, const char *prov)
+{
+	struct wl_rows rs;
+	struct wl_row ratio[WL_REPORT_NR_RATIOS];
+	size_t n;
+	FILE *f;
+
+	if (wl_rows_load(&rs, csv_path, NULL))
+		return;
+	n = wl_report_ratios(&rs, ratio);
+	wl_rows_free(&rs);
+	f = fopen(csv_path, "a");
+	if (!f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		append_row(f, &ratio[i], prov);
+	fclose(f);
+}
+
+/* results.csv: the header, every backend, the host, the ratios. */
+static int write_results(const struct compare *c)
+{
+	char path[PATH_MAX + 32];
+	FILE *csv;
+
+	snprintf(path, sizeof(path), "%s/results.csv", c->tmp);
+	csv = fopen(path, "w");
+	if (!csv)
+		return -1;
+	fprintf(csv, "%s,%s\n", WL_CSV_COLUMNS, WL_CSV_PROVENANCE_COLUMNS);
+	if (measure_all(c, csv)) {
+		fclose(csv);
+		return -1;
 	}
+	calibrate_host(c, csv);
 	if (fclose(csv))
-		goto fail;
-	snprintf(path, sizeof(path), "%s/results.csv", tmp);
-	derive_ratios(path, prov_cols);
+		return -1;
+	append_ratios(path, c->prov_cols);
+	return 0;
+}
 
-	int rep = wl_report_write(tmp);
+/* Print summary.txt and where the results are. */
+static void show_summary(const char *out)
+{
+	char path[PATH_MAX + 32], line[256];
+	FILE *sf;
 
-	if (rename(tmp, out)) {
-		fprintf(stderr, "walklab: cannot rename %s to %s: %s\n", tmp,
-			out, strerror(errno));
-		goto fail;
-	}
-	fprintf(stderr, "walklab compare: %.1f s\n", now_s() - t_start);
 	snprintf(path, sizeof(path), "%s/summary.txt", out);
-	FILE *sf = fopen(path, "r");
-	char line[256];
-
+	sf = fopen(path, "r");
 	while (sf && fgets(line, sizeof(line), sf))
 		fputs(line, stdout);
 	if (sf)
@@ -521,9 +505,38 @@ int wl_cmd_compare(int argc, char **argv)
 	printf("\nwalklab: results in %s/ (summary.txt, results.csv, "
 	       "results.json, plots/)\n",
 	       out);
+}
+
+int wl_cmd_compare(int argc, char **argv)
+{
+	struct compare c = {.argc = argc, .argv = argv, .seed = 1};
+	double t_start;
+	int rep;
+
+	if (!parse_args(&c))
+		return 0;
+	pick_backends(&c);
+	get_provenance(&c.pv);
+	if (make_tmp(&c))
+		return 1;
+	if (write_provenance(&c))
+		goto fail;
+	prov_columns(&c);
+	c.tty = isatty(STDERR_FILENO) && !getenv("CI");
+	t_start = now_s();
+	if (write_results(&c))
+		goto fail;
+	rep = wl_report_write(c.tmp);
+	if (rename(c.tmp, c.out)) {
+		fprintf(stderr, "walklab: cannot rename %s to %s: %s\n", c.tmp,
+			c.out, strerror(errno));
+		goto fail;
+	}
+	fprintf(stderr, "walklab compare: %.1f s\n", now_s() - t_start);
+	show_summary(c.out);
 	return rep ? 1 : 0;
 fail:
-	rm_rf(tmp);
+	rm_rf(c.tmp);
 	fprintf(stderr, "walklab compare: failed; nothing written\n");
 	return 1;
 }

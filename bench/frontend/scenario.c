@@ -9,13 +9,12 @@
 #include "scenario.h"
 #include "cli.h"
 #include "scenarios.h"
+#include "spawn.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static void list(void)
@@ -47,7 +46,6 @@ int wl_scenario_cmd(int argc, char **argv)
 	static const char *const sub[] = {"list", "run", NULL};
 	const struct wl_scenario *sc = NULL;
 	char path[PATH_MAX];
-	pid_t pid;
 	int st;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -85,24 +83,7 @@ int wl_scenario_cmd(int argc, char **argv)
 	args[1] = "scenario";
 	for (int i = 2; i < argc; i++)
 		args[i] = argv[i];
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		perror("walklab: fork");
-		free(args);
-		return 1;
-	}
-	if (!pid) {
-		execv(path, args);
-		perror("walklab: exec");
-		_exit(127);
-	}
+	st = wl_spawn_wait(args, NULL);
 	free(args);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	if (WIFSIGNALED(st))
-		fprintf(stderr, "walklab: %s killed by signal %d\n", path,
-			WTERMSIG(st));
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return st < 0 ? 1 : st;
 }

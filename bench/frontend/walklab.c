@@ -8,6 +8,7 @@
 #include "scenario.h"
 #include "report.h"
 #include "frontend.h"
+#include "spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,10 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_BACKENDS 64
+#define MAX_BACKENDS	 64
 #define WL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static char ids[MAX_BACKENDS][64];
@@ -76,7 +76,8 @@ const char *wl_fe_backend_path(const char *id)
 			return path;
 		}
 	}
-	wl_usage_error("unknown backend '%s'; built: %s", id, wl_fe_backend_list());
+	wl_usage_error("unknown backend '%s'; built: %s", id,
+		       wl_fe_backend_list());
 }
 
 int wl_fe_nr_backends(void)
@@ -92,24 +93,11 @@ const char *wl_fe_backend_id(int i)
 /* Run walklab-<id> with args; returns its exit status. */
 static int run_backend(const char *id, char **args)
 {
-	const char *path = wl_fe_backend_path(id);
-	pid_t pid = fork();
 	int st;
 
-	if (pid < 0) {
-		perror("walklab: fork");
-		return 1;
-	}
-	if (!pid) {
-		args[0] = (char *)path;
-		execv(path, args);
-		perror("walklab: exec");
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	args[0] = (char *)wl_fe_backend_path(id);
+	st = wl_spawn_wait(args, NULL);
+	return st < 0 ? 1 : st;
 }
 
 /* Capture walklab-<id> describe. */
@@ -244,15 +232,11 @@ static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "backends", cmd_backends },
-	{ "run", cmd_run },
-	{ "bench", cmd_bench },
-	{ "compare", wl_cmd_compare },
-	{ "calibrate", cmd_calibrate },
-	{ "help", cmd_help },
-	{ "plot", wl_report_cmd },
-	{ "torture", cmd_torture },
-	{ "scenario", wl_scenario_cmd },
+	{"backends", cmd_backends},    {"run", cmd_run},
+	{"bench", cmd_bench},	       {"compare", wl_cmd_compare},
+	{"calibrate", cmd_calibrate},  {"help", cmd_help},
+	{"plot", wl_report_cmd},       {"torture", cmd_torture},
+	{"scenario", wl_scenario_cmd},
 };
 
 int main(int argc, char **argv)

@@ -31,6 +31,8 @@
 #ifndef WALKLAB_REPORT_H
 #define WALKLAB_REPORT_H
 
+#include "results.h"
+
 /* wl_report_write() result: 0, or an OR of these. */
 #define WL_REPORT_NOCSV	    0x01 /* results.csv unreadable: nothing written */
 #define WL_REPORT_BADROWS   0x02 /* malformed lines skipped, rest reported */
@@ -50,9 +52,32 @@ const char *wl_report_strerror(int ret);
 
 /*
  * `walklab plot [--help] DIR`: argv[0] is "plot".  Returns the exit
- * status: 0, 1 if the report is incomplete, 2 on a usage error or a
- * missing DIR or results.csv.
+ * status: 0, 1 if the report is incomplete, 2 if results.csv cannot be
+ * read; exits 2 on a usage error or a missing DIR or results.csv.
  */
 int wl_report_cmd(int argc, char **argv);
+
+#define WL_REPORT_NR_RATIOS 4
+
+/*
+ * The ratios of simulation over host, side by side from one run's rows,
+ * as calib rows (unit "x", arch "host", backend the simulated one) for
+ * compare to append to results.csv:
+ *   ratio:sim/kernel_gup_4k    the simulated walk per page (512 pages,
+ *   ratio:sim/kernel_gup_thp   FOLL_GET, 1 CPU; 4 KiB, THP) over the
+ *                              host kernel's GUP-fast per page; the
+ *                              simulation is the first measured of
+ *                              lockless_walk_helpers-today, ipi, none
+ *   ratio:rcu_read/urcu_pair   rcu-memb's begin+end pair over liburcu's
+ *                              read-lock pair
+ *   ratio:rcu_read/urcu_paired the same timed in one loop (the median of
+ *                              read_side_vs_reference)
+ * A ratio whose figures are missing is a row with n = 0, no numbers and
+ * the reason in build_options.  The emulated IPI over membarrier is
+ * measured as a ratio by the calibration itself.  Returns the number of
+ * rows set in out[].
+ */
+size_t wl_report_ratios(const struct wl_rows *rs,
+			struct wl_row out[WL_REPORT_NR_RATIOS]);
 
 #endif /* WALKLAB_REPORT_H */

@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# test_compare.sh WALKLAB BACKENDS - the main job end to end: `walklab
+# compare --quick` on a small matrix (BACKENDS, comma-separated) into a
+# fresh folder, then the folder is checked for a complete report:
+#   results.csv     the header of results.h, every row as wide, and for
+#                   each backend a row of each workload; the host
+#                   calibration and the ratios when walklab_calibrate ran
+#   results.json    parses, with as many rows as the CSV
+#   summary.txt     its sections, a table line per backend, 80 columns
+#   provenance.txt  the run's parameters
+#   plots/          each plot's PNG and SVG (non-empty), script and data
+# and nothing half-written is left beside it.  Exit 0, 1 with the first
+# failed check, or 77 (skipped) without gnuplot or python3.
+set -u
+
+walklab=$1
+backends=$2
+dir=$(mktemp -d /tmp/walklab-test-compare-XXXXXX) || exit 1
+out=$dir/out
+
+fail() {
+	echo "test_compare: FAIL: $*" >&2
+	echo "test_compare: left $dir for a look" >&2
+	exit 1
+}
+
+command -v gnuplot >/dev/null 2>&1 || { echo "no gnuplot: skipped"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
+
+"$walklab" compare --quick --backends "$backends" --out "$out" \
+	>"$dir/stdout" 2>"$dir/stderr" ||
+	fail "walklab compare exited $? (see $dir/stderr)"
+for f in results.csv results.json summary.txt provenance.txt; do
+	[ -s "$out/$f" ] || fail "no $f"
+done
+ls -d "$out".tmp* >/dev/null 2>&1 && fail "a temporary folder is left"
+
+# results.csv: the schema of results.h (WL_CSV_COLUMNS, then
+# WL_CSV_PROVENANCE_COLUMNS), every line as wide as the header.
+header="backend,build_options,arch,workload,walk_pages,mapping,foll,cpus,\
+writer_op,writer_rate,allow_retry,t_ms,metric,unit,n,min,median,max,p99,\
+pinned,oversubscribed,cpu_model,host_pus,kernel,compiler,cflags,liburcu,\
+hwloc,git_rev,timestamp"
+[ "$(head -n 1 "$out/results.csv")" = "$header" ] ||
+	fail "results.csv header: $(head -n 1 "$out/results.csv")"
+awk -F, 'NR > 1 && NF != 30 { print "line " NR ": " NF " columns"; bad = 1 }
+	 END { exit bad }' "$out/results.csv" >&2 ||
+	fail "results.csv rows of the wrong width"
+
+# Row kinds: backend,workload pairs.
+has_row() { # backend workload [metric]
+	awk -F, -v b="$1" -v w="$2" -v m="${3:-}" '
+		$1 == b && $4 == w && (m == "" || $13 == m) { found = 1 }
+		END { exit !found }' "$out/results.csv"
+}
+for id in $(echo "$backends" | tr , ' '); do
+	for w in read writer mixed slowpath process; do
+		has_row "$id" "$w" || fail "no $w row for $id"
+	done
+	has_row "$id" read ns_per_walk || fail "no read ns_per_walk for $id"
+	has_row "$id" mixed backlog_tables || fail "no backlog samples for $id"
+	grep -q "^$id  *[0-9-]" "$out/summary.txt" ||
+		fail "no table line for $id in summary.txt"
+done
+if [ -x "$(dirname "$walklab")/walklab_calibrate" ]; then
+	has_row host calib || fail "no host calibration rows"
+	has_row host calib gup_fast_page:thp=off ||
+		fail "no gup_fast_page:thp=off calibration row"
+	awk -F, '$4 == "calib" && $13 ~ /^ratio:sim\/kernel_gup_/ { n++ }
+		 END { exit n != 2 }' "$out/results.csv" ||
+		fail "not two ratio:sim/kernel_gup_* rows"
+	grep -q "^Host calibration" "$out/summary.txt" ||
+		fail "no host calibration in summary.txt"
+fi
+
+# results.json: parses, one row per CSV row.
+python3 - "$out" <<'PY' || fail "results.json"
+import csv, json, sys
+d = sys.argv[1]
+j = json.load(open(d + "/results.json"))
+rows = list(csv.reader(open(d + "/results.csv")))[1:]
+assert isinstance(j["provenance"], dict) and j["provenance"], "provenance"
+assert len(j["rows"]) == len(rows), (len(j["rows"]), len(rows))
+assert all(r["backend"] for r in j["rows"]), "a row without a backend"
+PY
+
+# summary.txt: its sections, 80 columns.
+for s in "walklab compare: lockless page-table walk backends" \
+	"^configuration " "^How to read this" "^Plots: "; do
+	grep -q "$s" "$out/summary.txt" || fail "summary.txt lacks '$s'"
+done
+awk 'length > 80 { exit 1 }' "$out/summary.txt" ||
+	fail "summary.txt is wider than 80 columns"
+grep -q "No data for" "$out/summary.txt" && fail "a plot had no data"
+
+# provenance.txt: the parameters of the run.
+for k in cpu_model host_pus kernel compiler cflags git_rev timestamp arch \
+	quick seed backends command; do
+	grep -q "^$k=" "$out/provenance.txt" || fail "provenance.txt: no $k"
+done
+grep -qx "backends=$backends" "$out/provenance.txt" ||
+	fail "provenance.txt: backends is not $backends"
+
+# plots/: every plot drawn, as PNG and SVG, with its script and data.
+for p in read_vs_cpus sync_latency backlog section_ns throughput_vs_rate; do
+	for f in "$p.png" "$p.svg" "$p.gp" "data/$p.dat"; do
+		[ -s "$out/plots/$f" ] || fail "no plots/$f"
+	done
+	head -c 8 "$out/plots/$p.png" | od -An -c | grep -q "P   N   G" ||
+		fail "plots/$p.png is not a PNG"
+	grep -q "<svg" "$out/plots/$p.svg" || fail "plots/$p.svg is not an SVG"
+done
+
+# The folder exists now: a second run must refuse it, writing nothing.
+"$walklab" compare --quick --backends "$backends" --out "$out" \
+	>/dev/null 2>&1
+[ $? -eq 2 ] || fail "compare into an existing folder did not exit 2"
+
+rm -rf "$dir"
+echo "test_compare: ok ($backends)"
