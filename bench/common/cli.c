@@ -63,15 +63,35 @@ bool wl_parse_bool(const char *opt, const char *s)
 	return wl_parse_choice(opt, s, v) & 1;
 }
 
-const char *wl_opt_list(const struct option *longopts)
+/* Whether short option c has a long twin (the same .val) in longopts[]. */
+static bool has_long_twin(const struct option *longopts, int c)
+{
+	for (int i = 0; longopts[i].name; i++)
+		if (longopts[i].val == c)
+			return true;
+	return false;
+}
+
+/*
+ * "-m -n --a --b": the short options of shortopts that have no long twin,
+ * then every long option.
+ */
+static const char *opt_list(const char *shortopts,
+			    const struct option *longopts)
 {
 	static char list[1024];
 	size_t n = 0;
 
 	list[0] = 0;
+	for (const char *p = shortopts; p && *p && n < sizeof(list); p++) {
+		if (*p == ':' || *p == '-' || has_long_twin(longopts, *p))
+			continue;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s-%c",
+				      n ? " " : "", *p);
+	}
 	for (int i = 0; longopts[i].name && n < sizeof(list); i++)
 		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s--%s",
-				      i ? " " : "", longopts[i].name);
+				      n ? " " : "", longopts[i].name);
 	return list;
 }
 
@@ -111,7 +131,7 @@ int wl_getopt(int argc, char **argv, const char *shortopts,
 	case '?':
 		wl_usage_error("%s%sunknown option '%s'; valid: %s",
 			       cmd ? cmd : "", cmd ? ": " : "",
-			       argv[optind - 1], wl_opt_list(longopts));
+			       argv[optind - 1], opt_list(shortopts, longopts));
 	default:
 		return opt;
 	}

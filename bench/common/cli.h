@@ -41,8 +41,6 @@ bool wl_parse_bool(const char *opt, const char *s);
  */
 int wl_getopt(int argc, char **argv, const char *shortopts,
 	      const struct option *longopts, const char *cmd);
-/* The valid-option list of longopts[] ("--a --b ..."), for messages. */
-const char *wl_opt_list(const struct option *longopts);
 
 /* The directory holding the running executable (for sibling binaries). */
 const char *wl_exe_dir(void);

@@ -15,7 +15,7 @@
 #include "frontend.h"
 #include "report.h"
 #include "results.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -9,7 +9,7 @@
 #include "scenario.h"
 #include "cli.h"
 #include "scenarios.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #include "scenario.h"
 #include "report.h"
 #include "frontend.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <dirent.h>
 #include <errno.h>

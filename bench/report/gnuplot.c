@@ -4,7 +4,7 @@
  * script (plots/NAME.gp), and gnuplot itself, run as a child in plots/.
  */
 #include "plot.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <math.h>
 #include <stdlib.h>

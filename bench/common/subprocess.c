@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * spawn.c - see spawn.h.
+ * subprocess.c - see subprocess.h.
  */
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * spawn.h - run a program as a child and wait for it: the front end's
+ * subprocess.h - run a program as a child and wait for it: the front end's
  * runs of walklab-<id>, compare's measurements and clean-up, and the
  * report's gnuplot.
  */
