@@ -133,17 +133,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* --arch: one of core/arch.c's names. */
-static enum wl_arch parse_arch(const char *s)
-{
-	const char *names[WL_NR_ARCH + 1];
-
-	for (int i = 0; i < WL_NR_ARCH; i++)
-		names[i] = wl_arch_name((enum wl_arch)i);
-	names[WL_NR_ARCH] = NULL;
-	return (enum wl_arch)wl_parse_choice("--arch", s, names);
-}
-
 /* The options; returns false after --help. */
 static bool parse_args(struct compare *c)
 {
@@ -167,7 +156,8 @@ static bool parse_args(struct compare *c)
 			snprintf(c->out, sizeof(c->out), "%s", optarg);
 			break;
 		case 'a':
-			c->arch = parse_arch(optarg);
+			c->arch = (enum wl_arch)wl_parse_choice(
+				"--arch", optarg, wl_arch_names());
 			break;
 		case 'b':
 			if (strlen(optarg) >= sizeof(c->blist))

@@ -143,7 +143,8 @@ static void bench_value(struct opts *o, int opt, const char *arg)
 			wl_parse_choice("--mapping", arg, wl_mapping_names);
 		break;
 	case 'A':
-		o->bp.arch = wl_parse_arch("--arch", arg);
+		o->bp.arch = (enum wl_arch)wl_parse_choice("--arch", arg,
+							   wl_arch_names());
 		break;
 	case 'C':
 		o->bp.check = wl_parse_bool("--check", arg);
@@ -347,7 +348,8 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 				"measure")) != -1) {
 		switch (opt) {
 		case 'A':
-			m->c.arch = wl_parse_arch("--arch", optarg);
+			m->c.arch = (enum wl_arch)wl_parse_choice(
+				"--arch", optarg, wl_arch_names());
 			break;
 		case 'L':
 			parse_workloads(optarg, m->want);

@@ -23,13 +23,3 @@ void wl_backend_opt(const char *kv)
 		wl_usage_error("--backend-opt: '%s' rejected; valid: %s", kv,
 			       wl_backend.opts_help);
 }
-
-enum wl_arch wl_parse_arch(const char *opt, const char *name)
-{
-	enum wl_arch arch;
-
-	if (wl_arch_parse(name, &arch))
-		wl_usage_error("%s: unknown value '%s'; valid: %s", opt,
-			       name ? name : "", wl_arch_choices());
-	return arch;
-}

@@ -155,17 +155,6 @@ static uint64_t parse_seconds(const char *opt, const char *s, double max_s)
 	return (uint64_t)(v * 1e9 + 0.5);
 }
 
-/* One of core/arch.c's names. */
-static enum wl_arch parse_arch(const char *s)
-{
-	const char *names[WL_NR_ARCH + 1];
-
-	for (int i = 0; i < WL_NR_ARCH; i++)
-		names[i] = wl_arch_name((enum wl_arch)i);
-	names[WL_NR_ARCH] = NULL;
-	return (enum wl_arch)wl_parse_choice("--arch", s, names);
-}
-
 static void parse_mix(const char *s, struct wl_torture_config *c)
 {
 	char buf[256], ops[128], *save, *tok;
@@ -303,7 +292,8 @@ static void parse_other(int opt, struct wl_torture_config *c)
 {
 	switch (opt) {
 	case 'a':
-		c->arch = parse_arch(optarg);
+		c->arch = (enum wl_arch)wl_parse_choice("--arch", optarg,
+							wl_arch_names());
 		break;
 	case 'x':
 		parse_mix(optarg, c);
