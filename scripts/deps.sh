@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install what walklab needs from Debian 12's packages, if anything is
 # missing.  As root it runs apt-get; otherwise it prints the exact command
-# and stops (exit 1).
+# and stops (exit 1).  `deps.sh ci` also installs what CI's checks need
+# (.ci/run: clang-format).
 set -euo pipefail
 
 pkgs=(cmake make gcc pkgconf liburcu-dev libhwloc-dev libcriterion-dev
       gnuplot-nox)
+if [ "${1:-}" = ci ]; then
+	pkgs+=(clang-format)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
