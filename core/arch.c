@@ -43,17 +43,17 @@ static const char arch_choices[] = WL_ARCH_LIST(ARCH_CHOICE);
 /*
  * The default costs, spent by the flushing CPU (wl_delay_ns):
  *
- *  ipi: 0.  The cost is the real round trip of the emulated IPI to every
- *  other online CPU and its wait, which grows with the CPU count and with
- *  oversubscription as on a real machine (KERNEL.md 5.3: informal figures
- *  of 1-3 us per round trip).
+ *  ipi: 0. The cost is the real round trip of the emulated IPI to every other
+ *  online CPU and its wait, which grows with the CPU count and with
+ *  oversubscription as on a real machine (docs/kernel-protocol.md 4.2: informal
+ *  figures of 1-3 us per round trip).
  *
- *  broadcast: 500 ns.  An assumption, no authoritative figure: arm64's
- *  TLBI ...IS followed by DSB ISH, or x86's INVLPGB followed by TLBSYNC,
- *  waits for every core of the inner-shareable domain to acknowledge; it
- *  is commonly put at hundreds of ns to about 1 us, growing with core
- *  count, and is far cheaper than an IPI round trip (KERNEL.md 5.3: with
- *  INVLPGB, TLB invalidation fell from ~40% to ~4% of CPU time).
+ *  broadcast: 500 ns. An assumption, no authoritative figure: arm64's TLBI
+ *  ...IS followed by DSB ISH, or x86's INVLPGB followed by TLBSYNC, waits for
+ *  every core of the inner-shareable domain to acknowledge; it is commonly put
+ *  at hundreds of ns to about 1 us, growing with core count, and is far cheaper
+ *  than an IPI round trip (docs/kernel-protocol.md 4.2: with INVLPGB, TLB
+ *  invalidation fell from ~40% to ~4% of CPU time).
  *
  *  paravirt: 3000 ns.  An assumption, no authoritative figure: a
  *  hypercall (a VM exit and entry, on the order of 1 us on current

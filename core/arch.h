@@ -3,7 +3,7 @@
  * arch.h - the architecture model: how a TLB flush reaches other CPUs.
  *
  * This decides whether IRQ-off walkers are protected "for free" (see
- * KERNEL.md sections 2.1, 2.2 and 3):
+ * docs/kernel-protocol.md 2.2 and 2.3):
  *
  *  WL_ARCH_IPI        x86 on bare metal before v6.15: a flush that freed
  *                     page tables IPIs every CPU that may cache the mm (lazy

@@ -2,7 +2,7 @@
 /*
  * gup.c - the lockless page-table walker (GUP-fast) and its slow path.
  *
- * This follows mm/gup.c of about v6.13 (KERNEL.md section 1):
+ * This follows mm/gup.c of about v6.13 (docs/kernel-protocol.md 1):
  *  - each level is read once, and the next table is indexed from the value
  *    read (the *_offset_lockless() accessors);
  *  - none, protnone, special, non-present (swap, migration) and entries

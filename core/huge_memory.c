@@ -4,11 +4,11 @@
  * (khugepaged's collapse_huge_page), and the deposited page tables.
  *
  * As in the kernel, a huge PMD keeps a PTE table "deposited" beside it
- * (pgtable_trans_huge_deposit), which a split fills instead of allocating,
- * and which a collapse deposits again.  That table is reused without going
- * through the backend's deferred free: this is why khugepaged must sync
- * with lockless walkers (tlb_remove_table_sync_one) after clearing the PMD,
- * and what commit 2ba99c5e0881 fixed (KERNEL.md 4.2).
+ * (pgtable_trans_huge_deposit), which a split fills instead of allocating, and
+ * which a collapse deposits again. That table is reused without going through
+ * the backend's deferred free: this is why khugepaged must sync with lockless
+ * walkers (tlb_remove_table_sync_one) after clearing the PMD, and what commit
+ * 2ba99c5e0881 fixed (docs/kernel-protocol.md 2.4, docs/history.md 2.6).
  */
 #include "arch.h"
 #include "backend.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * legacy_thp.h - transparent huge pages as Linux refcounted them before
- * v4.5, for the scenario library only (KERNEL.md 4.4).
+ * legacy_thp.h - transparent huge pages as Linux refcounted them before v4.5,
+ * for the scenario library only (docs/history.md 2.4; the protocol:
+ * docs/kernel-protocol.md 2.5).
  *
  * Before the THP refcounting rework (Kirill Shutemov, v4.5), a reference to
  * any subpage of a THP was taken on the head page's _count, and a tail page

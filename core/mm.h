@@ -2,7 +2,7 @@
 /*
  * mm.h - a simulated address space and the writers that race with GUP-fast.
  *
- * Each writer follows the kernel's order (KERNEL.md section 2):
+ * Each writer follows the kernel's order (docs/kernel-protocol.md 2):
  *   clear the entry -> flush the TLB through the arch model -> check or
  *   freeze references -> free pages -> hand unlinked tables to the backend.
  * Table freeing and walker sync go through wl_backend, never around it.
@@ -89,7 +89,7 @@ int wl_mprotect(struct wl_mm *mm, uint64_t addr, uint64_t len,
 /*
  * Simulated I/O on a fault (as if the page came from a file): the faulting
  * thread sleeps this long; with FAULT_FLAG_ALLOW_RETRY it drops mmap_lock
- * for the sleep and returns VM_FAULT_RETRY (seed 003).
+ * for the sleep and returns VM_FAULT_RETRY (docs/kernel-protocol.md 5).
  */
 extern _Atomic uint64_t wl_fault_io_ns;
 
@@ -105,7 +105,7 @@ bool wl_lookup(struct wl_mm *mm, uint64_t addr, pteval_t *val,
 
 /*
  * Knobs that re-introduce historical bugs, for the scenario library
- * (KERNEL.md section 4).  All false: the kernel's fixed behaviour.
+ * (docs/history.md 2).  All false: the kernel's fixed behaviour.
  */
 struct wl_bugs {
 	bool walker_no_pmd_recheck; /* GUP-fast before 70cbc3cc78a99 (2022) */

@@ -434,7 +434,7 @@ Test(mm, pmd_recheck_rolls_back_a_pin_after_collapse_cleared_the_pmd)
 	cr_assert_eq(wl_violations_total(), 0);
 }
 
-/* Negative control: GUP-fast before 70cbc3cc78a99 (KERNEL.md 4.1). */
+/* Negative control: GUP-fast before 70cbc3cc78a99 (docs/history.md 2.5). */
 Test(mm, missing_pmd_recheck_is_caught)
 {
 	wl_bugs.walker_no_pmd_recheck = true;

@@ -2,11 +2,11 @@
 /*
  * atomic_readers: a reader count that writers poll until it reads zero.
  *
- * Strategy.  Will Deacon's proposal for ARM GUP-fast vs THP split (October
- * 2013, seed 001, KERNEL.md 4.11): the walker increments a reader count,
- * issues a full barrier, walks, issues a full barrier and decrements.  A
- * writer that has unlinked tables issues a full barrier and spins until
- * the count reads zero, then frees; sync is the same wait.  No IPIs, no
+ * Strategy. Will Deacon's proposal for ARM GUP-fast vs THP split (October 2013:
+ * docs/kernel-protocol.md 3.3, docs/history.md 3.7): the walker increments a
+ * reader count, issues a full barrier, walks, issues a full barrier and
+ * decrements. A writer that has unlinked tables issues a full barrier and spins
+ * until the count reads zero, then frees; sync is the same wait. No IPIs, no
  * IRQ masking.  The counter layout is a build option (one configuration
  * each):
  *   global  one counter for the whole machine, as proposed;

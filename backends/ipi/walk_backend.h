@@ -2,10 +2,10 @@
 /*
  * ipi: IRQ-off walkers, writers IPI every CPU before freeing.
  *
- * Strategy.  The walker masks IRQs for the walk (local_irq_save(), as
- * gup_fast() does: KERNEL.md 1.2).  A writer that has unlinked tables and
- * flushed the TLB frees them at once when that flush IPI'd and waited for
- * every CPU (the x86 bare-metal case before v6.15: KERNEL.md 2.1, 3);
+ * Strategy. The walker masks IRQs for the walk (local_irq_save(), as gup_fast()
+ * does: docs/kernel-protocol.md 1.2). A writer that has unlinked tables and
+ * flushed the TLB frees them at once when that flush IPI'd and waited for every
+ * CPU (the x86 bare-metal case before v6.15: docs/kernel-protocol.md 2.2, 2.3);
  * otherwise it sends an empty IPI to every other online CPU and waits for
  * the acknowledgments before freeing (tlb_remove_table_sync_one()).  sync
  * is that same empty broadcast.
@@ -27,7 +27,7 @@
  * scenarios that replay the bug use it) frees at once after every flush,
  * as if it had
  * IPI'd: the 2013 ARM GUP-fast port copied x86 and relied on a flush IPI
- * that ARM's broadcast TLBI never sends (KERNEL.md 4.11, seed 001).  Safe
+ * that ARM's broadcast TLBI never sends (docs/history.md 2.2).  Safe
  * only on WL_ARCH_IPI; sync stays correct.
  *
  * Memory ordering (the pairs are in core/smp.c):

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lockless_walk_helpers: lockless_page_walk_begin()/end() as Andy
- * Lutomirski proposed them (LKML, 2021-04-28, seed 002, KERNEL.md 4.7):
+ * Lutomirski proposed them (LKML, 2021-04-28; docs/kernel-protocol.md 3.4):
  * an RCU read lock if MMU_GATHER_RCU_TABLE_FREE is configured, irqsave
  * otherwise, each with its matching writer side.  The mode is a build
  * option (one configuration each):
@@ -14,12 +14,11 @@
  *            after a flush that IPI'd every CPU, else after an empty IPI
  *            broadcast; sync is that broadcast.  Same writer side as the
  *            ipi backend (backends/common/ipi_sync.c).
- *   today    what v6.15 x86 and arm64 run (KERNEL.md 2.1, 6): IRQ-off
- *            walkers, tables freed by call_rcu() batches whatever the
- *            flush did, an IPI broadcast for sync
- *            (tlb_remove_table_sync_one(), khugepaged) and for the
- *            no-batch fallback (tlb_remove_table_one() without
- *            PT_RECLAIM: IPI, then free at once).
+ *   today    what v6.15 x86 and arm64 run (docs/kernel-protocol.md 3.6):
+ *            IRQ-off walkers, tables freed by call_rcu() batches whatever the
+ *            flush did, an IPI broadcast for sync (tlb_remove_table_sync_one(),
+ *            khugepaged) and for the no-batch fallback (tlb_remove_table_one()
+ *            without PT_RECLAIM: IPI, then free at once).
  *
  * Assumes of the architecture model: nothing, in every mode (irqsave IPIs
  * by itself when the flush did not).  Walkers must be simulated CPUs

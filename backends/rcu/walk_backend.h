@@ -4,9 +4,9 @@
  *
  * Strategy.  The walk is an RCU read-side critical section
  * (rcu_read_lock()/rcu_read_unlock() of the liburcu flavor chosen at build
- * time, see rcu_flavor.h): the explicit RCU read lock proposed for GUP-fast
- * in the 2021 SPF thread (seed 002).  free_tables() hands the batch to
- * call_rcu() (the kernel's tlb_remove_table_free() with
+ * time, see rcu_flavor.h): the explicit RCU read lock proposed for GUP-fast in
+ * the 2021 SPF thread (docs/kernel-protocol.md 3.4). free_tables() hands the
+ * batch to call_rcu() (the kernel's tlb_remove_table_free() with
  * MMU_GATHER_RCU_TABLE_FREE); free_table_one() does call_rcu() on the
  * table's ptdesc (PT_RECLAIM's __tlb_remove_table_one()); sync() is
  * synchronize_rcu().  Writers never wait for the free, except in sync.

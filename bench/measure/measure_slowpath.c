@@ -4,7 +4,7 @@
  *
  * Walkers whose pages keep being zapped fault them back with simulated
  * I/O, while a writer takes mmap_lock for write; with and without
- * FAULT_FLAG_ALLOW_RETRY (seed 003).
+ * FAULT_FLAG_ALLOW_RETRY (docs/kernel-protocol.md 5).
  */
 #include "machine.h"
 #include "measure_int.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * scenarios.h - the scenario library: the historical GUP-fast races of
- * KERNEL.md section 4, each a named torture configuration with the outcome
+ * scenarios.h - the scenario library: the historical GUP-fast races
+ * (docs/history.md 2), each a named torture configuration with the outcome
  * history says it has, and the fixed twin of each.
  *
  * One static table, shared by the front end (`walklab scenario list|run`,
@@ -21,28 +21,28 @@
  *    waited for IRQ-off walkers, as x86's GUP-fast did before v6.15.  On
  *    the ipi arch model that is true; on broadcast (ARM TLBI) and paravirt
  *    (hypercall) flushes nobody is interrupted, and a walker still inside a
- *    table sees it freed and reused (KERNEL.md 4.11, 4.5).  The fixes: RCU
+ *    table sees it freed and reused (docs/history.md 2.2, 2.3).  The fixes: RCU
  *    table freeing with IRQ-off walkers (lockless_walk_helpers-today, what
  *    the kernel runs now; rcu-memb for RCU readers).
- *  - legacy-split-*: core/legacy_thp.c models the pre-4.5 refcounting; the
- *    bug skips kick_all_cpus_sync() on a broadcast arch, so a walker that
- *    passed its PMD recheck before the splitting bit takes its tail pins
- *    after the refcount was distributed (KERNEL.md 4.4).  Departure: one
- *    mapping per THP (no rmap walk), and legacy walkers are FOLL_GET,
- *    fast path only.
- *  - collapse-no-pmd-recheck: before 70cbc3cc78a99 (Sept 2022) GUP-fast
- *    did not recheck the PMD, and before 2ba99c5e0881 (Nov 2022) khugepaged
- *    did not sync after pmdp_collapse_flush(): both bugs are on, as they
- *    were together in history; on broadcast the flush waits for nobody, the
- *    isolate check passes before the walker's pin, and the PTE recheck
- *    passes because khugepaged clears the PTEs only after copying
- *    (KERNEL.md 4.1).  Watched: the stale pin and the pin kept across the
- *    "no pins" decision; the table UAF of 4.2 may also happen (it is
+ *  - legacy-split-*: core/legacy_thp.c models the pre-4.5 refcounting; the bug
+ *    skips kick_all_cpus_sync() on a broadcast arch, so a walker that passed
+ *    its PMD recheck before the splitting bit takes its tail pins after the
+ *    refcount was distributed (docs/history.md 2.4; the protocol:
+ *    docs/kernel-protocol.md 2.5). Departure: one mapping per THP (no rmap
+ *    walk), and legacy walkers are FOLL_GET, fast path only.
+ *  - collapse-no-pmd-recheck: before 70cbc3cc78a99 (Sept 2022) GUP-fast did not
+ *    recheck the PMD, and before 2ba99c5e0881 (Nov 2022) khugepaged did not
+ *    sync after pmdp_collapse_flush(): both bugs are on, as they were together
+ *    in history; on broadcast the flush waits for nobody, the isolate check
+ *    passes before the walker's pin, and the PTE recheck passes because
+ *    khugepaged clears the PTEs only after copying (docs/history.md
+ *    2.5). Watched: the stale pin and the pin kept across the "no pins"
+ *    decision; the table UAF of collapse-no-sync may also happen (it is
  *    counted, not watched).
  *  - collapse-no-sync: the state between the two fixes: the PMD recheck
  *    is there, the sync is not; the detached PTE table is deposited and
  *    reused by the next split (or freed at once by a huge-PMD zap) while a
- *    walker may still be inside it (KERNEL.md 4.2).
+ *    walker may still be inside it (docs/history.md 2.6).
  *  - pt-reclaim-free-now: the 2021 "free user PTE page table pages"
  *    series' intermediate state freed an empty PTE table as soon as it was
  *    unlinked; here MADV_DONTNEED's pt_reclaim frees it at once, without

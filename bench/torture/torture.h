@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * torture.h - checked stress runs of one backend, in the manner of the
- * kernel's rcutorture (../shared/ANCHORS.md 1.3): N walker CPUs run
+ * kernel's rcutorture (kernel/rcu/rcutorture.c): N walker CPUs run
  * GUP-fast over random ranges of one or more mms while M writer CPUs unmap,
  * zap with page-table reclaim, split, collapse, migrate and mprotect them;
  * the checker (core/check.h) counts every violation, a watchdog turns any
