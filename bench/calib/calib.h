@@ -103,7 +103,8 @@ enum wl_urcu_flavor {
  *	function-call interrupts (/proc/interrupts) delivered to the
  *	spinners' CPUs per call and spinner, and the fraction of calls
  *	across which every heartbeat went on.  MEMBARRIER_N is invalid if
- *	the IPI row is below WL_CALIB_MIN_IPIS in any repetition
+ *	either is below WL_CALIB_MIN_IPIS in any repetition (the IPI count
+ *	also takes other tenants' function calls on those CPUs)
  *  EIPI_SIGNAL			emulated_ipi	signal		ns/call
  *  EIPI_POLL			emulated_ipi	poll		ns/call
  *	smp_call_function_many(wait) to one simulated CPU spinning on

@@ -196,7 +196,8 @@ void wl_calib_gate_wait(struct wl_calib_gate *g)
 			    wl_calib_clock_ns() - t0 + g->waited_ns >
 				    g->budget_ns) {
 				g->open = true;
-				return;
+				i = g->nr; /* waited_ns below, then done */
+				break;
 			}
 			cpu_relax();
 		}

@@ -11,7 +11,8 @@
  * interrupts delivered; here a figure whose count is below
  * WL_CALIB_MIN_IPIS per call and target in any repetition is marked
  * invalid: its numbers stay in view, marked, and nothing is derived from
- * it.  The emulated IPI is judged alike on its acks and on the share of
+ * it.  It must also have met its targets running (their heartbeats) in
+ * as many calls, which no other tenant's interrupts can inflate.  The emulated IPI is judged alike on its acks and on the share of
  * calls that met its target running (its heartbeat).
  *
  * The ratios of the emulated IPI over membarrier are then computed from
@@ -78,6 +79,9 @@ void wl_calib_judge(struct wl_calib_report *r)
 	struct wl_calib_entry *e = r->e;
 
 	judge_count(&e[WL_CALIB_MEMBARRIER_N], &e[WL_CALIB_MEMBARRIER_N_IPIS]);
+	/* Another tenant's function calls on that CPU count as ours: */
+	judge_count(&e[WL_CALIB_MEMBARRIER_N],
+		    &e[WL_CALIB_MEMBARRIER_N_RUNNING]);
 	judge_count(&e[WL_CALIB_EIPI_SIGNAL], &e[WL_CALIB_EIPI_SIGNAL_ACKED]);
 	judge_count(&e[WL_CALIB_EIPI_SIGNAL], &e[WL_CALIB_EIPI_SIGNAL_RUNNING]);
 	judge_count(&e[WL_CALIB_EIPI_POLL], &e[WL_CALIB_EIPI_POLL_ACKED]);
