@@ -418,6 +418,21 @@ Test(calib, parked_targets_make_membarrier_invalid_and_no_ratio)
 	free(r);
 }
 
+/* A host calibration row marked invalid: n repetitions of v. */
+static void invalid_host_row(FILE *f, const char *metric, const char *unit,
+			     uint64_t n, double v)
+{
+	struct wl_row r;
+
+	wl_row_init(&r, "calib", metric, unit);
+	snprintf(r.backend, sizeof(r.backend), "host");
+	snprintf(r.arch, sizeof(r.arch), "host");
+	snprintf(r.build_options, sizeof(r.build_options), "invalid: made up");
+	r.n = n;
+	r.min = r.median = r.max = v;
+	wl_row_print_csv(f, &r);
+}
+
 /* summary.txt and compare's ratios, on rows marked invalid. */
 static void write_invalid_results(const char *dir)
 {
@@ -440,21 +455,8 @@ static void write_invalid_results(const char *dir)
 	r.n = 3;
 	r.min = r.median = r.max = 40;
 	wl_row_print_csv(f, &r);
-	wl_row_init(&r, "calib", "gup_fast_page:thp=off", "ns/page");
-	snprintf(r.backend, sizeof(r.backend), "host");
-	snprintf(r.arch, sizeof(r.arch), "host");
-	snprintf(r.build_options, sizeof(r.build_options), "invalid: made up");
-	r.n = 3;
-	r.min = r.median = r.max = 20;
-	wl_row_print_csv(f, &r);
-	wl_row_init(&r, "calib", "ratio:eipi_signal/membarrier", "x");
-	snprintf(r.backend, sizeof(r.backend), "host");
-	snprintf(r.arch, sizeof(r.arch), "host");
-	snprintf(r.build_options, sizeof(r.build_options),
-		 "invalid: built on invalid membarrier");
-	r.n = 0;
-	r.min = r.median = r.max = NAN;
-	wl_row_print_csv(f, &r);
+	invalid_host_row(f, "gup_fast_page:thp=off", "ns/page", 3, 20);
+	invalid_host_row(f, "ratio:eipi_signal/membarrier", "x", 0, NAN);
 	cr_assert_eq(fclose(f), 0);
 }
 
