@@ -8,11 +8,13 @@
  * round trip (smp_call_function_many() in core/smp.c) and liburcu's own
  * read-side and grace-period costs.  See calib_harness.c for the method,
  * and each probe's file (calib_floors.c, calib_vmsplice.c, calib_futex.c,
- * calib_ipi.c, calib_urcu.c) for what its figures are and their sources
- * of error.
+ * calib_ipi.c, calib_eipi.c, calib_urcu.c) for what its figures are and
+ * their sources of error, and calib_judge.c for when an IPI figure is
+ * invalid.
  *
  * Every figure is a struct wl_calib_entry: min/median/max of R repetitions,
- * each repetition timing many operations together (ns per op).  A
+ * each repetition timing many operations together (ns per op; the IPI
+ * probes time each call and keep the median call).  A
  * measurement the host forbids (seccomp, no THP, no membarrier, a TSan
  * build for signal delivery) is WL_CALIB_UNAVAILABLE with a reason; the
  * run goes on.  Nothing here fails because the host is slow or noisy.

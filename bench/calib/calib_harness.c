@@ -10,19 +10,20 @@
  * took.  It is first calibrated: n grows until one call takes about
  * rep_ns (this doubles as the warm-up); then it runs R times with that n,
  * each run giving ns/op, and we keep min/median/max.  The figures of one
- * group (vmsplice of 1/16/256 pages, futex private/shared,
- * membarrier/emulated IPI) are interleaved repetition by repetition, so a
- * burst of noise from the other tenants of this shared machine hits all
- * of them alike, and a derived figure (a difference or a ratio) is
- * computed per repetition before taking its median: the median of the
- * differences, not the difference of the medians.  Wall-clock figures are
- * never asserted: they are reported.
+ * group (vmsplice of 1/16/256 pages, futex private/shared) are
+ * interleaved repetition by repetition, so a burst of noise from the
+ * other tenants of this shared machine hits all of them alike, and a
+ * difference is computed per repetition before taking its median: the
+ * median of the differences, not the difference of the medians.  The IPI
+ * figures are judged on what their calls met, and their ratios are built
+ * from the printed rows (calib_judge.c).  Wall-clock figures are never
+ * asserted: they are reported.
  *
  * What each figure is, and its sources of error, is told by its probe:
  * calib_floors.c (the clock and the system-call floor), calib_vmsplice.c
  * (the host's GUP-fast), calib_futex.c (one GUP-fast per shared futex
- * wake), calib_ipi.c (membarrier's real IPIs, our emulated IPI),
- * calib_urcu.c and calib_urcu_probe.c (liburcu).
+ * wake), calib_ipi.c (membarrier's real IPIs), calib_eipi.c (our
+ * emulated IPI), calib_urcu.c and calib_urcu_probe.c (liburcu).
  *
  * Common sources of error: frequency scaling and other tenants (medians,
  * interleaving, min/max shown); the clock read itself (CLOCK row);

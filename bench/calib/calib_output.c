@@ -28,8 +28,8 @@ static void fmt_cell(char *buf, size_t len, double v, bool ratio)
 
 static void print_header(FILE *f)
 {
-	fprintf(f, "%-*s%9s%9s%9s%8s%8s  %s\n", COL_WHAT, "what (ns/call)",
-		"min", "median", "max", "/page", "calls", "status");
+	fprintf(f, "%-*s%9s%9s%9s%8s%8s  %s\n", COL_WHAT, "what (ns/op)", "min",
+		"median", "max", "/page", "calls", "status");
 }
 
 static const char *const status_name[] = {
