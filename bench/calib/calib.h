@@ -192,9 +192,10 @@ struct wl_calib_report {
 	struct wl_calib_machine machine;
 	struct wl_calib_entry e[WL_CALIB_NR]; /* indexed by enum wl_calib_id */
 	unsigned int repeats;
-	uint64_t rep_ns; /* target duration of one repetition */
-	double total_s;	 /* wall time of the whole calibration */
-	int ipi_nice;	 /* the IPI probes' threads' nice; 0: not raised */
+	uint64_t rep_ns;  /* target duration of one repetition */
+	double total_s;	  /* wall time of the whole calibration */
+	bool rt;	  /* the IPI probes ran SCHED_FIFO (--rt) */
+	bool ipi_boosted; /* their priority was raised (nice or FIFO) */
 };
 
 struct wl_calib_opts {
@@ -207,6 +208,13 @@ struct wl_calib_opts {
 	 * is sent and MEMBARRIER_N must come out invalid.
 	 */
 	bool park_targets;
+	/*
+	 * The IPI probes' threads SCHED_FIFO (needs CAP_SYS_NICE), not
+	 * nice -20: on a machine whose other tenants hold the CPUs, the
+	 * only way their targets keep running.  RT throttling still leaves
+	 * the others 5%.
+	 */
+	bool rt;
 };
 
 /*

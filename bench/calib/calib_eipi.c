@@ -29,7 +29,6 @@
 #include "calib_harness.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -51,6 +50,7 @@ struct eipi {
 	struct wl_calib_calls timed;
 	clockid_t tclock; /* the target thread's CPU-time clock */
 	bool tclock_ok;
+	bool rt;				/* SCHED_FIFO, not nice */
 	double acked, running, offcpu;		/* of the last op call */
 	double *acked_v, *running_v, *offcpu_v; /* per timed repetition */
 };
@@ -67,6 +67,7 @@ static void *eipi_target(void *arg)
 {
 	struct eipi *x = arg;
 	int id = wl_cpu_up("calib-target");
+	struct wl_calib_prio prio;
 	unsigned long n = 0;
 
 	/* release: our CPU is online before the sender sees the id */
@@ -74,7 +75,7 @@ static void *eipi_target(void *arg)
 			      memory_order_release);
 	if (id < 0)
 		return NULL;
-	wl_calib_boost(); /* a thread's own: gone when it exits */
+	wl_calib_boost(&prio, x->rt); /* a thread's own: gone at exit */
 	/* Spin with IRQs enabled; poll delivery needs us to look. */
 	while (!atomic_load_explicit(&x->stop, memory_order_relaxed)) {
 		if (wl_ipi_poll_mode && wl_ipi_poll_pending())
@@ -250,11 +251,12 @@ void wl_calib_eipi(const struct wl_calib_opts *o, struct wl_calib_report *r,
 		   enum wl_ipi_delivery delivery)
 {
 	struct wl_calib_entry *rows[NR_ROWS];
-	struct eipi x = {.target = -1};
+	struct eipi x = {.target = -1, .rt = o->rt};
 	char why[sizeof(rows[0]->reason)];
-	int nice = wl_calib_boost();
+	struct wl_calib_prio prio;
 	pthread_t th;
 
+	wl_calib_boost(&prio, o->rt);
 	eipi_rows(r, delivery == WL_IPI_SIGNAL, rows);
 	if (delivery == WL_IPI_SIGNAL && WL_TSAN)
 		snprintf(why, sizeof(why),
@@ -277,5 +279,5 @@ void wl_calib_eipi(const struct wl_calib_opts *o, struct wl_calib_report *r,
 	free(x.acked_v);
 	free(x.running_v);
 	free(x.offcpu_v);
-	wl_calib_unboost(nice);
+	wl_calib_unboost(&prio);
 }

@@ -302,6 +302,8 @@ void wl_calib_opts_default(struct wl_calib_opts *o, bool quick)
 	o->repeats = quick ? 5 : 11;
 	o->rep_ns = quick ? 8000000u : 30000000u;
 	o->verbose = false;
+	o->park_targets = false;
+	o->rt = false;
 }
 
 static void progress(const struct wl_calib_opts *o, const char *what)
@@ -354,6 +356,7 @@ int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r)
 	wl_calib_machine_describe(&r->machine);
 	r->repeats = opt.repeats;
 	r->rep_ns = opt.rep_ns;
+	r->rt = opt.rt;
 
 	run_probes(&opt, r);
 	wl_calib_judge(r);

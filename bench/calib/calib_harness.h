@@ -20,6 +20,7 @@
 #include "smp.h" /* enum wl_ipi_delivery */
 
 #include <hwloc.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -130,14 +131,22 @@ struct wl_calib_gate {
 
 /*
  * The IPI probes' threads (caller and targets) run at WL_CALIB_IPI_NICE
- * if allowed, so that the other tenants of a shared machine preempt them
- * less; the figures' validity is counted regardless.  Returns the nice
- * value to restore, or INT_MIN if the change was refused (or the old
- * value unknown).
+ * if allowed, or SCHED_FIFO priority 1 with --rt, so that the other
+ * tenants of a shared machine preempt them less; the figures' validity
+ * is counted regardless.  wl_calib_boost() raises the calling thread's
+ * priority and saves what to restore; false if refused.
  */
 #define WL_CALIB_IPI_NICE (-20)
-int wl_calib_boost(void);
-void wl_calib_unboost(int old);
+
+struct wl_calib_prio {
+	int nice;
+	int policy;
+	struct sched_param param;
+	bool nice_set, rt_set;
+};
+
+bool wl_calib_boost(struct wl_calib_prio *saved, bool rt);
+void wl_calib_unboost(const struct wl_calib_prio *saved);
 
 /*
  * The IPI probes time each call alone and take, per repetition, the

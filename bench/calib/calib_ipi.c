@@ -45,7 +45,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -148,23 +147,35 @@ uint64_t wl_calib_calls_end(struct wl_calib_calls *c)
 	return (uint64_t)(st[1] * (double)c->nr + 0.5);
 }
 
-int wl_calib_boost(void)
+bool wl_calib_boost(struct wl_calib_prio *saved, bool rt)
 {
 	id_t tid = (id_t)syscall(SYS_gettid);
-	int old;
+	struct sched_param fifo = {.sched_priority = 1};
 
+	*saved = (struct wl_calib_prio){0};
+	if (rt) {
+		saved->rt_set =
+			!pthread_getschedparam(pthread_self(), &saved->policy,
+					       &saved->param) &&
+			!pthread_setschedparam(pthread_self(), SCHED_FIFO,
+					       &fifo);
+		return saved->rt_set;
+	}
 	errno = 0;
-	old = getpriority(PRIO_PROCESS, tid);
-	if ((old == -1 && errno) ||
-	    setpriority(PRIO_PROCESS, tid, WL_CALIB_IPI_NICE))
-		return INT_MIN;
-	return old;
+	saved->nice = getpriority(PRIO_PROCESS, tid);
+	saved->nice_set = !(saved->nice == -1 && errno) &&
+			  !setpriority(PRIO_PROCESS, tid, WL_CALIB_IPI_NICE);
+	return saved->nice_set;
 }
 
-void wl_calib_unboost(int old)
+void wl_calib_unboost(const struct wl_calib_prio *saved)
 {
-	if (old != INT_MIN)
-		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), old);
+	if (saved->rt_set)
+		pthread_setschedparam(pthread_self(), saved->policy,
+				      &saved->param);
+	if (saved->nice_set)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+			    saved->nice);
 }
 
 void wl_calib_gate_begin(struct wl_calib_gate *g)
@@ -270,6 +281,7 @@ struct spinner {
 	_Atomic bool pinned;
 	_Atomic int cpu; /* sched_getcpu() once pinned */
 	bool park;	 /* negative control: sleep, do not spin */
+	bool rt;	 /* SCHED_FIFO, not nice */
 	bool started;
 	struct wl_calib_beat beat;
 };
@@ -277,13 +289,14 @@ struct spinner {
 static void *spinner_main(void *arg)
 {
 	struct spinner *s = arg;
+	struct wl_calib_prio prio; /* a thread's own: gone when it exits */
 	unsigned long n = 0;
 	int cpu;
 
 	/* pin is read-only here; hwloc's set_cpubind is thread-safe. */
 	atomic_store_explicit(&s->pinned, wl_calib_pin_self(s->pin, s->pu),
 			      memory_order_relaxed);
-	wl_calib_boost(); /* a thread's own: gone when it exits */
+	wl_calib_boost(&prio, s->rt);
 	cpu = sched_getcpu();
 	atomic_store_explicit(&s->cpu, cpu, memory_order_relaxed);
 	/*
@@ -312,7 +325,7 @@ static void *spinner_main(void *arg)
 static unsigned int spinners_start(struct spinner *sp, unsigned int n,
 				   struct wl_calib_pin *pin, _Atomic bool *stop,
 				   _Atomic int *ready, bool *all_pinned,
-				   bool park)
+				   const struct wl_calib_opts *o)
 {
 	unsigned int started = 0;
 
@@ -321,7 +334,8 @@ static unsigned int spinners_start(struct spinner *sp, unsigned int n,
 					 .pu = i + 1,
 					 .stop = stop,
 					 .ready = ready,
-					 .park = park};
+					 .park = o->park_targets,
+					 .rt = o->rt};
 		sp[i].started = !pthread_create(&sp[i].thread, NULL,
 						spinner_main, &sp[i]);
 		started += sp[i].started;
@@ -467,8 +481,8 @@ static void mb_others(const struct wl_calib_opts *o, struct wl_calib_report *r,
 		mb_unavail_n(r, "out of memory");
 		return;
 	}
-	started = spinners_start(sp, others, pin, &stop, &ready, &all_pinned,
-				 o->park_targets);
+	started =
+		spinners_start(sp, others, pin, &stop, &ready, &all_pinned, o);
 	for (unsigned int i = 0; i < others && p.ncpus < WL_CALIB_GATE_MAX;
 	     i++) {
 		if (!sp[i].started)
@@ -503,7 +517,7 @@ void wl_calib_membarrier(const struct wl_calib_opts *o,
 	unsigned int others = pin->npus > 1 ? pin->npus - 1 : 0;
 	struct mb_probe p0 = {.per = others ? others : 1};
 	hwloc_bitmap_t saved;
-	int nice;
+	struct wl_calib_prio prio;
 
 	if (others > WL_CALIB_GATE_MAX)
 		others = WL_CALIB_GATE_MAX;
@@ -520,8 +534,7 @@ void wl_calib_membarrier(const struct wl_calib_opts *o,
 	}
 	saved = wl_calib_pin_save(pin);
 	wl_calib_pin_self(pin, 0);
-	nice = wl_calib_boost();
-	r->ipi_nice = nice == INT_MIN ? 0 : WL_CALIB_IPI_NICE;
+	r->ipi_boosted = wl_calib_boost(&prio, o->rt);
 	/* others=0: this thread alone; the other CPUs' background count */
 	p0.self = sched_getcpu();
 	mb_measure(&p0, o, &r->e[WL_CALIB_MEMBARRIER_0],
@@ -531,6 +544,6 @@ void wl_calib_membarrier(const struct wl_calib_opts *o,
 	} else {
 		mb_unavail_n(r, "single PU: no other CPU to IPI");
 	}
-	wl_calib_unboost(nice);
+	wl_calib_unboost(&prio);
 	wl_calib_pin_restore(pin, saved);
 }

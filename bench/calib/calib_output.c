@@ -110,9 +110,9 @@ void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
 		"call;\n"
 		"ratio = median / median of the rows above (min / max, max / "
 		"min);\n"
-		"IPI probes' threads at nice %d%s\n",
-		WL_CALIB_MIN_IPIS, r->ipi_nice,
-		r->ipi_nice ? "" : " (raising it was refused)");
+		"IPI probes' threads at %s%s\n",
+		WL_CALIB_MIN_IPIS, r->rt ? "SCHED_FIFO 1" : "nice -20",
+		r->ipi_boosted ? "" : ": refused, at their default priority");
 }
 
 /* ---------------------------------------------------------------------- */
