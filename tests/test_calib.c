@@ -276,6 +276,7 @@ Test(calib, bad_options_exit_2_with_one_line)
 		{"--json=", NULL, NULL},
 		{"--csv", "/nonexistent-dir/x.csv", NULL},
 		{"--bogus", NULL, NULL},
+		{"--rt=1", NULL, NULL},
 		{"quick", NULL, NULL},
 	};
 	static const char *const help[] = {"--help", NULL};
