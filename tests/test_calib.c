@@ -8,10 +8,18 @@
  * figure is a time and not a difference of times) or unavailable with a
  * reason; the rows, CSV and JSON hold one results.h row per figure (the
  * CSV with its header); bad options exit 2 with one line on stderr.
+ *
+ * The IPI figures' validity is checked where it can fail: the judgement
+ * on figures of the test's choosing (below WL_CALIB_MIN_IPIS: invalid,
+ * and no ratio built on it), and a real run whose membarrier targets
+ * sleep (the negative control: no IPI can be delivered, so the figure
+ * must come out invalid); summary.txt and compare's ratios then carry
+ * the mark and no number built on it.
  */
 #include <criterion/criterion.h>
 
 #include "calib.h"
+#include "report.h"
 #include "results.h"
 
 #include <errno.h>
@@ -31,8 +39,8 @@
 
 extern char **environ;
 
-/* A short run: 3 repetitions of 1 ms. */
-static struct wl_calib_report *quick_run(void)
+/* A short run: 3 repetitions of 1 ms; park: the negative control. */
+static struct wl_calib_report *short_run(bool park)
 {
 	struct wl_calib_report *r = malloc(sizeof(*r));
 	struct wl_calib_opts o;
@@ -41,8 +49,14 @@ static struct wl_calib_report *quick_run(void)
 	wl_calib_opts_default(&o, true);
 	o.repeats = 3;
 	o.rep_ns = 1000000;
+	o.park_targets = park;
 	wl_calib_run(&o, r);
 	return r;
+}
+
+static struct wl_calib_report *quick_run(void)
+{
+	return short_run(false);
 }
 
 /* Differences of two timings may come out negative under noise. */
@@ -64,6 +78,11 @@ Test(calib, every_entry_ok_or_unavailable_with_reason)
 
 		cr_assert(e->name && e->unit && e->variant[0],
 			  "entry %d has no name", i);
+		if (e->status == WL_CALIB_INVALID) {
+			cr_expect(e->reason[0], "%s %s: invalid, no reason",
+				  e->name, e->variant);
+			continue;
+		}
 		if (e->status != WL_CALIB_OK) {
 			cr_expect_eq(e->status, WL_CALIB_UNAVAILABLE);
 			cr_expect(e->reason[0], "%s %s: unavailable, no reason",
@@ -81,7 +100,8 @@ Test(calib, every_entry_ok_or_unavailable_with_reason)
 		cr_expect(e->min <= e->median && e->median <= e->max,
 			  "%s %s: %f %f %f out of order", e->name, e->variant,
 			  e->min, e->median, e->max);
-		if (!is_difference(i))
+		/* times are positive; counts and fractions may be 0 */
+		if (!is_difference(i) && !strncmp(e->unit, "ns", 2))
 			cr_expect(e->min > 0, "%s %s: min %f not positive",
 				  e->name, e->variant, e->min);
 		cr_expect_eq(e->repeats, 3, "%s %s: %u repeats", e->name,
@@ -116,9 +136,10 @@ static unsigned int row_lines(FILE *f, const char *header)
 			     line);
 		cr_expect_str_eq(row.workload, "calib");
 		cr_expect_str_eq(row.backend, "host");
-		cr_expect(row.n ? !strcmp(row.build_options, "-")
-				: !strncmp(row.build_options,
-					   "unavailable: ", 13),
+		cr_expect(!strncmp(row.build_options, "invalid: ", 9) ||
+				  (row.n ? !strcmp(row.build_options, "-")
+					 : !strncmp(row.build_options,
+						    "unavailable: ", 13)),
 			  "row without a status: %s", line);
 	}
 	return n;
@@ -255,6 +276,7 @@ Test(calib, bad_options_exit_2_with_one_line)
 		{"--json=", NULL, NULL},
 		{"--csv", "/nonexistent-dir/x.csv", NULL},
 		{"--bogus", NULL, NULL},
+		{"--rt=1", NULL, NULL},
 		{"quick", NULL, NULL},
 	};
 	static const char *const help[] = {"--help", NULL};
@@ -279,4 +301,206 @@ Test(calib, front_end_dispatches_calibrate)
 	cr_expect_eq(run(WALKLAB_FRONTEND_EXE, bad, &lines), 2);
 	cr_expect_eq(lines, 1);
 	cr_expect_eq(run(WALKLAB_FRONTEND_EXE, help, &lines), 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The IPI figures' validity                                              */
+
+/* A report of made-up figures: every entry ok, 5 repetitions of med. */
+static struct wl_calib_report *made_up(double ipis_min)
+{
+	struct wl_calib_report *r = calloc(1, sizeof(*r));
+
+	cr_assert(r);
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		r->e[i].name = "fig";
+		r->e[i].unit = "ns/call";
+		snprintf(r->e[i].variant, sizeof(r->e[i].variant), "%d", i);
+		r->e[i].min = r->e[i].median = r->e[i].max = 1;
+		r->e[i].repeats = 5;
+		r->e[i].iters = 1000;
+	}
+	r->e[WL_CALIB_EIPI_SIGNAL_RATIO].unit = "x";
+	r->e[WL_CALIB_EIPI_POLL_RATIO].unit = "x";
+	r->e[WL_CALIB_MEMBARRIER_N].min = 8000;
+	r->e[WL_CALIB_MEMBARRIER_N].median = 10000;
+	r->e[WL_CALIB_MEMBARRIER_N].max = 16000;
+	r->e[WL_CALIB_EIPI_SIGNAL].min = 12000;
+	r->e[WL_CALIB_EIPI_SIGNAL].median = 13000;
+	r->e[WL_CALIB_EIPI_SIGNAL].max = 20000;
+	r->e[WL_CALIB_MEMBARRIER_N_IPIS].min = ipis_min;
+	wl_calib_judge(r);
+	return r;
+}
+
+Test(calib, judge_builds_ratios_from_the_printed_rows)
+{
+	struct wl_calib_report *r = made_up(0.95);
+	const struct wl_calib_entry *q = &r->e[WL_CALIB_EIPI_SIGNAL_RATIO];
+
+	cr_assert_eq(r->e[WL_CALIB_MEMBARRIER_N].status, WL_CALIB_OK);
+	cr_assert_eq(q->status, WL_CALIB_OK, "%s", q->reason);
+	cr_expect_float_eq(q->median, 1.3, 1e-12);
+	cr_expect_float_eq(q->min, 12000.0 / 16000, 1e-12);
+	cr_expect_float_eq(q->max, 20000.0 / 8000, 1e-12);
+	free(r);
+}
+
+/* The row of metric in f's rows; fails the test if none. */
+static struct wl_row find_row(FILE *f, const char *metric)
+{
+	char line[2048];
+	struct wl_row row;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		if (!wl_row_parse_csv(line, &row) &&
+		    !strcmp(row.metric, metric))
+			return row;
+	cr_assert_fail("no row %s", metric);
+	return row;
+}
+
+Test(calib, judge_marks_too_few_ipis_invalid_and_builds_nothing_on_it)
+{
+	struct wl_calib_report *r = made_up(0.89);
+	const struct wl_calib_entry *m = &r->e[WL_CALIB_MEMBARRIER_N];
+	FILE *f = tmpfile();
+	struct wl_row row;
+	char metric[32];
+
+	cr_assert_eq(m->status, WL_CALIB_INVALID);
+	cr_expect(strstr(m->reason, "0.89"), "reason: %s", m->reason);
+	cr_expect_float_eq(m->median, 10000, 1e-9, "numbers kept");
+	for (int i = WL_CALIB_EIPI_SIGNAL_RATIO; i <= WL_CALIB_EIPI_POLL_RATIO;
+	     i++) {
+		cr_expect_eq(r->e[i].status, WL_CALIB_INVALID);
+		cr_expect_eq(r->e[i].repeats, 0, "a ratio on an invalid row");
+	}
+	cr_assert(f);
+	cr_assert_eq(wl_calib_write_rows(f, r), 0);
+	snprintf(metric, sizeof(metric), "fig:%d", WL_CALIB_MEMBARRIER_N);
+	row = find_row(f, metric);
+	cr_expect(!strncmp(row.build_options, "invalid: ", 9), "%s",
+		  row.build_options);
+	cr_expect_eq(row.n, 5);
+	fclose(f);
+	/* the emulated IPI is judged on its acks alike */
+	r->e[WL_CALIB_EIPI_POLL_ACKED].min = 0.5;
+	wl_calib_judge(r);
+	cr_expect_eq(r->e[WL_CALIB_EIPI_POLL].status, WL_CALIB_INVALID);
+	free(r);
+}
+
+/*
+ * The negative control on the real host: membarrier's other threads
+ * sleep and the calls are not gated on them, so no call can find one
+ * running and no IPI is sent.  Counted, the row must be invalid (and
+ * invalid too if the host cannot count), and no ratio built on it.  Not
+ * a matter of timing: a sleeping thread takes no IPI.
+ */
+Test(calib, parked_targets_make_membarrier_invalid_and_no_ratio)
+{
+	struct wl_calib_report *r = short_run(true);
+	const struct wl_calib_entry *m = &r->e[WL_CALIB_MEMBARRIER_N];
+	const struct wl_calib_entry *ip = &r->e[WL_CALIB_MEMBARRIER_N_IPIS];
+
+	if (m->status == WL_CALIB_UNAVAILABLE)
+		cr_skip_test("membarrier others: %s", m->reason);
+	cr_expect(strstr(m->variant, "parked"), "variant %s", m->variant);
+	cr_expect_eq(m->status, WL_CALIB_INVALID, "ipis %f..%f", ip->min,
+		     ip->max);
+	if (ip->status == WL_CALIB_OK)
+		cr_expect_lt(ip->min, WL_CALIB_MIN_IPIS);
+	for (int i = WL_CALIB_EIPI_SIGNAL_RATIO; i <= WL_CALIB_EIPI_POLL_RATIO;
+	     i++)
+		cr_expect_neq(r->e[i].status, WL_CALIB_OK, "%s %s",
+			      r->e[i].name, r->e[i].variant);
+	free(r);
+}
+
+/* A host calibration row marked invalid: n repetitions of v. */
+static void invalid_host_row(FILE *f, const char *metric, const char *unit,
+			     uint64_t n, double v)
+{
+	struct wl_row r;
+
+	wl_row_init(&r, "calib", metric, unit);
+	snprintf(r.backend, sizeof(r.backend), "host");
+	snprintf(r.arch, sizeof(r.arch), "host");
+	snprintf(r.build_options, sizeof(r.build_options), "invalid: made up");
+	r.n = n;
+	r.min = r.median = r.max = v;
+	wl_row_print_csv(f, &r);
+}
+
+/* summary.txt and compare's ratios, on rows marked invalid. */
+static void write_invalid_results(const char *dir)
+{
+	char p[128];
+	FILE *f;
+	struct wl_row r;
+
+	snprintf(p, sizeof(p), "%s/results.csv", dir);
+	f = fopen(p, "w");
+	cr_assert(f);
+	fprintf(f, "%s\n", WL_CSV_COLUMNS);
+	wl_row_init(&r, "read", "ns_per_page", "ns");
+	snprintf(r.backend, sizeof(r.backend), "ipi");
+	snprintf(r.build_options, sizeof(r.build_options), "-");
+	snprintf(r.arch, sizeof(r.arch), "ipi");
+	r.walk_pages = 512;
+	snprintf(r.mapping, sizeof(r.mapping), "4k");
+	snprintf(r.foll, sizeof(r.foll), "get");
+	r.cpus = 1;
+	r.n = 3;
+	r.min = r.median = r.max = 40;
+	wl_row_print_csv(f, &r);
+	invalid_host_row(f, "gup_fast_page:thp=off", "ns/page", 3, 20);
+	invalid_host_row(f, "ratio:eipi_signal/membarrier", "x", 0, NAN);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(calib, invalid_rows_marked_in_summary_and_no_ratio_on_them)
+{
+	char dir[] = "/tmp/walklab-test-calib-XXXXXX", p[128], line[256];
+	char *args[] = {"plot", dir, NULL};
+	struct wl_row out[WL_REPORT_NR_RATIOS];
+	struct wl_rows rs;
+	bool marked = false, ratio_line = false;
+	size_t n;
+	FILE *f;
+
+	cr_assert(mkdtemp(dir));
+	write_invalid_results(dir);
+	snprintf(p, sizeof(p), "%s/results.csv", dir);
+	cr_assert_eq(wl_rows_load(&rs, p, NULL), 0);
+	n = wl_report_ratios(&rs, out);
+	cr_assert_geq(n, 1);
+	cr_expect_str_eq(out[0].metric, "ratio:sim/kernel_gup_4k");
+	cr_expect(!strncmp(out[0].build_options, "invalid", 7), "%s",
+		  out[0].build_options);
+	cr_expect_eq(out[0].n, 0);
+	cr_expect(isnan(out[0].median));
+	wl_rows_free(&rs);
+
+	wl_report_cmd(2, args); /* 1 without gnuplot: summary.txt still */
+	snprintf(p, sizeof(p), "%s/summary.txt", dir);
+	f = fopen(p, "r");
+	cr_assert(f, "no summary.txt");
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "gup_fast_page:thp=off"))
+			marked = strstr(line, "invalid") != NULL;
+		if (strstr(line, "ratio:eipi_signal")) {
+			ratio_line = true;
+			cr_expect(strstr(line, "invalid") &&
+					  strstr(line, " - "),
+				  "ratio printed: %s", line);
+		}
+	}
+	fclose(f);
+	cr_expect(marked, "the invalid row is not marked");
+	cr_expect(ratio_line);
+	snprintf(line, sizeof(line), "rm -rf '%s'", dir);
+	cr_expect_eq(system(line), 0);
 }

@@ -8,11 +8,13 @@
  * round trip (smp_call_function_many() in core/smp.c) and liburcu's own
  * read-side and grace-period costs.  See calib_harness.c for the method,
  * and each probe's file (calib_floors.c, calib_vmsplice.c, calib_futex.c,
- * calib_ipi.c, calib_urcu.c) for what its figures are and their sources
- * of error.
+ * calib_ipi.c, calib_eipi.c, calib_urcu.c) for what its figures are and
+ * their sources of error, and calib_judge.c for when an IPI figure is
+ * invalid.
  *
  * Every figure is a struct wl_calib_entry: min/median/max of R repetitions,
- * each repetition timing many operations together (ns per op).  A
+ * each repetition timing many operations together (ns per op; the IPI
+ * probes time each call and keep the median call).  A
  * measurement the host forbids (seccomp, no THP, no membarrier, a TSan
  * build for signal delivery) is WL_CALIB_UNAVAILABLE with a reason; the
  * run goes on.  Nothing here fails because the host is slow or noisy.
@@ -41,7 +43,17 @@
 enum wl_calib_status {
 	WL_CALIB_OK = 0,
 	WL_CALIB_UNAVAILABLE, /* the host forbids it; reason says why */
+	/*
+	 * Measured, but the measured thing did not happen (an IPI figure
+	 * with fewer than WL_CALIB_MIN_IPIS IPIs delivered per call and
+	 * target), or a ratio built on such a figure: reason says why.
+	 * A measured row keeps its numbers, a ratio has none.
+	 */
+	WL_CALIB_INVALID,
 };
+
+/* Below this many IPIs delivered per call and target, an IPI row is invalid */
+#define WL_CALIB_MIN_IPIS 0.9
 
 /* The liburcu flavors, in report order. */
 enum wl_urcu_flavor {
@@ -81,17 +93,37 @@ enum wl_urcu_flavor {
  *	FUTEX_WAKE, no waiters; the difference is one get_user_pages_fast()
  *	of one page + put_page() + the key's folio checks
  *  MEMBARRIER_0		membarrier	others=0	ns/call
+ *  MEMBARRIER_0_IPIS		membarrier_ipis	others=0	ipi/call
+ *	MEMBARRIER_CMD_PRIVATE_EXPEDITED with no other thread: the kernel's
+ *	single-user shortcut, no IPI (the floor); its IPI row is the
+ *	background rate of function-call interrupts on the other CPUs
  *  MEMBARRIER_N		membarrier	others=<N-1>	ns/call
- *	MEMBARRIER_CMD_PRIVATE_EXPEDITED with no other thread running,
- *	and with one spinning thread on each other PU (N-1 real IPIs)
+ *  MEMBARRIER_N_IPIS		membarrier_ipis	others=<N-1>	ipi/call
+ *  MEMBARRIER_N_RUNNING	membarrier_running others=<N-1>	fraction
+ *	with one pinned spinning thread on each other PU, each call made
+ *	once every spinner's heartbeat shows it running (calib_ipi.c):
+ *	function-call interrupts (/proc/interrupts) delivered to the
+ *	spinners' CPUs per call and spinner, and the fraction of calls
+ *	across which every heartbeat went on.  MEMBARRIER_N is invalid if
+ *	either is below WL_CALIB_MIN_IPIS in any repetition (the IPI count
+ *	also takes other tenants' function calls on those CPUs)
  *  EIPI_SIGNAL			emulated_ipi	signal		ns/call
  *  EIPI_POLL			emulated_ipi	poll		ns/call
  *	smp_call_function_many(wait) to one simulated CPU spinning on
  *	another PU with IRQs enabled: our IPI round trip
+ *  EIPI_*_ACKED		emulated_ipi_acked <delivery>	ack/call
+ *	cross calls the target ran, per call sent (the sent count is the
+ *	row's calls per repetition); invalid below WL_CALIB_MIN_IPIS
+ *  EIPI_*_RUNNING		emulated_ipi_running <delivery>	fraction
+ *	the fraction of calls across which the target's heartbeat went on;
+ *	EIPI_* is invalid if this or the acks are below WL_CALIB_MIN_IPIS
+ *  EIPI_*_OFFCPU		emulated_ipi_offcpu <delivery>	fraction
+ *	the share of each repetition's wall time the target thread did not
+ *	run (1 - its CPU time / wall time), the gate's waits included
  *  EIPI_SIGNAL_RATIO		ratio		eipi_signal/membarrier	x
  *  EIPI_POLL_RATIO		ratio		eipi_poll/membarrier	x
- *	emulated IPI over membarrier with the same target thread
- *	running, per repetition
+ *	the printed rows' medians: EIPI_* / MEMBARRIER_N; min is min/max,
+ *	max is max/min; none (invalid) if either row is not ok
  *  URCU_READ + f		urcu_read_pair	<flavor>	ns/op
  *	rcu_read_lock(); rcu_read_unlock(); inlined (_LGPL_SOURCE)
  *  URCU_SYNC + f		urcu_synchronize_rcu <flavor>	ns/call
@@ -114,10 +146,19 @@ enum wl_calib_id {
 	WL_CALIB_FUTEX_SHARED,
 	WL_CALIB_FUTEX_GUP,
 	WL_CALIB_MEMBARRIER_0,
+	WL_CALIB_MEMBARRIER_0_IPIS,
 	WL_CALIB_MEMBARRIER_N,
+	WL_CALIB_MEMBARRIER_N_IPIS,
+	WL_CALIB_MEMBARRIER_N_RUNNING,
 	WL_CALIB_EIPI_SIGNAL,
-	WL_CALIB_EIPI_SIGNAL_RATIO,
+	WL_CALIB_EIPI_SIGNAL_ACKED,
+	WL_CALIB_EIPI_SIGNAL_RUNNING,
+	WL_CALIB_EIPI_SIGNAL_OFFCPU,
 	WL_CALIB_EIPI_POLL,
+	WL_CALIB_EIPI_POLL_ACKED,
+	WL_CALIB_EIPI_POLL_RUNNING,
+	WL_CALIB_EIPI_POLL_OFFCPU,
+	WL_CALIB_EIPI_SIGNAL_RATIO,
 	WL_CALIB_EIPI_POLL_RATIO,
 	WL_CALIB_URCU_READ,
 	WL_CALIB_URCU_SYNC = WL_CALIB_URCU_READ + WL_URCU_NR_FLAVORS,
@@ -132,7 +173,7 @@ struct wl_calib_entry {
 	const char *unit;   /* static: "ns/call", "ns/page", "ns/op", "x" */
 	unsigned int pages; /* pages per call (per-page column); 0: n/a */
 	enum wl_calib_status status;
-	char reason[112];	 /* why unavailable; "" when ok */
+	char reason[112];	 /* why unavailable or invalid; "" if ok */
 	double min, median, max; /* over the repetitions, in unit */
 	unsigned int repeats;	 /* repetitions behind min/median/max */
 	uint64_t iters;		 /* operations timed per repetition */
@@ -151,14 +192,29 @@ struct wl_calib_report {
 	struct wl_calib_machine machine;
 	struct wl_calib_entry e[WL_CALIB_NR]; /* indexed by enum wl_calib_id */
 	unsigned int repeats;
-	uint64_t rep_ns; /* target duration of one repetition */
-	double total_s;	 /* wall time of the whole calibration */
+	uint64_t rep_ns;  /* target duration of one repetition */
+	double total_s;	  /* wall time of the whole calibration */
+	bool rt;	  /* the IPI probes ran SCHED_FIFO (--rt) */
+	bool ipi_boosted; /* their priority was raised (nice or FIFO) */
 };
 
 struct wl_calib_opts {
 	unsigned int repeats; /* R, >= 1 */
 	uint64_t rep_ns;      /* each repetition runs about this long */
 	bool verbose;	      /* progress on stderr */
+	/*
+	 * Negative control (tests): membarrier's other threads sleep
+	 * instead of spinning and calls are not gated on them, so no IPI
+	 * is sent and MEMBARRIER_N must come out invalid.
+	 */
+	bool park_targets;
+	/*
+	 * The IPI probes' threads SCHED_FIFO (needs CAP_SYS_NICE), not
+	 * nice -20: on a machine whose other tenants hold the CPUs, the
+	 * only way their targets keep running.  RT throttling still leaves
+	 * the others 5%.
+	 */
+	bool rt;
 };
 
 /*
@@ -177,10 +233,21 @@ void wl_calib_opts_default(struct wl_calib_opts *o, bool quick);
 int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r);
 
 /*
+ * The judgement wl_calib_run() ends with, on the figures of r alone:
+ * mark MEMBARRIER_N and EIPI_* invalid from their IPI and ack rows, then
+ * compute the ratios from the rows as they will be printed.  Exposed so
+ * that a test can feed it figures of its choosing.
+ */
+void wl_calib_judge(struct wl_calib_report *r);
+
+/*
  * Output.  The table is 80 columns: what, min/median/max (ns), per page,
- * status.  The figures leave as tidy rows of results.h (workload "calib",
+ * calls per repetition, status; the reasons of invalid rows follow it.
+ * The figures leave as tidy rows of results.h (workload "calib",
  * backend "host", metric "name:variant"), one per figure: a figure the
- * host forbids has n = 0, no numbers, and its reason in build_options.
+ * host forbids has n = 0, no numbers, and "unavailable: <reason>" in
+ * build_options; an invalid one "invalid: <reason>" there, its numbers
+ * kept (none for a ratio).
  *  - rows: the bare rows, no header (walklab compare appends them to its
  *    results.csv);
  *  - CSV: the results.h header and the rows, each followed by the

@@ -10,19 +10,20 @@
  * took.  It is first calibrated: n grows until one call takes about
  * rep_ns (this doubles as the warm-up); then it runs R times with that n,
  * each run giving ns/op, and we keep min/median/max.  The figures of one
- * group (vmsplice of 1/16/256 pages, futex private/shared,
- * membarrier/emulated IPI) are interleaved repetition by repetition, so a
- * burst of noise from the other tenants of this shared machine hits all
- * of them alike, and a derived figure (a difference or a ratio) is
- * computed per repetition before taking its median: the median of the
- * differences, not the difference of the medians.  Wall-clock figures are
- * never asserted: they are reported.
+ * group (vmsplice of 1/16/256 pages, futex private/shared) are
+ * interleaved repetition by repetition, so a burst of noise from the
+ * other tenants of this shared machine hits all of them alike, and a
+ * difference is computed per repetition before taking its median: the
+ * median of the differences, not the difference of the medians.  The IPI
+ * figures are judged on what their calls met, and their ratios are built
+ * from the printed rows (calib_judge.c).  Wall-clock figures are never
+ * asserted: they are reported.
  *
  * What each figure is, and its sources of error, is told by its probe:
  * calib_floors.c (the clock and the system-call floor), calib_vmsplice.c
  * (the host's GUP-fast), calib_futex.c (one GUP-fast per shared futex
- * wake), calib_ipi.c (membarrier's real IPIs, our emulated IPI),
- * calib_urcu.c and calib_urcu_probe.c (liburcu).
+ * wake), calib_ipi.c (membarrier's real IPIs), calib_eipi.c (our
+ * emulated IPI), calib_urcu.c and calib_urcu_probe.c (liburcu).
  *
  * Common sources of error: frequency scaling and other tenants (medians,
  * interleaving, min/max shown); the clock read itself (CLOCK row);
@@ -74,11 +75,28 @@ static const struct {
 	[WL_CALIB_FUTEX_SHARED] = {"futex_wake", "shared", "ns/call", 0},
 	[WL_CALIB_FUTEX_GUP] = {"futex_wake", "shared-private", "ns/call", 0},
 	[WL_CALIB_MEMBARRIER_0] = {"membarrier", "others=0", "ns/call", 0},
+	[WL_CALIB_MEMBARRIER_0_IPIS] = {"membarrier_ipis", "others=0",
+					"ipi/call", 0},
 	[WL_CALIB_MEMBARRIER_N] = {"membarrier", NULL, "ns/call", 0},
+	[WL_CALIB_MEMBARRIER_N_IPIS] = {"membarrier_ipis", NULL, "ipi/call", 0},
+	[WL_CALIB_MEMBARRIER_N_RUNNING] = {"membarrier_running", NULL,
+					   "fraction", 0},
 	[WL_CALIB_EIPI_SIGNAL] = {"emulated_ipi", "signal", "ns/call", 0},
+	[WL_CALIB_EIPI_SIGNAL_ACKED] = {"emulated_ipi_acked", "signal",
+					"ack/call", 0},
+	[WL_CALIB_EIPI_SIGNAL_RUNNING] = {"emulated_ipi_running", "signal",
+					  "fraction", 0},
+	[WL_CALIB_EIPI_SIGNAL_OFFCPU] = {"emulated_ipi_offcpu", "signal",
+					 "fraction", 0},
+	[WL_CALIB_EIPI_POLL] = {"emulated_ipi", "poll", "ns/call", 0},
+	[WL_CALIB_EIPI_POLL_ACKED] = {"emulated_ipi_acked", "poll", "ack/call",
+				      0},
+	[WL_CALIB_EIPI_POLL_RUNNING] = {"emulated_ipi_running", "poll",
+					"fraction", 0},
+	[WL_CALIB_EIPI_POLL_OFFCPU] = {"emulated_ipi_offcpu", "poll",
+				       "fraction", 0},
 	[WL_CALIB_EIPI_SIGNAL_RATIO] = {"ratio", "eipi_signal/membarrier", "x",
 					0},
-	[WL_CALIB_EIPI_POLL] = {"emulated_ipi", "poll", "ns/call", 0},
 	[WL_CALIB_EIPI_POLL_RATIO] = {"ratio", "eipi_poll/membarrier", "x", 0},
 };
 
@@ -133,9 +151,8 @@ void wl_calib_unavail(struct wl_calib_entry *e, const char *fmt, ...)
 	e->iters = 0;
 }
 
-/* min/median/max of v[0..n) into e (v is reordered). */
-static void entry_stats(struct wl_calib_entry *e, double *v, unsigned int n,
-			uint64_t iters)
+void wl_calib_entry_stats(struct wl_calib_entry *e, double *v, unsigned int n,
+			  uint64_t iters)
 {
 	if (!n) {
 		wl_calib_unavail(e, "no repetition completed");
@@ -174,6 +191,7 @@ static int op_calibrate(struct wl_calib_op *op, uint64_t rep_ns)
 			n = n * (rep_ns / 4 / t) + 1;
 	}
 	n = t ? (uint64_t)((double)n * (double)rep_ns / (double)t) : n;
+	n = n < op->min_iters ? op->min_iters : n;
 	op->iters = n < 1 ? 1 : n > MAX_ITERS ? MAX_ITERS : n;
 	return 0;
 }
@@ -217,6 +235,8 @@ unsigned int wl_calib_ops_run(struct wl_calib_op *ops, int k,
 				continue;
 			}
 			ops[i].ns[r] = (double)t / (double)ops[i].iters;
+			if (ops[i].rep_done)
+				ops[i].rep_done(ops[i].ctx, r);
 		}
 	}
 	ops_dump(ops, k, r);
@@ -230,7 +250,7 @@ void wl_calib_op_entry(struct wl_calib_op *op, unsigned int reps,
 		wl_calib_unavail(e, "%s: %s", op->what, strerror(op->err));
 		return;
 	}
-	entry_stats(e, op->ns, reps, op->iters);
+	wl_calib_entry_stats(e, op->ns, reps, op->iters);
 }
 
 void wl_calib_ops_free(struct wl_calib_op *ops, int k)
@@ -270,7 +290,7 @@ void wl_calib_derive(struct wl_calib_entry *e, struct wl_calib_op *a,
 	for (unsigned int i = 0; i < reps; i++)
 		v[i] = ratio ? (b->ns[i] > 0 ? a->ns[i] / b->ns[i] : 0)
 			     : (a->ns[i] - b->ns[i]) * scale;
-	entry_stats(e, v, reps, a->iters);
+	wl_calib_entry_stats(e, v, reps, a->iters);
 	free(v);
 }
 
@@ -282,6 +302,8 @@ void wl_calib_opts_default(struct wl_calib_opts *o, bool quick)
 	o->repeats = quick ? 5 : 11;
 	o->rep_ns = quick ? 8000000u : 30000000u;
 	o->verbose = false;
+	o->park_targets = false;
+	o->rt = false;
 }
 
 static void progress(const struct wl_calib_opts *o, const char *what)
@@ -312,8 +334,8 @@ static void run_probes(const struct wl_calib_opts *o, struct wl_calib_report *r)
 	wl_calib_pin_fini(&pin);
 
 	progress(o, "emulated IPI");
-	wl_calib_eipi(o, r, WL_IPI_SIGNAL, mb_why);
-	wl_calib_eipi(o, r, WL_IPI_POLL, mb_why);
+	wl_calib_eipi(o, r, WL_IPI_SIGNAL);
+	wl_calib_eipi(o, r, WL_IPI_POLL);
 
 	progress(o, "liburcu");
 	wl_calib_urcu(o, r);
@@ -334,8 +356,10 @@ int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r)
 	wl_calib_machine_describe(&r->machine);
 	r->repeats = opt.repeats;
 	r->rep_ns = opt.rep_ns;
+	r->rt = opt.rt;
 
 	run_probes(&opt, r);
+	wl_calib_judge(r);
 
 	r->total_s = (double)(wl_calib_clock_ns() - t0) / 1e9;
 	for (int i = 0; i < WL_CALIB_NR; i++)

@@ -9,7 +9,7 @@
  * its other commands.  The underscore keeps it out of the front end's
  * walklab-<backend> scan.
  *
- * Usage: walklab calibrate [--repeats N] [--quick] [--csv FILE]
+ * Usage: walklab calibrate [--repeats N] [--quick] [--rt] [--csv FILE]
  *                          [--json FILE] [--rows FILE]
  * Prints the 80-column table on stdout; the files are written if asked
  * (see calib.h; walklab compare reads --rows).  Exit: 0 (also when the
@@ -27,14 +27,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: walklab calibrate [--repeats N] [--quick] [--csv FILE] "
-		"[--json FILE] [--rows FILE]\n"
+		"usage: walklab calibrate [--repeats N] [--quick] [--rt] "
+		"[--csv FILE] [--json FILE] [--rows FILE]\n"
 		"  Measures the host's own GUP-fast (vmsplice, futex), real "
 		"IPIs (membarrier),\n"
 		"  the emulated IPI of the simulator and liburcu's costs, "
 		"min/median/max of\n"
 		"  N repetitions (default 11, --quick 5; about 20 s, --quick "
-		"about 5 s).\n");
+		"about 5 s).\n"
+		"  --rt: the IPI probes' threads SCHED_FIFO (CAP_SYS_NICE), "
+		"so that their\n"
+		"  targets keep running on a busy machine.\n");
 }
 
 /* An output file asked for, opened before the run. */
@@ -50,6 +53,7 @@ enum { OUT_CSV, OUT_JSON, OUT_ROWS, NR_OUTS };
 struct args {
 	unsigned int repeats; /* 0: the default */
 	bool quick;
+	bool rt;
 	struct out out[NR_OUTS];
 };
 
@@ -58,6 +62,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	static const struct option longopts[] = {
 		{"repeats", required_argument, NULL, 'r'},
 		{"quick", no_argument, NULL, 'q'},
+		{"rt", no_argument, NULL, 't'},
 		{"csv", required_argument, NULL, 'c'},
 		{"json", required_argument, NULL, 'j'},
 		{"rows", required_argument, NULL, 'w'},
@@ -74,6 +79,9 @@ static void parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'q':
 			a->quick = true;
+			break;
+		case 't':
+			a->rt = true;
 			break;
 		case 'c':
 			a->out[OUT_CSV].path = optarg;
@@ -145,6 +153,7 @@ int main(int argc, char **argv)
 	if (a.repeats)
 		o.repeats = a.repeats;
 	o.verbose = isatty(STDERR_FILENO);
+	o.rt = a.rt;
 	r = malloc(sizeof(*r));
 	if (!r) {
 		fprintf(stderr, "walklab: calibrate: out of memory\n");

@@ -16,7 +16,7 @@
 /* The table                                                              */
 
 #define TABLE_WIDTH 80
-#define COL_WHAT    30 /* + 4 x 10 + "  status" = 78 columns */
+#define COL_WHAT    28 /* + 3 x 9 + 2 x 8 + "  invalid" = 80 columns */
 
 /* A number of the table: wl_fmt_num(), with an "x" for a ratio. */
 static void fmt_cell(char *buf, size_t len, double v, bool ratio)
@@ -28,20 +28,30 @@ static void fmt_cell(char *buf, size_t len, double v, bool ratio)
 
 static void print_header(FILE *f)
 {
-	fprintf(f, "%-*s%10s%10s%10s%10s  %s\n", COL_WHAT, "what (ns/op)",
-		"min", "median", "max", "per page", "status");
+	fprintf(f, "%-*s%9s%9s%9s%8s%8s  %s\n", COL_WHAT, "what (ns/op)", "min",
+		"median", "max", "/page", "calls", "status");
 }
+
+static const char *const status_name[] = {
+	[WL_CALIB_OK] = "ok",
+	[WL_CALIB_UNAVAILABLE] = "unavailable",
+	[WL_CALIB_INVALID] = "invalid",
+};
 
 static void print_entry(FILE *f, const struct wl_calib_entry *e)
 {
-	char what[80], mn[24], md[24], mx[24], pp[24] = "";
+	char what[80], mn[24], md[24], mx[24], pp[24] = "", it[24] = "";
 	bool ratio = !strcmp(e->unit, "x");
 
 	snprintf(what, sizeof(what), "%s %s", e->name, e->variant);
-	if (e->status != WL_CALIB_OK) {
+	if (e->status == WL_CALIB_UNAVAILABLE ||
+	    (e->status == WL_CALIB_INVALID && !e->repeats)) {
 		/* 80 columns: what, then as much of the reason as fits */
-		fprintf(f, "%-*.*s  unavailable: %.*s\n", COL_WHAT, COL_WHAT,
-			what, TABLE_WIDTH - COL_WHAT - 2 - 13, e->reason);
+		fprintf(f, "%-*.*s  %s: %.*s\n", COL_WHAT, COL_WHAT, what,
+			status_name[e->status],
+			TABLE_WIDTH - COL_WHAT - 4 -
+				(int)strlen(status_name[e->status]),
+			e->reason);
 		return;
 	}
 	fmt_cell(mn, sizeof(mn), e->min, ratio);
@@ -49,8 +59,25 @@ static void print_entry(FILE *f, const struct wl_calib_entry *e)
 	fmt_cell(mx, sizeof(mx), e->max, ratio);
 	if (e->pages)
 		fmt_cell(pp, sizeof(pp), e->median / e->pages, false);
-	fprintf(f, "%-*.*s%10s%10s%10s%10s  ok\n", COL_WHAT, COL_WHAT, what, mn,
-		md, mx, pp);
+	if (e->iters)
+		fmt_cell(it, sizeof(it), (double)e->iters, false);
+	fprintf(f, "%-*.*s%9s%9s%9s%8s%8s  %s\n", COL_WHAT, COL_WHAT, what, mn,
+		md, mx, pp, it, status_name[e->status]);
+}
+
+/* Why each measured row is invalid, below the table. */
+static void print_invalid(FILE *f, const struct wl_calib_report *r)
+{
+	for (int i = 0; i < WL_CALIB_NR; i++) {
+		const struct wl_calib_entry *e = &r->e[i];
+		char what[80];
+
+		if (e->status != WL_CALIB_INVALID || !e->repeats)
+			continue;
+		snprintf(what, sizeof(what), "invalid: %s %s:", e->name,
+			 e->variant);
+		wl_put_wrapped(f, TABLE_WIDTH, what, e->reason);
+	}
 }
 
 void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
@@ -71,8 +98,21 @@ void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
 	print_header(f);
 	for (int i = 0; i < WL_CALIB_NR; i++)
 		print_entry(f, &r->e[i]);
-	fprintf(f, "per page = median / pages; gup_fast_page = (t256 - t16) / "
-		   "240 per repetition\n");
+	print_invalid(f, r);
+	fprintf(f,
+		"calls = operations per repetition; /page = median / pages;\n"
+		"gup_fast_page = (t256 - t16) / 240 per repetition;\n"
+		"membarrier_ipis = function-call interrupts on the target "
+		"CPUs\n"
+		"  per call and target (others=0: the background), invalid "
+		"below %.1f;\n"
+		"*_running, *_offcpu: fractions; emulated_ipi_acked: acks per "
+		"call;\n"
+		"ratio = median / median of the rows above (min / max, max / "
+		"min);\n"
+		"IPI probes' threads at %s%s\n",
+		WL_CALIB_MIN_IPIS, r->rt ? "SCHED_FIFO 1" : "nice -20",
+		r->ipi_boosted ? "" : ": refused, at their default priority");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -81,7 +121,9 @@ void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
 /*
  * The row of figure e (which has a name): workload "calib", backend and
  * arch "host", metric "name:variant" (no spaces or commas); a figure the
- * host forbids has n = 0, no numbers, and its reason in build_options.
+ * host forbids has n = 0, no numbers, and its reason in build_options;
+ * an invalid one "invalid: <reason>" there (numbers kept, none for a
+ * ratio built on an invalid figure).
  */
 static void calib_row(const struct wl_calib_entry *e, struct wl_row *row)
 {
@@ -96,18 +138,25 @@ static void calib_row(const struct wl_calib_entry *e, struct wl_row *row)
 	snprintf(row->arch, sizeof(row->arch), "host");
 	if (e->pages)
 		row->walk_pages = e->pages;
-	if (e->status == WL_CALIB_OK) {
-		snprintf(row->build_options, sizeof(row->build_options), "-");
-		row->n = e->repeats;
-		row->min = e->min;
-		row->median = e->median;
-		row->max = e->max;
-	} else {
+	if (e->status == WL_CALIB_UNAVAILABLE || !e->repeats) {
 		snprintf(row->build_options, sizeof(row->build_options),
-			 "unavailable: %.80s", e->reason);
+			 "%s: %.80s",
+			 e->status == WL_CALIB_INVALID ? "invalid"
+						       : "unavailable",
+			 e->reason);
 		row->n = 0;
 		row->min = row->median = row->max = NAN;
+		return;
 	}
+	if (e->status == WL_CALIB_INVALID)
+		snprintf(row->build_options, sizeof(row->build_options),
+			 "invalid: %.84s", e->reason);
+	else
+		snprintf(row->build_options, sizeof(row->build_options), "-");
+	row->n = e->repeats;
+	row->min = e->min;
+	row->median = e->median;
+	row->max = e->max;
 }
 
 int wl_calib_write_rows(FILE *f, const struct wl_calib_report *r)

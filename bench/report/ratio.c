@@ -8,6 +8,17 @@
 #include <math.h>
 #include <string.h>
 
+bool wl_report_row_invalid(const struct wl_row *r)
+{
+	return !strncmp(r->build_options, "invalid", 7);
+}
+
+/*
+ * A figure the calibration marked invalid (walklab calibrate: the IPIs
+ * it measures did not happen): nothing is built on it.
+ */
+#define INVALID (-INFINITY)
+
 /* A calib row "METRIC" of sim_backend: sim / host, or why not. */
 static void ratio_row(struct wl_row *r, const char *sim_backend,
 		      const char *metric, double sim, double host)
@@ -16,7 +27,11 @@ static void ratio_row(struct wl_row *r, const char *sim_backend,
 	snprintf(r->backend, sizeof(r->backend), "%s", sim_backend);
 	snprintf(r->build_options, sizeof(r->build_options), "-");
 	snprintf(r->arch, sizeof(r->arch), "host");
-	if (isnan(sim) || isnan(host) || host <= 0) {
+	if (sim == INVALID || host == INVALID) {
+		snprintf(r->build_options, sizeof(r->build_options),
+			 "invalid: built on an invalid figure");
+		r->min = r->median = r->max = NAN;
+	} else if (isnan(sim) || isnan(host) || host <= 0) {
 		snprintf(r->build_options, sizeof(r->build_options),
 			 "unavailable: a figure is missing");
 		r->min = r->median = r->max = NAN;
@@ -43,7 +58,7 @@ static double sim_per_page(const struct wl_rows *rs, const char *sim,
 	return wl_rows_median(rs, &m);
 }
 
-/* A figure of the host calibration. */
+/* A figure of the host calibration; INVALID if marked so. */
 static double host(const struct wl_rows *rs, const char *metric)
 {
 	const struct wl_match m = {
@@ -53,7 +68,10 @@ static double host(const struct wl_rows *rs, const char *metric)
 		.walk_pages = WL_ANY,
 		.cpus = WL_ANY,
 	};
+	long i = wl_rows_find(rs, 0, &m);
 
+	if (i >= 0 && wl_report_row_invalid(&rs->row[i]))
+		return INVALID;
 	return wl_rows_median(rs, &m);
 }
 

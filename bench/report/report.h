@@ -73,11 +73,19 @@ int wl_report_cmd(int argc, char **argv);
  *   ratio:rcu_read/urcu_paired the same timed in one loop (the median of
  *                              read_side_vs_reference)
  * A ratio whose figures are missing is a row with n = 0, no numbers and
- * the reason in build_options.  The emulated IPI over membarrier is
- * measured as a ratio by the calibration itself.  Returns the number of
- * rows set in out[].
+ * "unavailable: <reason>" in build_options; one built on a host figure
+ * marked invalid (wl_report_row_invalid()) the same with "invalid: ...".
+ * The emulated IPI over membarrier is a ratio of the calibration's own
+ * rows (bench/calib/calib_judge.c).  Returns the number of rows set in
+ * out[].
  */
 size_t wl_report_ratios(const struct wl_rows *rs,
 			struct wl_row out[WL_REPORT_NR_RATIOS]);
+
+/*
+ * Is r a row marked invalid ("invalid: <reason>" in build_options: the
+ * calibration measured it, but the thing measured did not happen)?
+ */
+bool wl_report_row_invalid(const struct wl_row *r);
 
 #endif /* WALKLAB_REPORT_H */

@@ -334,7 +334,12 @@ static void calib_line(FILE *f, const struct wl_row *r)
 
 	calib_params(r, params, sizeof(params));
 	wl_fmt_num(med, sizeof(med), r->median);
-	if (!r->n || isnan(r->median))
+	/* Invalid: the measured thing did not happen; never a bare ratio */
+	if (wl_report_row_invalid(r) && !strcmp(r->unit, "x"))
+		snprintf(med, sizeof(med), "-");
+	if (wl_report_row_invalid(r))
+		snprintf(status, sizeof(status), "%s", r->build_options);
+	else if (!r->n || isnan(r->median))
 		snprintf(status, sizeof(status), "n/a%s%s",
 			 r->build_options[0] ? ": " : "", r->build_options);
 	else
