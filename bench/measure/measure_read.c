@@ -14,6 +14,7 @@
 #include "walk_backend.h"
 
 #include <math.h>
+#include <string.h>
 
 /* A read row of the configuration p; n, min, median, max still to set. */
 static void read_row(struct wl_row *r, const char *metric, const char *unit,
@@ -134,6 +135,66 @@ PAIR_LOOP time_reference_pair(uint64_t iters)
 }
 #endif
 
+/*
+ * Does the pair compile to nothing?  Checked on the compiled code, not
+ * guessed from a time: a probe function holding only the pair is looked
+ * at byte by byte, and is empty when its first instruction is a return
+ * (after an endbr64 or bti landing pad).  The timing loop around an empty
+ * pair is the loop alone (none: a barrier() keeps it) or nothing at all
+ * (rcu-qsbr: the compiler deleted it, and its "0 ns" was no figure).
+ */
+#define PAIR_PROBE static __wl_noinline __attribute__((noclone, used)) void
+
+PAIR_PROBE probe_backend_pair(struct wl_mm *mm)
+{
+	unsigned long cookie = lockless_page_walk_begin(mm);
+
+	lockless_page_walk_end(mm, cookie);
+}
+
+#ifdef WL_READ_REFERENCE_NAME
+PAIR_PROBE probe_reference_pair(void)
+{
+	wl_read_reference_begin();
+	wl_read_reference_end();
+}
+#endif
+
+/* The loop alone, for the floor (none's loop, instruction for instruction). */
+PAIR_LOOP time_empty_pair(uint64_t iters)
+{
+	uint64_t t0 = wl_now_ns();
+
+	for (uint64_t k = 0; k < iters; k++)
+		barrier();
+	return (double)(wl_now_ns() - t0) / (double)iters;
+}
+
+static bool code_is_return(const void *fn)
+{
+	const unsigned char *c = fn;
+
+#if defined(__x86_64__) || defined(__i386__)
+	static const unsigned char endbr[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+
+	if (!memcmp(c, endbr, sizeof(endbr)))
+		c += sizeof(endbr);
+	/* ret, or rep ret */
+	return c[0] == 0xc3 || (c[0] == 0xf3 && c[1] == 0xc3);
+#elif defined(__aarch64__)
+	uint32_t insn;
+
+	memcpy(&insn, c, sizeof(insn));
+	if ((insn & 0xffffff3f) == 0xd503241f) { /* bti, any target */
+		c += 4;
+		memcpy(&insn, c, sizeof(insn));
+	}
+	return insn == 0xd65f03c0; /* ret */
+#else
+	return false; /* unknown: never claimed empty */
+#endif
+}
+
 /* A one-CPU read row of n repetitions. */
 static void emit_pair_stats(const struct wl_measure_ctx *c, const char *metric,
 			    const char *unit, double *v, unsigned int n)
@@ -145,43 +206,82 @@ static void emit_pair_stats(const struct wl_measure_ctx *c, const char *metric,
 	measure_emit_stats(c, &r, v, n);
 }
 
-static int read_side_pair(const struct wl_measure_ctx *c)
+/* A one-CPU read row of one value: whether a pair compiled to nothing. */
+static void emit_pair_empty(const struct wl_measure_ctx *c, const char *metric,
+			    bool empty)
 {
-	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
-	const uint64_t iters = c->quick ? 1000000 : 5000000;
-	double ns[PAIR_REPS_MAX];
-	struct wl_mm mm;
-	int ret = wl_mm_init(&mm);
+	struct wl_row r;
 
-	if (ret)
-		return ret;
+	wl_row_init(&r, "read", metric, "bool");
+	r.cpus = 1;
+	measure_emit_value(c, &r, empty, 1);
+}
+
+/* The backend's pair and the loop alone, alternating: ns[], loop_ns[]. */
+static void time_pairs(struct wl_mm *mm, unsigned int reps, uint64_t iters,
+		       double *ns, double *loop_ns)
+{
+	for (unsigned int i = 0; i < reps; i++) {
+		if (i & 1) {
+			loop_ns[i] = time_empty_pair(iters);
+			ns[i] = time_backend_pair(mm, iters);
+		} else {
+			ns[i] = time_backend_pair(mm, iters);
+			loop_ns[i] = time_empty_pair(iters);
+		}
+		measure_qs();
+	}
+}
+
 #ifdef WL_READ_REFERENCE_NAME
-	double ref[PAIR_REPS_MAX], ratio[PAIR_REPS_MAX];
+/*
+ * The library's own pair, alternating with the backend's; the ratio only
+ * when neither pair is empty (a ratio of two deleted loops is noise).
+ */
+static void reference_pairs(const struct wl_measure_ctx *c, struct wl_mm *mm,
+			    unsigned int reps, uint64_t iters, bool empty)
+{
+	bool ref_empty = code_is_return((const void *)probe_reference_pair);
+	double ns[PAIR_REPS_MAX], ref[PAIR_REPS_MAX], ratio[PAIR_REPS_MAX];
 
 	for (unsigned int i = 0; i < reps; i++) {
 		/* Alternate which goes first: no order favours either. */
 		if (i & 1) {
 			ref[i] = time_reference_pair(iters);
-			ns[i] = time_backend_pair(&mm, iters);
+			ns[i] = time_backend_pair(mm, iters);
 		} else {
-			ns[i] = time_backend_pair(&mm, iters);
+			ns[i] = time_backend_pair(mm, iters);
 			ref[i] = time_reference_pair(iters);
 		}
 		ratio[i] = ref[i] > 0 ? ns[i] / ref[i] : NAN;
 		measure_qs();
 	}
-#else
-	for (unsigned int i = 0; i < reps; i++) {
-		ns[i] = time_backend_pair(&mm, iters);
-		measure_qs();
-	}
+	emit_pair_stats(c, "reference_pair_ns", "ns", ref, reps);
+	emit_pair_empty(c, "reference_pair_empty", ref_empty);
+	if (!empty && !ref_empty)
+		emit_pair_stats(c, "read_side_vs_reference", "x", ratio, reps);
+}
+#endif
+
+static int read_side_pair(const struct wl_measure_ctx *c)
+{
+	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
+	const uint64_t iters = c->quick ? 1000000 : 5000000;
+	bool empty = code_is_return((const void *)probe_backend_pair);
+	double ns[PAIR_REPS_MAX], loop_ns[PAIR_REPS_MAX];
+	struct wl_mm mm;
+	int ret = wl_mm_init(&mm);
+
+	if (ret)
+		return ret;
+	time_pairs(&mm, reps, iters, ns, loop_ns);
+	emit_pair_stats(c, "read_side_pair_ns", "ns", ns, reps);
+	emit_pair_stats(c, "read_side_floor_ns", "ns", loop_ns, reps);
+	emit_pair_empty(c, "read_side_empty", empty);
+#ifdef WL_READ_REFERENCE_NAME
+	reference_pairs(c, &mm, reps, iters, empty);
 #endif
 	wl_mm_destroy(&mm);
-	emit_pair_stats(c, "read_side_pair_ns", "ns", ns, reps);
-#ifdef WL_READ_REFERENCE_NAME
-	emit_pair_stats(c, "reference_pair_ns", "ns", ref, reps);
-	emit_pair_stats(c, "read_side_vs_reference", "x", ratio, reps);
-#endif
 	return 0;
 }
 
