@@ -123,7 +123,7 @@ PAIR_LOOP time_backend_pair(struct wl_mm *mm, uint64_t iters)
 }
 
 #ifdef WL_READ_REFERENCE_NAME
-PAIR_LOOP time_reference_pair(uint64_t iters)
+PAIR_LOOP time_reference_pair(struct wl_mm *mm, uint64_t iters)
 {
 	uint64_t t0 = wl_now_ns();
 
@@ -161,7 +161,7 @@ PAIR_PROBE probe_reference_pair(void)
 #endif
 
 /* The loop alone, for the floor (none's loop, instruction for instruction). */
-PAIR_LOOP time_empty_pair(uint64_t iters)
+PAIR_LOOP time_empty_pair(struct wl_mm *mm, uint64_t iters)
 {
 	uint64_t t0 = wl_now_ns();
 
@@ -217,17 +217,20 @@ static void emit_pair_empty(const struct wl_measure_ctx *c, const char *metric,
 	measure_emit_value(c, &r, empty, 1);
 }
 
-/* The backend's pair and the loop alone, alternating: ns[], loop_ns[]. */
-static void time_pairs(struct wl_mm *mm, unsigned int reps, uint64_t iters,
-		       double *ns, double *loop_ns)
+typedef double (*pair_loop_t)(struct wl_mm *mm, uint64_t iters);
+
+/* Loops a and b, reps times each, alternating which goes first: va, vb. */
+static void alternate(struct wl_mm *mm, unsigned int reps, uint64_t iters,
+		      pair_loop_t a, double *va, pair_loop_t b, double *vb)
 {
 	for (unsigned int i = 0; i < reps; i++) {
+		/* No order favours either. */
 		if (i & 1) {
-			loop_ns[i] = time_empty_pair(iters);
-			ns[i] = time_backend_pair(mm, iters);
+			vb[i] = b(mm, iters);
+			va[i] = a(mm, iters);
 		} else {
-			ns[i] = time_backend_pair(mm, iters);
-			loop_ns[i] = time_empty_pair(iters);
+			va[i] = a(mm, iters);
+			vb[i] = b(mm, iters);
 		}
 		measure_qs();
 	}
@@ -244,18 +247,10 @@ static void reference_pairs(const struct wl_measure_ctx *c, struct wl_mm *mm,
 	bool ref_empty = code_is_return((const void *)probe_reference_pair);
 	double ns[PAIR_REPS_MAX], ref[PAIR_REPS_MAX], ratio[PAIR_REPS_MAX];
 
-	for (unsigned int i = 0; i < reps; i++) {
-		/* Alternate which goes first: no order favours either. */
-		if (i & 1) {
-			ref[i] = time_reference_pair(iters);
-			ns[i] = time_backend_pair(mm, iters);
-		} else {
-			ns[i] = time_backend_pair(mm, iters);
-			ref[i] = time_reference_pair(iters);
-		}
+	alternate(mm, reps, iters, time_backend_pair, ns, time_reference_pair,
+		  ref);
+	for (unsigned int i = 0; i < reps; i++)
 		ratio[i] = ref[i] > 0 ? ns[i] / ref[i] : NAN;
-		measure_qs();
-	}
 	emit_pair_stats(c, "reference_pair_ns", "ns", ref, reps);
 	emit_pair_empty(c, "reference_pair_empty", ref_empty);
 	if (!empty && !ref_empty)
@@ -274,7 +269,8 @@ static int read_side_pair(const struct wl_measure_ctx *c)
 
 	if (ret)
 		return ret;
-	time_pairs(&mm, reps, iters, ns, loop_ns);
+	alternate(&mm, reps, iters, time_backend_pair, ns, time_empty_pair,
+		  loop_ns);
 	emit_pair_stats(c, "read_side_pair_ns", "ns", ns, reps);
 	emit_pair_stats(c, "read_side_floor_ns", "ns", loop_ns, reps);
 	emit_pair_empty(c, "read_side_empty", empty);
