@@ -219,65 +219,69 @@ static void emit_pair_empty(const struct wl_measure_ctx *c, const char *metric,
 
 typedef double (*pair_loop_t)(struct wl_mm *mm, uint64_t iters);
 
-/* Loops a and b, reps times each, alternating which goes first: va, vb. */
-static void alternate(struct wl_mm *mm, unsigned int reps, uint64_t iters,
-		      pair_loop_t a, double *va, pair_loop_t b, double *vb)
+/*
+ * The backend's pair, the loop alone and, where there is one, the
+ * library's pair: reps rounds, each loop once a round, the first of the
+ * round rotating so that no order favours any; v[loop][rep].
+ */
+enum { PAIR_BACKEND, PAIR_FLOOR, PAIR_REFERENCE, NR_PAIR_LOOPS };
+
+static void rotate(struct wl_mm *mm, unsigned int reps, uint64_t iters,
+		   const pair_loop_t *loops, unsigned int n,
+		   double v[][PAIR_REPS_MAX])
 {
 	for (unsigned int i = 0; i < reps; i++) {
-		/* No order favours either. */
-		if (i & 1) {
-			vb[i] = b(mm, iters);
-			va[i] = a(mm, iters);
-		} else {
-			va[i] = a(mm, iters);
-			vb[i] = b(mm, iters);
+		for (unsigned int j = 0; j < n; j++) {
+			unsigned int k = (i + j) % n;
+
+			v[k][i] = loops[k](mm, iters);
 		}
 		measure_qs();
 	}
 }
 
-#ifdef WL_READ_REFERENCE_NAME
-/*
- * The library's own pair, alternating with the backend's; the ratio only
- * when neither pair is empty (a ratio of two deleted loops is noise).
- */
-static void reference_pairs(const struct wl_measure_ctx *c, struct wl_mm *mm,
-			    unsigned int reps, uint64_t iters, bool empty)
-{
-	bool ref_empty = code_is_return((const void *)probe_reference_pair);
-	double ns[PAIR_REPS_MAX], ref[PAIR_REPS_MAX], ratio[PAIR_REPS_MAX];
-
-	alternate(mm, reps, iters, time_backend_pair, ns, time_reference_pair,
-		  ref);
-	for (unsigned int i = 0; i < reps; i++)
-		ratio[i] = ref[i] > 0 ? ns[i] / ref[i] : NAN;
-	emit_pair_stats(c, "reference_pair_ns", "ns", ref, reps);
-	emit_pair_empty(c, "reference_pair_empty", ref_empty);
-	if (!empty && !ref_empty)
-		emit_pair_stats(c, "read_side_vs_reference", "x", ratio, reps);
-}
-#endif
-
 static int read_side_pair(const struct wl_measure_ctx *c)
 {
+	static const pair_loop_t loops[NR_PAIR_LOOPS] = {
+		[PAIR_BACKEND] = time_backend_pair,
+		[PAIR_FLOOR] = time_empty_pair,
+#ifdef WL_READ_REFERENCE_NAME
+		[PAIR_REFERENCE] = time_reference_pair,
+#endif
+	};
 	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
 	const uint64_t iters = c->quick ? 1000000 : 5000000;
 	bool empty = code_is_return((const void *)probe_backend_pair);
-	double ns[PAIR_REPS_MAX], loop_ns[PAIR_REPS_MAX];
+	double v[NR_PAIR_LOOPS][PAIR_REPS_MAX];
 	struct wl_mm mm;
 	int ret = wl_mm_init(&mm);
 
 	if (ret)
 		return ret;
-	alternate(&mm, reps, iters, time_backend_pair, ns, time_empty_pair,
-		  loop_ns);
-	emit_pair_stats(c, "read_side_pair_ns", "ns", ns, reps);
-	emit_pair_stats(c, "read_side_floor_ns", "ns", loop_ns, reps);
+	rotate(&mm, reps, iters, loops, loops[PAIR_REFERENCE] ? 3 : 2, v);
+	wl_mm_destroy(&mm);
+#ifdef WL_READ_REFERENCE_NAME
+	/*
+	 * The ratio of neighbours, per round, before the rows reorder v; only
+	 * when neither pair is empty (a ratio of two deleted loops is noise).
+	 */
+	bool ref_empty = code_is_return((const void *)probe_reference_pair);
+	double ratio[PAIR_REPS_MAX];
+
+	for (unsigned int i = 0; i < reps; i++)
+		ratio[i] = v[PAIR_REFERENCE][i] > 0
+				   ? v[PAIR_BACKEND][i] / v[PAIR_REFERENCE][i]
+				   : NAN;
+#endif
+	emit_pair_stats(c, "read_side_pair_ns", "ns", v[PAIR_BACKEND], reps);
+	emit_pair_stats(c, "read_side_floor_ns", "ns", v[PAIR_FLOOR], reps);
 	emit_pair_empty(c, "read_side_empty", empty);
 #ifdef WL_READ_REFERENCE_NAME
-	reference_pairs(c, &mm, reps, iters, empty);
+	emit_pair_stats(c, "reference_pair_ns", "ns", v[PAIR_REFERENCE], reps);
+	emit_pair_empty(c, "reference_pair_empty", ref_empty);
+	if (!empty && !ref_empty)
+		emit_pair_stats(c, "read_side_vs_reference", "x", ratio, reps);
 #endif
-	wl_mm_destroy(&mm);
 	return 0;
 }
 
