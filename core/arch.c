@@ -127,6 +127,7 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 			bool freed_tables)
 {
 	uint64_t t0 = wl_now_ns();
+	enum wl_ipi_kind kind;
 	unsigned int ipis;
 	bool ipi = false;
 
@@ -141,7 +142,9 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	switch (arch_cfg.arch) {
 	case WL_ARCH_IPI:
 		/* Waits for every other CPU, IRQ-off walkers included. */
+		kind = wl_ipi_kind_set(WL_IPI_FLUSH);
 		ipis = smp_call_function(flush_tlb_func, NULL, true);
+		wl_ipi_kind_set(kind);
 		wl_delay_ns(arch_cfg.ipi_flush_ns);
 		atomic_fetch_add_explicit(&stat_flush_ipis, ipis,
 					  memory_order_relaxed);

@@ -68,4 +68,23 @@ static inline void cpu_relax(void)
 #define WL_TSAN 0
 #endif
 
+/*
+ * smp_rmb()/smp_wmb() as C11 fences: an acquire fence orders earlier loads
+ * before later loads (and stores), a release fence earlier stores (and
+ * loads) before later stores: each at least what the kernel's gives.  A
+ * release fence before a relaxed store pairs with an acquire fence after
+ * a relaxed load that reads it (fence-fence synchronization, C11 7.17.4).
+ * ThreadSanitizer does not model fences (gcc rejects them, -Wtsan): its
+ * builds get a compiler barrier, which is all either is on x86; every
+ * access these order is atomic, so TSan reports no race either way.
+ */
+#if WL_TSAN
+#define smp_rmb() barrier()
+#define smp_wmb() barrier()
+#else
+/* Each caller's comment names what it orders and its pair. */
+#define smp_rmb() atomic_thread_fence(memory_order_acquire)
+#define smp_wmb() atomic_thread_fence(memory_order_release)
+#endif
+
 #endif /* WALKLAB_COMPILER_H */

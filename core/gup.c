@@ -68,12 +68,11 @@ static __wl_always_inline bool trace_table(struct walk_trace *t, uint32_t table,
 	if (!wl_check_enabled)
 		return true;
 	/*
-	 * Acquire: pairs with the release increment in wl_table_free(); a
-	 * walker that sees the even (live) generation here and the same one
-	 * at the end read no entry written by the freeing.
+	 * read_seqcount_begin() without the wait (see pgtable.h): a walker
+	 * that sees the even (live) generation here and the same one in
+	 * trace_verify() read no entry written by a free or reuse.
 	 */
-	uint32_t gen = atomic_load_explicit(&wl_ptdesc(table)->gen,
-					    memory_order_acquire);
+	uint32_t gen = wl_table_gen_begin(table);
 
 	if (unlikely(gen & 1)) {
 		wl_violation(WL_V_TABLE_UAF,
@@ -96,18 +95,15 @@ static __wl_always_inline void trace_verify(const struct walk_trace *t)
 	if (!wl_check_enabled)
 		return;
 	for (unsigned int i = 0; i < t->n; i++) {
-		/* Acquire: pairs with the release increments of gen in
-		 * wl_table_free() and wl_table_reuse(), as in trace_add(). */
-		uint32_t gen = atomic_load_explicit(
-			&wl_ptdesc(t->table[i])->gen, memory_order_acquire);
-
-		if (unlikely(gen != t->gen[i]))
+		/* read_seqcount_retry(), see pgtable.h. */
+		if (unlikely(wl_table_gen_retry(t->table[i], t->gen[i])))
 			wl_violation(WL_V_TABLE_UAF,
 				     "walk from %#llx: table %u freed or "
 				     "reused under a live section (gen %u -> "
 				     "%u)",
 				     (unsigned long long)t->addr, t->table[i],
-				     t->gen[i], gen);
+				     t->gen[i],
+				     READ_ONCE(wl_ptdesc(t->table[i])->gen));
 	}
 }
 

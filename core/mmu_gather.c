@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "check.h"
 #include "internal.h"
+#include "smp.h"
 #include "util.h"
 
 void wl_tlb_remove_table_free(struct wl_mm *mm, struct wl_table_batch *batch,
@@ -30,8 +31,11 @@ void wl_tlb_remove_table_one(struct wl_mm *mm, uint32_t table,
 void wl_tlb_remove_table_sync_one(struct wl_mm *mm)
 {
 	uint64_t t0 = wl_now_ns();
+	/* Whatever IPIs the backend sends for it are the sync's. */
+	enum wl_ipi_kind kind = wl_ipi_kind_set(WL_IPI_SYNC);
 
 	wl_backend.sync(mm);
+	wl_ipi_kind_set(kind);
 	wl_backend_count_sync(t0);
 }
 

@@ -70,18 +70,18 @@ uint32_t wl_table_alloc(enum wl_level level)
 
 	struct wl_ptdesc *d = &p->desc[idx];
 
-	/*
-	 * Release: pairs with the walker's acquire loads of gen (gup.c): a
-	 * (buggy) walker still in the old table that rereads the generation
-	 * sees it changed, and all that preceded the reallocation.  The
-	 * entries it reads are relaxed either way.
-	 */
-	atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
 	d->level = (uint8_t)level;
 	d->deposit = WL_TABLE_NONE;
 	atomic_store_explicit(&d->ptl, 0, memory_order_relaxed);
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)
 		WRITE_ONCE(p->tables[idx].e[j], 0);
+	/*
+	 * write_seqcount_end(): smp_wmb() orders the zeroing before the even
+	 * generation; pairs with the smp_rmb() in wl_table_gen_begin(). The
+	 * section began at the free (wl_table_free()).
+	 */
+	smp_wmb();
+	atomic_fetch_add_explicit(&d->gen, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->allocs, 1, memory_order_relaxed);
 	return idx;
 }
@@ -92,14 +92,14 @@ void wl_table_free(uint32_t idx)
 	struct wl_ptdesc *d = &p->desc[idx];
 
 	/*
-	 * The generation becomes odd before the poison is written.  Release
-	 * pairs with the walker's acquire loads of gen (gup.c): a walker
-	 * that reads the odd value sees all that preceded the free.  That a
-	 * walker which read poison then reads the odd value is program order
-	 * on a TSO host; a weaker one may let the checker miss such a walk,
-	 * never report a live table freed.
+	 * write_seqcount_begin(): the generation becomes odd, then smp_wmb()
+	 * orders it before the poison stores; pairs with the smp_rmb() in
+	 * wl_table_gen_retry(): a walker that read the poison (or anything
+	 * written after it) rereads an odd or newer generation.  A single
+	 * writer per table (its owner), so a relaxed increment suffices.
 	 */
-	atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
+	atomic_fetch_add_explicit(&d->gen, 1, memory_order_relaxed);
+	smp_wmb();
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)
 		WRITE_ONCE(p->tables[idx].e[j], WL_POISON);
 	pthread_mutex_lock(&p->lock);
@@ -156,8 +156,14 @@ void wl_table_release_one(uint32_t idx)
 
 void wl_table_reuse(uint32_t idx)
 {
-	/* Release: pairs with the walker's acquire of gen, as in
-	 * wl_table_free(); stays even (in use). */
+	/*
+	 * A free and an allocation in one (stays even): the caller refills
+	 * the table after this.  smp_wmb() orders the bump before those
+	 * stores; pairs with the smp_rmb() in wl_table_gen_retry() as in
+	 * wl_table_free().  No odd phase is needed: nothing links the table
+	 * until the caller publishes it with a release store (set_entry()).
+	 */
 	atomic_fetch_add_explicit(&wl_tables.desc[idx].gen, 2,
-				  memory_order_release);
+				  memory_order_relaxed);
+	smp_wmb();
 }

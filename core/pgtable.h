@@ -135,7 +135,10 @@ struct wl_table {
 
 /* Per-table-page metadata (the kernel's struct ptdesc). */
 struct wl_ptdesc {
-	/* Odd while free, even while in use; bumped at alloc and free. */
+	/*
+	 * A seqcount on the page's contents (see wl_table_gen_begin()): odd
+	 * while free, even while in use; bumped at free, alloc and reuse.
+	 */
 	_Atomic uint32_t gen;
 	uint8_t level;
 	/* Split page-table lock for this table's entries. */
@@ -190,6 +193,50 @@ static inline struct wl_ptdesc *wl_ptdesc(uint32_t idx)
 {
 	return &wl_tables.desc[idx];
 }
+
+/*
+ * The generation is a seqcount whose write side is the allocator, for the
+ * checker (the kernel has no such thing; the walker's protection is the
+ * backend's).  The write sections:
+ *
+ *	wl_table_free():  gen++ (odd); smp_wmb(); the poison stores
+ *	wl_table_alloc(): the zeroing stores; smp_wmb(); gen++ (even)
+ *	wl_table_reuse(): gen += 2; smp_wmb(); (the caller's refill stores)
+ *
+ * A walker reads it as read_seqcount_begin()/read_seqcount_retry() do,
+ * except that begin does not wait for an odd value: an odd value means the
+ * walker entered a freed table, which is the finding.
+ *
+ *	gen = wl_table_gen_begin(t);	(odd: freed)
+ *	... the entry loads ...
+ *	if (wl_table_gen_retry(t, gen))	(freed or reused under the walk)
+ */
+static __wl_always_inline uint32_t wl_table_gen_begin(uint32_t idx)
+{
+	uint32_t gen = READ_ONCE(wl_tables.desc[idx].gen);
+
+	/*
+	 * Orders the generation load before the entry loads that follow;
+	 * pairs with the smp_wmb() before the even increment in
+	 * wl_table_alloc(): a walker that read the even value reads the
+	 * zeroed entries (or later ones), never the poison before them.
+	 */
+	smp_rmb();
+	return gen;
+}
+
+static __wl_always_inline bool wl_table_gen_retry(uint32_t idx, uint32_t gen)
+{
+	/*
+	 * Orders the walker's entry loads before the generation reload;
+	 * pairs with the smp_wmb() after the odd increment in wl_table_free()
+	 * (and after the bump in wl_table_reuse()): a walker that read a
+	 * poison or refilled entry rereads a changed generation.
+	 */
+	smp_rmb();
+	return READ_ONCE(wl_tables.desc[idx].gen) != gen;
+}
+
 /* Bounds check for a table index read from an entry (a UAF may read junk). */
 static inline bool wl_table_valid(uint64_t idx)
 {

@@ -67,6 +67,8 @@ struct wl_cpu wl_cpus[WL_NR_CPUS];
 static struct wl_cpu_stats nocpu_stats; /* senders that are not CPUs */
 
 _Thread_local struct wl_irq_state wl_irq = {.cpu_id = -1};
+/* The label of the IPIs this thread sends (wl_ipi_kind_set()). */
+static _Thread_local enum wl_ipi_kind ipi_kind = WL_IPI_UNLABELLED;
 
 /* Set by wl_smp_init() before any CPU runs; poll under TSan by default. */
 bool wl_ipi_poll_mode = WL_TSAN;
@@ -486,6 +488,9 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	}
 	pthread_rwlock_unlock(&hotplug_lock);
 	stat_add(&st->sent, n);
+	stat_add(&st->sent_kind[ipi_kind == WL_IPI_UNLABELLED ? WL_IPI_BACKEND
+							      : ipi_kind],
+		 n);
 
 	if (wait && n) {
 		for (;;) {
@@ -519,9 +524,34 @@ unsigned int smp_call_function(wl_smp_call_func_t fn, void *info, bool wait)
 /* ---------------------------------------------------------------------- */
 /* Statistics                                                             */
 
+const char *const wl_ipi_kind_names[WL_NR_IPI_KINDS] = {
+	[WL_IPI_FLUSH] = "flush",
+	[WL_IPI_SYNC] = "sync",
+	[WL_IPI_BACKEND] = "backend",
+};
+
+enum wl_ipi_kind wl_ipi_kind_set(enum wl_ipi_kind kind)
+{
+	enum wl_ipi_kind prev = ipi_kind;
+
+	ipi_kind = kind;
+	return prev;
+}
+
+enum wl_ipi_kind wl_ipi_kind_default(enum wl_ipi_kind kind)
+{
+	enum wl_ipi_kind prev = ipi_kind;
+
+	if (prev == WL_IPI_UNLABELLED)
+		ipi_kind = kind;
+	return prev;
+}
+
 static void stats_sum(struct wl_ipi_stats *st, struct wl_cpu_stats *c)
 {
 	st->sent += stat_read(&c->sent);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		st->sent_kind[k] += stat_read(&c->sent_kind[k]);
 	st->received += stat_read(&c->received);
 	st->deferred += stat_read(&c->deferred);
 	st->signals += stat_read(&c->signals);
@@ -552,6 +582,9 @@ void wl_ipi_wait_hist(struct wl_hist *h)
 static void stats_zero(struct wl_cpu_stats *c)
 {
 	atomic_store_explicit(&c->sent, 0, memory_order_relaxed);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		atomic_store_explicit(&c->sent_kind[k], 0,
+				      memory_order_relaxed);
 	atomic_store_explicit(&c->received, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->deferred, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->signals, 0, memory_order_relaxed);

@@ -249,6 +249,25 @@ bool wl_smp_oversubscribed(void); /* more CPUs up than host PUs? */
 /* After wl_cpu_up(): does hwloc see this thread on its pinned PU? */
 bool wl_cpu_check_placement(void);
 
+/*
+ * What an IPI was sent for, counted by smp_call_function_many() from the
+ * sender's current label (a thread-local): the code that sends one for a
+ * purpose sets the label around the call with wl_ipi_kind_set() and puts
+ * the previous one back.  Unlabelled IPIs count as the backend's own.
+ */
+enum wl_ipi_kind {
+	WL_IPI_UNLABELLED = -1, /* no label set: counted as WL_IPI_BACKEND */
+	WL_IPI_FLUSH,		/* TLB shootdown (flush_tlb_mm_range) */
+	WL_IPI_SYNC,		/* tlb_remove_table_sync_one()'s role (CAL) */
+	WL_IPI_BACKEND,		/* a backend's own (ipi's free-time IPI, ...) */
+	WL_NR_IPI_KINDS,
+};
+extern const char *const wl_ipi_kind_names[WL_NR_IPI_KINDS];
+/* Sets this thread's label; returns the previous one, to put back. */
+enum wl_ipi_kind wl_ipi_kind_set(enum wl_ipi_kind kind);
+/* Sets kind only if no label is set (an outer caller's wins). */
+enum wl_ipi_kind wl_ipi_kind_default(enum wl_ipi_kind kind);
+
 /* IPI statistics, summed over all CPUs. */
 struct wl_ipi_stats {
 	uint64_t sent;	   /* IPIs sent (one per target CPU) */
@@ -259,6 +278,7 @@ struct wl_ipi_stats {
 	uint64_t waits;	   /* smp_call_function_many(wait=true) calls */
 	uint64_t wait_ns;  /* total time spent waiting for acks */
 	uint64_t wait_max_ns;
+	uint64_t sent_kind[WL_NR_IPI_KINDS]; /* sent, by label */
 };
 void wl_ipi_stats(struct wl_ipi_stats *st);
 void wl_ipi_stats_reset(void);

@@ -39,6 +39,7 @@ struct wl_csd {
 
 struct wl_cpu_stats {
 	_Atomic uint64_t sent;
+	_Atomic uint64_t sent_kind[WL_NR_IPI_KINDS];
 	_Atomic uint64_t received;
 	_Atomic uint64_t deferred;
 	_Atomic uint64_t signals;

@@ -601,6 +601,78 @@ Test(contract, stats_count_the_work)
 	machine_down();
 }
 
+/* IPIs sent by kind, and the arch's and the backend's own counts. */
+struct ipi_counts {
+	struct wl_ipi_stats ipi;
+	struct wl_arch_stats arch;
+	struct wl_backend_stats be;
+};
+
+static void ipi_counts(struct ipi_counts *c)
+{
+	wl_ipi_stats(&c->ipi);
+	wl_arch_stats(&c->arch);
+	memset(&c->be, 0, sizeof(c->be));
+	wl_backend.stats(&c->be);
+}
+
+#define KIND(a, b, k) ((b)->ipi.sent_kind[k] - (a)->ipi.sent_kind[k])
+
+/* Every IPI has exactly one kind; the flush ones are the arch's. */
+static void ipi_kinds_add_up(const struct ipi_counts *a,
+			     const struct ipi_counts *b, const char *op)
+{
+	uint64_t sum = 0;
+
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		sum += KIND(a, b, k);
+	cr_expect_eq(sum, b->ipi.sent - a->ipi.sent, "%s: kinds add up", op);
+	cr_expect_eq(KIND(a, b, WL_IPI_FLUSH),
+		     b->arch.flush_ipis - a->arch.flush_ipis,
+		     "%s: flush IPIs are the arch's", op);
+}
+
+/*
+ * On the ipi arch with another CPU up: a collapse's sync IPIs are counted
+ * as sync (tlb_remove_table_sync_one()'s), none as the backend's, and its
+ * pmdp_collapse_flush() as flush; a munmap's shootdown as flush and none
+ * as sync.  A backend that IPIs for its sync (IRQ-off readers) must show
+ * sync IPIs, which fails if they are counted under another kind.
+ */
+Test(contract, ipis_are_counted_by_kind)
+{
+	const uint64_t a = UINT64_C(1) << 40;
+	struct ipi_counts c0, c1, c2;
+	struct walker w;
+
+	machine_up(WL_ARCH_IPI);
+	walker_start(&w); /* another CPU, idle: somebody to IPI */
+	cr_assert_eq(wl_mmap(&mm, a, PMD_SIZE, VM_READ | VM_WRITE), 0);
+	cr_assert_eq(wl_populate(&mm, a, PMD_SIZE), 0);
+	ipi_counts(&c0);
+	cr_assert_eq(wl_collapse_huge_page(&mm, a), 0);
+	ipi_counts(&c1);
+	cr_assert_eq(wl_munmap(&mm, a, PMD_SIZE), 0);
+	ipi_counts(&c2);
+
+	ipi_kinds_add_up(&c0, &c1, "collapse");
+	cr_expect_geq(KIND(&c0, &c1, WL_IPI_FLUSH), 1, "collapse's flush");
+	cr_expect_eq(KIND(&c0, &c1, WL_IPI_BACKEND), 0, "collapse: own");
+	cr_expect_geq(KIND(&c0, &c1, WL_IPI_SYNC), c1.be.ipis - c0.be.ipis,
+		      "collapse: the backend's sync IPIs are sync");
+	if (wl_backend.caps & WL_CAP_IRQS_OFF)
+		cr_expect_geq(KIND(&c0, &c1, WL_IPI_SYNC), 1,
+			      "IRQ-off readers: the sync IPIs");
+	else
+		cr_expect_eq(KIND(&c0, &c1, WL_IPI_SYNC), 0, "no sync IPI");
+
+	ipi_kinds_add_up(&c1, &c2, "munmap");
+	cr_expect_geq(KIND(&c1, &c2, WL_IPI_FLUSH), 1, "munmap's shootdown");
+	cr_expect_eq(KIND(&c1, &c2, WL_IPI_SYNC), 0, "munmap: no sync");
+	walker_stop(&w);
+	machine_down();
+}
+
 Test(contract, options_are_validated)
 {
 	cr_assert_not_null(wl_backend.name);

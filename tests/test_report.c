@@ -142,6 +142,11 @@ static size_t synth(void (*fn)(const struct wl_row *, void *), void *arg)
 		row(&r, c, "read", "read_side_pair_ns", "ns", 1.25 + c);
 		r.cpus = 1;
 		EMIT();
+		/* The last configuration's pair compiles to nothing. */
+		row(&r, c, "read", "read_side_empty", "bool",
+		    c == (int)NR_CFGS - 1);
+		r.cpus = 1;
+		EMIT();
 		row(&r, c, "read", "ns_per_page", "ns", 2 + c);
 		r.walk_pages = 512;
 		strcpy(r.mapping, "2m");
@@ -502,7 +507,8 @@ Test(report, full_run)
 		snprintf(want, sizeof(want), "%.0f", 100 + 50.0 * (double)c);
 		expect_cell(sum, cfgs[c].id, 0, want);
 		snprintf(want, sizeof(want), "%.2f", 1.25 + (double)c);
-		expect_cell(sum, cfgs[c].id, 1, want);
+		expect_cell(sum, cfgs[c].id, 1,
+			    c == NR_CFGS - 1 ? "empty" : want);
 	}
 	cr_assert_not_null(strstr(sum, "Test CPU"));
 	cr_assert_not_null(strstr(sum, "abc1234"));

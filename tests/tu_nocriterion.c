@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * tu_nocriterion.c - the runner for tu_nocriterion.h: each test in a forked
- * child, one line per test, exit 1 if any failed.  Arguments are accepted
- * and ignored but for --filter SUBSTRING (ctest passes Criterion's).
+ * child, one line per test, exit 1 if any failed, 77 (ctest's skip) if
+ * none failed and one skipped itself.  Arguments are accepted and ignored
+ * but for --filter SUITE/NAME (exact; without a '/', a substring of the
+ * name) and --list (the tree Criterion prints, for discover_tests.cmake).
  */
 #include "tu_nocriterion.h"
 
@@ -25,6 +27,7 @@ static struct {
 } tests[MAX_TESTS];
 static int nr_tests;
 static bool expect_failed; /* in the child */
+static int nr_skipped;	   /* in the runner */
 
 void tu_register(const char *suite, const char *name, void (*fn)(void),
 		 const struct tu_suite *cfg)
@@ -100,6 +103,7 @@ static int run_one(int i)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SKIP) {
 		printf("[SKIP] %s::%s\n", tests[i].suite, tests[i].name);
+		nr_skipped++;
 		return 0;
 	}
 	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
@@ -117,20 +121,59 @@ static int run_one(int i)
 	return 1;
 }
 
+/* --filter: "suite/name" exactly, or a substring of the name. */
+static bool selected(int i, const char *filter)
+{
+	size_t n;
+
+	if (!filter)
+		return true;
+	if (!strchr(filter, '/'))
+		return strstr(tests[i].name, filter);
+	n = strlen(tests[i].suite);
+	return !strncmp(filter, tests[i].suite, n) && filter[n] == '/' &&
+	       !strcmp(filter + n + 1, tests[i].name);
+}
+
+/* Criterion's --list: "suite: N tests", then one "|-- name" per test. */
+static void list_tests(void)
+{
+	for (int i = 0; i < nr_tests; i++) {
+		int n = 0;
+
+		if (i && !strcmp(tests[i].suite, tests[i - 1].suite))
+			continue;
+		for (int j = i; j < nr_tests; j++)
+			n += !strcmp(tests[j].suite, tests[i].suite);
+		printf("%s: %d test%s\n", tests[i].suite, n, n == 1 ? "" : "s");
+		for (int j = i; j < nr_tests; j++)
+			if (!strcmp(tests[j].suite, tests[i].suite))
+				printf("|-- %s\n", tests[j].name);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *filter = NULL;
 	int failed = 0, ran = 0;
 
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--filter") && i + 1 < argc)
 			filter = argv[++i];
+		if (!strcmp(argv[i], "--list")) {
+			list_tests();
+			return 0;
+		}
+	}
 	for (int i = 0; i < nr_tests; i++) {
-		if (filter && !strstr(tests[i].name, filter))
+		if (!selected(i, filter))
 			continue;
 		failed += run_one(i);
 		ran++;
 	}
-	printf("[====] Synthesis: Tested: %d | Failing: %d\n", ran, failed);
-	return failed ? 1 : 0;
+	printf("[====] Synthesis: Tested: %d | Failing: %d | Skipped: %d\n",
+	       ran, failed, nr_skipped);
+	if (failed)
+		return 1;
+	return nr_skipped ? EXIT_SKIP : 0;
 }

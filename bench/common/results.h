@@ -20,8 +20,12 @@
  *             sync_ns (one wl_backend.sync), with cpus = walking threads
  *             (0, 1, 2); ipis_per_op, grace_periods_per_op (writer_op
  *             says free or sync)
- *   mixed     walks_per_s, writer_op_ns, writer_ops_per_s, ipis_per_op,
+ *   mixed     walks_per_s, writer_op_ns, writer_ops_per_s, writer_ops_done
+ *             (n: ops attempted), ipis_per_op,
  *             backlog_peak_tables, backlog_peak_bytes, at a writer_rate;
+ *   (ipis)    ipis_per_op is every IPI sent per completed op (n: the
+ *             completed ops); ipis_flush_per_op, ipis_sync_per_op and
+ *             ipis_backend_per_op split it by kind (smp.h)
  *             backlog_tables over time (t_ms set, one row per sample)
  *   slowpath  mmap_lock_write_wait_ns (the writer's wait for mmap_lock),
  *             walks_per_s, with allow_retry 0/1

@@ -68,3 +68,25 @@ void measure_emit_stats(const struct wl_measure_ctx *c, struct wl_row *r,
 	r->p99 = NAN;
 	wl_measure_emit(c, r);
 }
+
+void measure_emit_ipis(const struct wl_measure_ctx *c, struct wl_row *r,
+		       const struct wl_ipi_stats *from,
+		       const struct wl_ipi_stats *to, uint64_t done)
+{
+	uint64_t all = 0;
+
+	if (!done)
+		return;
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++) {
+		uint64_t n = to->sent_kind[k] - from->sent_kind[k];
+		char name[24]; /* fits r->metric */
+
+		all += n;
+		snprintf(name, sizeof(name), "ipis_%s_per_op",
+			 wl_ipi_kind_names[k]);
+		measure_row_metric(r, name, "1");
+		measure_emit_value(c, r, (double)n / (double)done, done);
+	}
+	measure_row_metric(r, "ipis_per_op", "1");
+	measure_emit_value(c, r, (double)all / (double)done, done);
+}

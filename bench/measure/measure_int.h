@@ -30,6 +30,15 @@ void measure_emit_samples(const struct wl_measure_ctx *c, struct wl_row *r,
 /* A row of one value (min = median = max), no p99. */
 void measure_emit_value(const struct wl_measure_ctx *c, struct wl_row *r,
 			double v, uint64_t n);
+/*
+ * IPIs sent between two wl_ipi_stats() reads, per completed op (done, the
+ * rows' n): ipis_per_op (all kinds) and ipis_<kind>_per_op for each kind.
+ * Nothing when done is 0.  Leaves r's metric at the last row's.
+ */
+struct wl_ipi_stats;
+void measure_emit_ipis(const struct wl_measure_ctx *c, struct wl_row *r,
+		       const struct wl_ipi_stats *from,
+		       const struct wl_ipi_stats *to, uint64_t done);
 /* n repetitions (or windows) v[0..n), reordered: their min/median/max. */
 void measure_emit_stats(const struct wl_measure_ctx *c, struct wl_row *r,
 			double *v, unsigned int n);

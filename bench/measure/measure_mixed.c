@@ -46,6 +46,7 @@ struct mixed_run {
 	uint64_t rate; /* writer ops/s; 0: the walkers alone */
 	uint64_t t0, dur, elapsed;
 	uint64_t ops, max_ops;
+	uint64_t done; /* ops that completed (not -EAGAIN, -EINVAL, -ENOENT) */
 	uint64_t *lat; /* writer_op_ns of the first max_ops */
 	uint64_t backlog[MIXED_SAMPLES], nb;
 	/* Walk rate per 10 ms window, from the samples' walk counts. */
@@ -98,6 +99,8 @@ static int mixed_writer_op(struct mixed_run *m, struct wl_mm *mm)
 
 	if (err && err != -EAGAIN && err != -EINVAL && err != -ENOENT)
 		return err;
+	if (!err)
+		m->done++;
 	if (m->ops < m->max_ops)
 		m->lat[m->ops] = wl_now_ns() - s;
 	m->ops++;
@@ -125,7 +128,7 @@ static int mixed_loop(struct mixed_run *m, struct measure_pool *p)
 	return ret;
 }
 
-/* Walk rate, fast-path ratio, writer rate, IPIs per writer op. */
+/* Walk rate, fast-path ratio, writer rate, IPIs per completed op. */
 static void mixed_emit_rates(const struct wl_measure_ctx *c,
 			     struct mixed_run *m, const struct measure_pool *p,
 			     struct wl_row *r)
@@ -152,12 +155,9 @@ static void mixed_emit_rates(const struct wl_measure_ctx *c,
 	measure_row_metric(r, "writer_ops_per_s", "1/s");
 	measure_emit_value(c, r, (double)m->ops * 1e9 / (double)m->elapsed,
 			   m->ops);
-	measure_row_metric(r, "ipis_per_op", "1");
-	if (m->ops)
-		measure_emit_value(c, r,
-				   (double)(m->i1.sent - m->i0.sent) /
-					   (double)m->ops,
-				   m->ops);
+	measure_row_metric(r, "writer_ops_done", "ops");
+	measure_emit_value(c, r, (double)m->done, m->ops);
+	measure_emit_ipis(c, r, &m->i0, &m->i1, m->done);
 }
 
 /* The backlog's peak, the writer's latency, then the backlog over time. */

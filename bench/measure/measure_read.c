@@ -14,6 +14,7 @@
 #include "walk_backend.h"
 
 #include <math.h>
+#include <string.h>
 
 /* A read row of the configuration p; n, min, median, max still to set. */
 static void read_row(struct wl_row *r, const char *metric, const char *unit,
@@ -122,7 +123,7 @@ PAIR_LOOP time_backend_pair(struct wl_mm *mm, uint64_t iters)
 }
 
 #ifdef WL_READ_REFERENCE_NAME
-PAIR_LOOP time_reference_pair(uint64_t iters)
+PAIR_LOOP time_reference_pair(struct wl_mm *mm, uint64_t iters)
 {
 	uint64_t t0 = wl_now_ns();
 
@@ -133,6 +134,66 @@ PAIR_LOOP time_reference_pair(uint64_t iters)
 	return (double)(wl_now_ns() - t0) / (double)iters;
 }
 #endif
+
+/*
+ * Does the pair compile to nothing?  Checked on the compiled code, not
+ * guessed from a time: a probe function holding only the pair is looked
+ * at byte by byte, and is empty when its first instruction is a return
+ * (after an endbr64 or bti landing pad).  The timing loop around an empty
+ * pair is the loop alone (none: a barrier() keeps it) or nothing at all
+ * (rcu-qsbr: the compiler deleted it, and its "0 ns" was no figure).
+ */
+#define PAIR_PROBE static __wl_noinline __attribute__((noclone, used)) void
+
+PAIR_PROBE probe_backend_pair(struct wl_mm *mm)
+{
+	unsigned long cookie = lockless_page_walk_begin(mm);
+
+	lockless_page_walk_end(mm, cookie);
+}
+
+#ifdef WL_READ_REFERENCE_NAME
+PAIR_PROBE probe_reference_pair(void)
+{
+	wl_read_reference_begin();
+	wl_read_reference_end();
+}
+#endif
+
+/* The loop alone, for the floor (none's loop, instruction for instruction). */
+PAIR_LOOP time_empty_pair(struct wl_mm *mm, uint64_t iters)
+{
+	uint64_t t0 = wl_now_ns();
+
+	for (uint64_t k = 0; k < iters; k++)
+		barrier();
+	return (double)(wl_now_ns() - t0) / (double)iters;
+}
+
+static bool code_is_return(const void *fn)
+{
+	const unsigned char *c = fn;
+
+#if defined(__x86_64__) || defined(__i386__)
+	static const unsigned char endbr[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+
+	if (!memcmp(c, endbr, sizeof(endbr)))
+		c += sizeof(endbr);
+	/* ret, or rep ret */
+	return c[0] == 0xc3 || (c[0] == 0xf3 && c[1] == 0xc3);
+#elif defined(__aarch64__)
+	uint32_t insn;
+
+	memcpy(&insn, c, sizeof(insn));
+	if ((insn & 0xffffff3f) == 0xd503241f) { /* bti, any target */
+		c += 4;
+		memcpy(&insn, c, sizeof(insn));
+	}
+	return insn == 0xd65f03c0; /* ret */
+#else
+	return false; /* unknown: never claimed empty */
+#endif
+}
 
 /* A one-CPU read row of n repetitions. */
 static void emit_pair_stats(const struct wl_measure_ctx *c, const char *metric,
@@ -145,42 +206,81 @@ static void emit_pair_stats(const struct wl_measure_ctx *c, const char *metric,
 	measure_emit_stats(c, &r, v, n);
 }
 
+/* A one-CPU read row of one value: whether a pair compiled to nothing. */
+static void emit_pair_empty(const struct wl_measure_ctx *c, const char *metric,
+			    bool empty)
+{
+	struct wl_row r;
+
+	wl_row_init(&r, "read", metric, "bool");
+	r.cpus = 1;
+	measure_emit_value(c, &r, empty, 1);
+}
+
+typedef double (*pair_loop_t)(struct wl_mm *mm, uint64_t iters);
+
+/*
+ * The backend's pair, the loop alone and, where there is one, the
+ * library's pair: reps rounds, each loop once a round, the first of the
+ * round rotating so that no order favours any; v[loop][rep].
+ */
+enum { PAIR_BACKEND, PAIR_FLOOR, PAIR_REFERENCE, NR_PAIR_LOOPS };
+
+static void rotate(struct wl_mm *mm, unsigned int reps, uint64_t iters,
+		   const pair_loop_t *loops, unsigned int n,
+		   double v[][PAIR_REPS_MAX])
+{
+	for (unsigned int i = 0; i < reps; i++) {
+		for (unsigned int j = 0; j < n; j++) {
+			unsigned int k = (i + j) % n;
+
+			v[k][i] = loops[k](mm, iters);
+		}
+		measure_qs();
+	}
+}
+
 static int read_side_pair(const struct wl_measure_ctx *c)
 {
+	static const pair_loop_t loops[NR_PAIR_LOOPS] = {
+		[PAIR_BACKEND] = time_backend_pair,
+		[PAIR_FLOOR] = time_empty_pair,
+#ifdef WL_READ_REFERENCE_NAME
+		[PAIR_REFERENCE] = time_reference_pair,
+#endif
+	};
 	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
 	const uint64_t iters = c->quick ? 1000000 : 5000000;
-	double ns[PAIR_REPS_MAX];
+	bool empty = code_is_return((const void *)probe_backend_pair);
+	double v[NR_PAIR_LOOPS][PAIR_REPS_MAX];
 	struct wl_mm mm;
 	int ret = wl_mm_init(&mm);
 
 	if (ret)
 		return ret;
-#ifdef WL_READ_REFERENCE_NAME
-	double ref[PAIR_REPS_MAX], ratio[PAIR_REPS_MAX];
-
-	for (unsigned int i = 0; i < reps; i++) {
-		/* Alternate which goes first: no order favours either. */
-		if (i & 1) {
-			ref[i] = time_reference_pair(iters);
-			ns[i] = time_backend_pair(&mm, iters);
-		} else {
-			ns[i] = time_backend_pair(&mm, iters);
-			ref[i] = time_reference_pair(iters);
-		}
-		ratio[i] = ref[i] > 0 ? ns[i] / ref[i] : NAN;
-		measure_qs();
-	}
-#else
-	for (unsigned int i = 0; i < reps; i++) {
-		ns[i] = time_backend_pair(&mm, iters);
-		measure_qs();
-	}
-#endif
+	rotate(&mm, reps, iters, loops, loops[PAIR_REFERENCE] ? 3 : 2, v);
 	wl_mm_destroy(&mm);
-	emit_pair_stats(c, "read_side_pair_ns", "ns", ns, reps);
 #ifdef WL_READ_REFERENCE_NAME
-	emit_pair_stats(c, "reference_pair_ns", "ns", ref, reps);
-	emit_pair_stats(c, "read_side_vs_reference", "x", ratio, reps);
+	/*
+	 * The ratio of neighbours, per round, before the rows reorder v; only
+	 * when neither pair is empty (a ratio of two deleted loops is noise).
+	 */
+	bool ref_empty = code_is_return((const void *)probe_reference_pair);
+	double ratio[PAIR_REPS_MAX];
+
+	for (unsigned int i = 0; i < reps; i++)
+		ratio[i] = v[PAIR_REFERENCE][i] > 0
+				   ? v[PAIR_BACKEND][i] / v[PAIR_REFERENCE][i]
+				   : NAN;
+#endif
+	emit_pair_stats(c, "read_side_pair_ns", "ns", v[PAIR_BACKEND], reps);
+	emit_pair_stats(c, "read_side_floor_ns", "ns", v[PAIR_FLOOR], reps);
+	emit_pair_empty(c, "read_side_empty", empty);
+#ifdef WL_READ_REFERENCE_NAME
+	emit_pair_stats(c, "reference_pair_ns", "ns", v[PAIR_REFERENCE], reps);
+	emit_pair_empty(c, "reference_pair_empty", ref_empty);
+	if (!empty && !ref_empty)
+		emit_pair_stats(c, "read_side_vs_reference", "x", ratio, reps);
 #endif
 	return 0;
 }

@@ -75,8 +75,8 @@ static void emit_writer(const struct wl_measure_ctx *c, const char *op,
 	wl_row_init(&r, "writer", "ipis_per_op", "1");
 	snprintf(r.writer_op, sizeof(r.writer_op), "%s", op);
 	r.cpus = walkers;
-	measure_emit_value(c, &r, (double)(to->ipi.sent - from->ipi.sent) / n,
-			   n);
+	/* Every op completed: an error ends the run before the rows. */
+	measure_emit_ipis(c, &r, &from->ipi, &to->ipi, n);
 	snprintf(r.metric, sizeof(r.metric), "grace_periods_per_op");
 	measure_emit_value(
 		c, &r,

@@ -45,21 +45,43 @@ static void print_work(FILE *f, const struct wl_torture_result *r)
 	fprintf(f, "  (done(failed/skipped))\n");
 }
 
-static void print_sync(FILE *f)
+/*
+ * IPIs by kind (smp.h), then per completed writer op (failed and skipped
+ * ops excluded), with the count they are divided by.
+ */
+static void print_ipis(FILE *f, const struct wl_torture_result *r)
+{
+	struct wl_ipi_stats is;
+	uint64_t done = 0;
+
+	for (int op = 0; op < WL_NR_OPS; op++)
+		done += r->ops[op];
+	wl_ipi_stats(&is);
+	fprintf(f, "walklab-torture: ipis:");
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		fprintf(f, " %s=%llu", wl_ipi_kind_names[k],
+			(unsigned long long)is.sent_kind[k]);
+	fprintf(f, "  per completed op (%llu):", (unsigned long long)done);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		fprintf(f, " %s=%.2f", wl_ipi_kind_names[k],
+			done ? (double)is.sent_kind[k] / (double)done : 0.0);
+	fputc('\n', f);
+}
+
+static void print_sync(FILE *f, const struct wl_torture_result *r)
 {
 	struct wl_backend_stats bs = {0};
-	struct wl_ipi_stats is;
 	struct wl_arch_stats as;
 
 	if (wl_backend.stats)
 		wl_backend.stats(&bs);
-	wl_ipi_stats(&is);
 	wl_arch_stats(&as);
+	print_ipis(f, r);
 	fprintf(f,
-		"walklab-torture: ipis: %llu flushes: %llu sync: %llu "
+		"walklab-torture: flushes: %llu sync-calls: %llu "
 		"grace-periods: %llu polls: %llu deferred-peak: %llu "
 		"free-max: %llu us\n",
-		(unsigned long long)is.sent, (unsigned long long)as.flushes,
+		(unsigned long long)as.flushes,
 		(unsigned long long)bs.sync_calls,
 		(unsigned long long)bs.grace_periods,
 		(unsigned long long)bs.polls,
@@ -106,7 +128,7 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 
 	sum_counters(r);
 	print_work(f, r);
-	print_sync(f);
+	print_sync(f, r);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");

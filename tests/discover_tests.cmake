@@ -1,0 +1,52 @@
+# Writes the CTest file that registers one ctest PREFIX/<test> per test of
+# a test executable, from the executable's own list (`EXE --list`, the
+# tree Criterion prints, which tu_nocriterion prints too), the way
+# gtest_discover_tests() does.  One ctest per test, so that a test that
+# skips itself (cr_skip_test(): the executable exits 77, tu_skip.c) shows
+# as skipped in ctest rather than as a pass.  Run at build time by
+# walklab_test_runner() (tests/CMakeLists.txt) with -DPARAMS=FILE setting:
+#   EXE       the test executable
+#   PREFIX    the ctest name before /<test> (e.g. torture/ipi)
+#   ARGS      extra arguments (a list), after --filter
+#   ENV       the environment (may be empty)
+#   DISABLED  TRUE to register the tests disabled
+#   OUT       the CTest file to write
+cmake_minimum_required(VERSION 3.20)
+include(${PARAMS})
+execute_process(COMMAND ${EXE} --list
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} --list failed (${rc}): ${err}")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+set(script "")
+set(suite "")
+set(n 0)
+foreach(line IN LISTS lines)
+  if(line MATCHES "^([A-Za-z0-9_]+): [0-9]+ tests?$")
+    set(suite ${CMAKE_MATCH_1})
+    continue()
+  endif()
+  # "├── name" or "└── name" (tu_nocriterion prints "|-- name").
+  if(NOT line MATCHES "^[^A-Za-z0-9_]+ ([A-Za-z0-9_]+)$" OR suite STREQUAL "")
+    continue()
+  endif()
+  set(t "${PREFIX}/${CMAKE_MATCH_1}")
+  string(APPEND script "add_test(\"${t}\" \"${EXE}\" --filter "
+         "\"${suite}/${CMAKE_MATCH_1}\" ${ARGS})\n"
+         "set_tests_properties(\"${t}\" PROPERTIES TIMEOUT 300 "
+         "SKIP_RETURN_CODE 77)\n")
+  if(ENV)
+    string(APPEND script "set_tests_properties(\"${t}\" PROPERTIES "
+           "ENVIRONMENT \"${ENV}\")\n")
+  endif()
+  if(DISABLED)
+    string(APPEND script "set_tests_properties(\"${t}\" PROPERTIES "
+           "DISABLED TRUE)\n")
+  endif()
+  math(EXPR n "${n} + 1")
+endforeach()
+if(n EQUAL 0)
+  message(FATAL_ERROR "${EXE} --list: no tests in:\n${out}")
+endif()
+file(WRITE ${OUT} "${script}")
