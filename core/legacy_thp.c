@@ -25,6 +25,7 @@
 #include "arch.h"
 #include "check.h"
 #include "internal.h"
+#include "mmu_gather.h"
 #include "smp.h"
 
 #include <errno.h>
@@ -117,10 +118,38 @@ int wl_legacy_thp_populate(struct wl_mm *mm, uint64_t addr, uint64_t len)
 	return ret;
 }
 
-/* kick_all_cpus_sync()'s function: nothing, the IPI is the point. */
-static void kick_fn(void *info)
+/*
+ * The wait of pmdp_splitting_flush() (x86: the flush's own IPI; arm64:
+ * kick_all_cpus_sync()): return only when every walker that may have read
+ * the PMD before the splitting bit has left its walk section, tail pins
+ * taken.  It goes through the backend's sync, as collapse's
+ * tlb_remove_table_sync_one() does: only the backend knows what holds its
+ * walkers off, and an IPI waits only for walkers with IRQs off.  Walkers
+ * whose section begins after the call see the bit (each sync below orders
+ * the bit's seq_cst store before whatever it polls or publishes).
+ *
+ * What each backend's sync guarantees here:
+ *  - ipi, lockless_walk_helpers irqsave and today: an IPI to every CPU,
+ *    acknowledged after the IRQ-off walk it interrupted, the kernel's own
+ *    mechanism.  Always sent, though on the ipi arch model the flush has
+ *    already IPI'd (x86 sent none of its own): sync has no flush_ipi_all,
+ *    and the core cannot know the flush covered the backend's walkers;
+ *  - rcu-<flavor>, lockless_walk_helpers rcu: synchronize_rcu(), which
+ *    waits for every read section begun before it; the walk, recheck and
+ *    tail pins are all inside one;
+ *  - atomic_readers-<layout>: a full barrier after the bit, then a poll of
+ *    the reader count(s) to zero (store buffering with the walker's
+ *    increment; smp_mb(): either the walker sees the bit or we see it).
+ * Departure: the kernel could not sleep here (the PMD lock is a spinlock),
+ * so no kernel of the time had RCU-only GUP-fast with this split; the lab
+ * asks whether it would have been safe.  Only under rcu-qsbr is a writer
+ * that spins on this PMD lock a reader the sync waits for (an online QSBR
+ * thread that reports no quiescent state while it spins): with several
+ * writers that can hold the split up; the legacy scenarios run one.
+ */
+static void split_wait_walkers(struct wl_mm *mm)
 {
-	(void)info;
+	wl_tlb_remove_table_sync_one(mm);
 }
 
 /* __split_huge_page_refcount(), under compound_lock. */
@@ -175,7 +204,6 @@ int wl_split_huge_page_legacy(struct wl_mm *mm, uint64_t addr)
 	struct wl_page *folio;
 	uint32_t pmd, pte;
 	pteval_t v, prot;
-	bool ipi;
 	int ret = 0;
 
 	mmap_read_lock(mm);
@@ -194,22 +222,17 @@ int wl_split_huge_page_legacy(struct wl_mm *mm, uint64_t addr)
 	folio = pfn_to_page(pte_pfn(v));
 
 	/*
-	 * pmdp_splitting_flush().  seq_cst: the bit is set before the IPI
-	 * is published and before the tail pins are read; pairs with the
-	 * walker's seq_cst PMD recheck (a walker that passed it read the PMD
-	 * before the bit, and is still inside its IRQ-off section, which the
-	 * IPI waits for).
+	 * pmdp_splitting_flush().  seq_cst: the bit is set before the
+	 * backend's sync starts and before the tail pins are read; pairs
+	 * with the walker's seq_cst PMD recheck (a walker that passed it read
+	 * the PMD before the bit, and is still inside its walk section, which
+	 * the sync waits for).
 	 */
 	atomic_store_explicit(wl_entry_ptr(pmd, i), v | _PAGE_SPLITTING,
 			      memory_order_seq_cst);
-	ipi = flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
-	/*
-	 * x86's flush IPI'd and waited; a broadcast or hypercall flush did
-	 * not, so arm64 kicked every CPU (kick_all_cpus_sync()): the wait
-	 * acquires every CPU's ack, released after its IRQ-off section.
-	 */
-	if (!ipi && !wl_bugs.legacy_split_no_ipi)
-		smp_call_function(kick_fn, NULL, true);
+	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
+	if (!wl_bugs.legacy_split_no_ipi)
+		split_wait_walkers(mm);
 	wl_inject(WL_INJ_WRITER_UNLINK);
 
 	compound_lock(folio);

@@ -19,6 +19,10 @@
  * TLBI broadcasts in hardware: kick_all_cpus_sync()); GUP-fast, with IRQs
  * off, bailed on a splitting PMD.  Any walker that had read the PMD before
  * the bit was set had finished, tail pins included, before the IPI returned.
+ * The model waits through the backend's sync instead (as collapse does),
+ * which for the ipi backend is that IPI and for the others is their own
+ * wait for walk sections: an IPI alone would leave walkers that do not
+ * mask IRQs (rcu, atomic_readers) unprotected.
  *
  * The model is opt-in (wl_legacy_thp_enable() before any CPU runs): huge
  * PMD folios are then made by wl_legacy_thp_populate() and split by
@@ -54,9 +58,10 @@ void wl_legacy_thp_disable(void);
 int wl_legacy_thp_populate(struct wl_mm *mm, uint64_t addr, uint64_t len);
 
 /*
- * split_huge_page() of the huge PMD at addr, pre-4.5: splitting bit, IPI
- * (unless wl_bugs.legacy_split_no_ipi), distribute the refcount, map the
- * subpages with PTEs.  Returns 0, or -EINVAL when no huge PMD is there.
+ * split_huge_page() of the huge PMD at addr, pre-4.5: splitting bit, the
+ * backend's sync in the place of the IPI (unless
+ * wl_bugs.legacy_split_no_ipi), distribute the refcount, map the subpages
+ * with PTEs.  Returns 0, or -EINVAL when no huge PMD is there.
  */
 int wl_split_huge_page_legacy(struct wl_mm *mm, uint64_t addr);
 

@@ -48,17 +48,28 @@ void mmap_write_unlock(struct wl_mm *mm)
 /*
  * Page-table locks: test-and-test-and-set, yielding after a while because
  * simulated CPUs may outnumber host CPUs (a preempted lock holder).
+ *
+ * A CPU that has waited that long counts as blocked (wl_cpu_block_begin())
+ * until it has the lock.  Departure: in the kernel this is a spinlock and
+ * nothing sleeps under it; here the pre-4.5 THP split waits through the
+ * backend's sync under the PMD lock (core/legacy_thp.c), and for rcu-qsbr
+ * that grace period would wait forever for an online CPU spinning here.
+ * Sound because no walk section takes a page-table lock.
  */
 void wl_ptl_lock(uint32_t table)
 {
 	_Atomic int *l = &wl_ptdesc(table)->ptl;
 	unsigned int spins = 0;
+	bool blocked = false;
 
 	for (;;) {
 		/* Acquire: the critical section after the lock; pairs with
 		 * the release in wl_ptl_unlock(). */
-		if (!atomic_exchange_explicit(l, 1, memory_order_acquire))
+		if (!atomic_exchange_explicit(l, 1, memory_order_acquire)) {
+			if (blocked)
+				wl_cpu_block_end();
 			return;
+		}
 		while (atomic_load_explicit(l, memory_order_relaxed)) {
 			/*
 			 * Poll delivery: the holder may be waiting for our
@@ -68,10 +79,14 @@ void wl_ptl_lock(uint32_t table)
 			    !wl_irq.disabled &&
 			    (wl_irq.pending || wl_ipi_poll_pending()))
 				wl_irq_replay();
-			if (++spins % 128 == 0)
+			if (++spins % 128 == 0) {
+				if (!blocked)
+					wl_cpu_block_begin();
+				blocked = true;
 				sched_yield();
-			else
+			} else {
 				cpu_relax();
+			}
 		}
 	}
 }

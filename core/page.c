@@ -4,8 +4,11 @@
  *
  * Three free lists (4 KiB, 2 MiB, 1 GiB), LIFO so that a freed frame is the
  * next one handed out (a race must be able to land on a reused frame).  A
- * larger block is split on demand; blocks are not coalesced again, which is
- * enough for a simulation that allocates its huge folios early.
+ * larger block is split on demand.  A 2 MiB block is coalesced again only
+ * when a 2 MiB allocation finds no block and all 512 of its frames are
+ * free (coalesce_pmd_blocks()): enough for a simulation that allocates its
+ * huge folios early, and for the pre-4.5 THP model, whose splits turn
+ * 2 MiB folios into 4 KiB pages for as long as the torture runs.
  */
 #include "page.h"
 #include "check.h"
@@ -58,6 +61,42 @@ static uint32_t pop_free(int slot)
 	return pfn;
 }
 
+/*
+ * Move every 2 MiB block whose frames are all on the 4 KiB free list back
+ * to the 2 MiB list, keeping the order of the rest.  Under lock; returns
+ * whether any moved.  O(free 4 KiB frames), and only when a 2 MiB
+ * allocation would otherwise fail.
+ */
+static bool coalesce_pmd_blocks(void)
+{
+	uint32_t nr_blocks = (uint32_t)(wl_pages.nr >> HPAGE_PMD_ORDER);
+	uint16_t *nfree = calloc(nr_blocks, sizeof(*nfree));
+	uint32_t pfn, *link = &wl_pages.free_head[0];
+	bool moved = false;
+
+	if (!nfree)
+		return false;
+	for (pfn = wl_pages.free_head[0]; pfn != UINT32_MAX;
+	     pfn = wl_pages.pages[pfn].next_free)
+		nfree[pfn >> HPAGE_PMD_ORDER]++;
+	while ((pfn = *link) != UINT32_MAX) {
+		if (nfree[pfn >> HPAGE_PMD_ORDER] == HPAGE_PMD_NR) {
+			*link = wl_pages.pages[pfn].next_free;
+			wl_pages.nr_free[0]--;
+		} else {
+			link = &wl_pages.pages[pfn].next_free;
+		}
+	}
+	for (uint32_t b = 0; b < nr_blocks; b++) {
+		if (nfree[b] != HPAGE_PMD_NR)
+			continue;
+		push_free(1, b << HPAGE_PMD_ORDER);
+		moved = true;
+	}
+	free(nfree);
+	return moved;
+}
+
 int wl_page_pool_init(uint64_t nr_frames)
 {
 	struct wl_page_pool *p = &wl_pages;
@@ -104,6 +143,8 @@ struct wl_page *wl_folio_alloc(unsigned int order)
 		return NULL;
 	pthread_mutex_lock(&wl_pages.lock);
 	pfn = pop_free(slot);
+	if (pfn == UINT32_MAX && slot == 1 && coalesce_pmd_blocks())
+		pfn = pop_free(slot);
 	pthread_mutex_unlock(&wl_pages.lock);
 	if (pfn == UINT32_MAX)
 		return NULL;

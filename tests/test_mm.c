@@ -7,6 +7,7 @@
  * wl_inject_hook, which runs a writer step at the walker's injection point.
  */
 #include "internal.h"
+#include "legacy_thp.h"
 #include "test_util.h"
 
 #ifdef WALKLAB_NO_CRITERION
@@ -269,6 +270,59 @@ Test(mm, split_huge_pmd_keeps_the_folio)
 	/* A partial munmap of the PTE-mapped folio keeps the rest. */
 	cr_assert_eq(wl_munmap(&mm, A, 256 * PAGE_SIZE), 0);
 	cr_assert_eq(folio_ref_count(f), 256);
+}
+
+static uint64_t backend_sync_calls(void)
+{
+	struct wl_backend_stats st;
+
+	wl_backend.stats(&st);
+	return st.sync_calls;
+}
+
+/* A pre-4.5 THP at A, split; returns the backend's sync calls it made. */
+static uint64_t legacy_split_syncs(void)
+{
+	uint64_t before;
+
+	cr_assert_eq(wl_mmap(&mm, A, PMD_SIZE, RW | VM_HUGEPAGE), 0);
+	cr_assert_eq(wl_legacy_thp_populate(&mm, A, PMD_SIZE), 0);
+	cr_assert_eq(folio_at(A)->order, HPAGE_PMD_ORDER);
+	before = backend_sync_calls();
+	cr_assert_eq(wl_split_huge_page_legacy(&mm, A), 0);
+	cr_assert_eq(folio_at(A + PAGE_SIZE)->order, 0, "not split");
+	before = backend_sync_calls() - before;
+	cr_assert_eq(wl_munmap(&mm, A, PMD_SIZE), 0);
+	return before;
+}
+
+/*
+ * The pre-4.5 split must wait for walkers through the backend's sync (an
+ * IPI of its own waits only for IRQ-off walkers); with the bug on it
+ * skips it, which shows the count can stay put.
+ */
+Test(mm, legacy_split_waits_through_the_backend)
+{
+	cr_assert_eq(wl_legacy_thp_enable(), 0);
+	cr_expect_eq(legacy_split_syncs(), 1, "the split bypassed the backend");
+	wl_bugs.legacy_split_no_ipi = true;
+	cr_expect_eq(legacy_split_syncs(), 0, "the bug did not skip the sync");
+	wl_bugs.legacy_split_no_ipi = false;
+	wl_legacy_thp_disable();
+}
+
+/*
+ * Every split turns a 2 MiB block into 4 KiB pages: more splits than the
+ * pool has 2 MiB blocks need the freed blocks coalesced again.
+ */
+Test(mm, legacy_splits_outlast_the_pool)
+{
+	uint64_t n = (wl_pages.nr >> HPAGE_PMD_ORDER) + 8;
+
+	cr_assert_eq(wl_legacy_thp_enable(), 0);
+	for (uint64_t i = 0; i < n; i++)
+		legacy_split_syncs();
+	wl_legacy_thp_disable();
 }
 
 Test(mm, dontneed_with_pt_reclaim_frees_the_table)

@@ -29,7 +29,15 @@
  *    its PMD recheck before the splitting bit takes its tail pins after the
  *    refcount was distributed (docs/history.md 2.4; the protocol:
  *    docs/kernel-protocol.md 2.5). Departure: one mapping per THP (no rmap
- *    walk), and legacy walkers are FOLL_GET, fast path only.
+ *    walk), and legacy walkers are FOLL_GET, fast path only. The split waits
+ *    through the backend's sync (the kick, for ipi), so each backend family has
+ *    a safe scenario and its buggy twin (the same configuration with the sync
+ *    skipped): legacy-split-{rcu,atomic,today}[-no-sync]. Of those, only ipi's
+ *    pair is history; the others ask whether that backend would have protected
+ *    the split (Deacon's counter was proposed for exactly this race,
+ *    docs/history.md 3.7). atomic_readers runs one walker: with two walkers and
+ *    one writer on a 2-CPU host the writer's poll rarely sees a walker's count
+ *    at zero, and it starves (scripts/walklab-starvation).
  *  - collapse-no-pmd-recheck: before 70cbc3cc78a99 (Sept 2022) GUP-fast did not
  *    recheck the PMD, and before 2ba99c5e0881 (Nov 2022) khugepaged did not
  *    sync after pmdp_collapse_flush(): both bugs are on, as they were together
@@ -170,6 +178,71 @@ static const struct wl_scenario wl_scenarios[] = {
 		.watch = "any",
 		.bound_s = 2,
 		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast bails",
+	},
+	{
+		.name = "legacy-split-rcu-no-sync",
+		.backend = "rcu-memb",
+		.arch = "broadcast",
+		.options = "--bug legacy-split-no-ipi " WL_SC_MIX_LEGACY,
+		.expect = "reproduced",
+		.watch = "pin_after_nopin,ref_imbalance",
+		.bound_s = 20,
+		.history = "negative control: RCU walkers, split without "
+			   "synchronize_rcu()",
+	},
+	{
+		.name = "legacy-split-rcu",
+		.backend = "rcu-memb",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_LEGACY,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "RCU walkers: the split's wait is synchronize_rcu()",
+	},
+	{
+		.name = "legacy-split-atomic-no-sync",
+		.backend = "atomic_readers-percpu",
+		.arch = "broadcast",
+		.options = "--bug legacy-split-no-ipi --walkers "
+			   "1 " WL_SC_MIX_LEGACY,
+		.expect = "reproduced",
+		.watch = "pin_after_nopin,ref_imbalance",
+		.bound_s = 20,
+		.history = "negative control: reader count, split without "
+			   "polling it",
+	},
+	{
+		.name = "legacy-split-atomic",
+		.backend = "atomic_readers-percpu",
+		.arch = "broadcast",
+		.options = "--walkers 1 " WL_SC_MIX_LEGACY,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "Deacon 2013: the split polls the reader count to "
+			   "zero",
+	},
+	{
+		.name = "legacy-split-today-no-sync",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug legacy-split-no-ipi " WL_SC_MIX_LEGACY,
+		.expect = "reproduced",
+		.watch = "pin_after_nopin,ref_imbalance",
+		.bound_s = 20,
+		.history = "negative control: today's walkers, split without "
+			   "its sync IPI",
+	},
+	{
+		.name = "legacy-split-today",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_LEGACY,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "today's walkers: the split's wait is the sync IPI",
 	},
 	{
 		.name = "collapse-no-pmd-recheck",
