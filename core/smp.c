@@ -278,6 +278,7 @@ int wl_cpu_up(const char *name)
 	wl_irq.disabled = 0;
 	wl_irq.pending = 0;
 	wl_irq.off_since_ns = 0;
+	wl_irq.rcu_gp_seen = 0; /* the first restore looks at the sequence */
 	wl_irq.cpu_id = id;
 	barrier(); /* cpu_id before cpu: the handler keys on cpu */
 	wl_irq.cpu = c;
@@ -293,6 +294,13 @@ int wl_cpu_up(const char *name)
 	if (n > peak)
 		atomic_store_explicit(&wl_peak_online, n, memory_order_relaxed);
 	pthread_rwlock_unlock(&hotplug_lock);
+	/*
+	 * Online before our first walk's loads: pairs with the smp_mb()
+	 * between a grace period's start and its read of the online mask
+	 * (rcu_sched.c, store buffering): it waits for us, or we see what
+	 * its caller unlinked.
+	 */
+	smp_mb();
 	return id;
 }
 
@@ -314,7 +322,12 @@ void wl_cpu_down(void)
 	 * offline.
 	 */
 	pthread_rwlock_wrlock(&hotplug_lock);
-	atomic_store_explicit(&c->online, false, memory_order_relaxed);
+	/*
+	 * release: our last walk sections before offline; pairs with the
+	 * acquire of online by an RCU-sched grace period, which stops
+	 * waiting for us (rcu_sched.c).
+	 */
+	atomic_store_explicit(&c->online, false, memory_order_release);
 	atomic_fetch_sub_explicit(&wl_nr_online, 1, memory_order_relaxed);
 	pthread_rwlock_unlock(&hotplug_lock);
 	wl_irq_replay(); /* runs until kick and pending are clear */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rcu_sched.h - RCU-sched in the simulated machine: IRQ-off regions are
+ * read-side critical sections, as they are for the kernel's consolidated
+ * RCU (since v4.20; KERNEL.md 2.1, "Semi-RCU").  Nothing on the read side
+ * but local_irq_save()/local_irq_restore() (smp.h).
+ *
+ * A grace period (synchronize_rcu_sched()) ends only when every CPU that
+ * was online when it began has reported a quiescent state for it, or has
+ * gone offline.  A CPU reports at the points where the kernel's tick or a
+ * resched IPI could be taken, all with no IRQ-off section running:
+ *
+ *  - its outermost local_irq_restore() (and local_irq_enable()), when it
+ *    sees that a grace period has begun since its last look: one relaxed
+ *    load of the global sequence and a compare on the fast path;
+ *  - a force-quiescent-state IPI (the kernel's FQS / resched IPI), which
+ *    the waiter sends to the CPUs that have not reported after
+ *    WL_RCU_SCHED_FQS_NS; it runs only when the target has IRQs enabled,
+ *    so it is delayed by an IRQ-off section exactly as the tick is.  A CPU
+ *    blocked on a lock or asleep takes it from its signal handler (or at
+ *    its poll): blocked CPUs are quiescent.
+ *
+ * The waiter itself, when it is a CPU, is quiescent (IRQs on, no section).
+ *
+ * Memory ordering (the pairs, named where each barrier is):
+ *  (1) Sections before a report, before the free.  A report is
+ *      smp_mb(); store-release(cpu->qs_seq, gp); the waiter acquires
+ *      qs_seq.  So the page-table reads of every section that ended
+ *      before the report happen before the writer's free.
+ *  (2) Sections after a report see the unlink.  The writer unlinks,
+ *      smp_mb(), stores the odd gp_seq; the reporter loaded that gp_seq,
+ *      then smp_mb() (message passing with fences on both sides).
+ *  (3) CPU hotplug.  A CPU that goes online does smp_mb() after the
+ *      online store; the waiter does smp_mb() between the gp_seq store and
+ *      its read of the online mask (store buffering, fences on both
+ *      sides): either the waiter waits for the new CPU, or the new CPU's
+ *      walks see the unlink.  Going offline is a release store of online
+ *      that the waiter acquires: the CPU's last sections are ordered
+ *      before the free.
+ *
+ * Deferred frees (call_rcu_sched()) go on a list that a reclaimer thread
+ * (not a simulated CPU) empties: it takes the list, waits for one grace
+ * period and runs the callbacks.  The callers' deferred-table counts
+ * (wl_table_deferred_add()) drop when the callbacks free the tables.
+ */
+#ifndef WALKLAB_RCU_SCHED_H
+#define WALKLAB_RCU_SCHED_H
+
+#include "smp.h"
+
+/* A waiter sends FQS IPIs to CPUs that have not reported after this. */
+#define WL_RCU_SCHED_FQS_NS 200000u
+
+/*
+ * synchronize_rcu_sched() - return when every IRQ-off section that began
+ * before the call has ended.  Call with IRQs enabled, outside any section
+ * (from a CPU or any other thread).  A full barrier on entry and on exit.
+ * Concurrent callers share grace periods.
+ */
+void synchronize_rcu_sched(void);
+
+/* The callback head: fits a table batch's or a ptdesc's backend_head. */
+struct wl_rcu_head {
+	struct wl_rcu_head *next;
+	void (*func)(struct wl_rcu_head *head);
+};
+
+/*
+ * call_rcu_sched() - func(head) after a grace period, on the reclaimer
+ * thread.  Returns at once; any thread.  Without a reclaimer
+ * (wl_rcu_sched_start() not called) it waits and calls func itself.
+ */
+void call_rcu_sched(struct wl_rcu_head *head,
+		    void (*func)(struct wl_rcu_head *head));
+/* rcu_barrier(): every callback queued before the call has run. */
+void rcu_sched_barrier(void);
+
+/* Start / stop the reclaimer (stop drains first).  0 or -errno. */
+int wl_rcu_sched_start(void);
+void wl_rcu_sched_stop(void);
+
+struct wl_rcu_sched_stats {
+	uint64_t gps;	     /* grace periods run */
+	uint64_t gp_ns;	     /* their total length */
+	uint64_t gp_max_ns;  /* the longest */
+	uint64_t fqs_ipis;   /* force-quiescent-state IPIs sent */
+	uint64_t callbacks;  /* call_rcu_sched() callbacks run */
+	uint64_t sync_calls; /* synchronize_rcu_sched() calls */
+};
+void wl_rcu_sched_stats(struct wl_rcu_sched_stats *st);
+void wl_rcu_sched_stats_reset(void);
+
+#endif /* WALKLAB_RCU_SCHED_H */
