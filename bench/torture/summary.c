@@ -72,6 +72,28 @@ static void print_sync(FILE *f)
 			(unsigned long long)(bs.sync_max_ns / 1000));
 }
 
+/*
+ * The single-table fallback (tlb_remove_table_one()): how often batch
+ * allocation was made to fail and how often the fallback ran.  Printed
+ * when either is non-zero, so that a --batch-fail run shows it reached.
+ */
+static void print_fallback(FILE *f, struct wl_torture_result *r)
+{
+	struct wl_backend_stats bs = {0};
+
+	if (wl_backend.stats)
+		wl_backend.stats(&bs);
+	r->free_one_calls = bs.free_one_calls;
+	if (!torture->c->batch_fail && !bs.free_one_calls)
+		return;
+	fprintf(f,
+		"walklab-torture: batch-fail: %.4f free_table_one: %llu "
+		"(of %llu frees)\n",
+		(double)torture->c->batch_fail / 65536,
+		(unsigned long long)bs.free_one_calls,
+		(unsigned long long)bs.free_calls);
+}
+
 static void print_check_cost(FILE *f, const struct wl_torture_result *r)
 {
 	fprintf(f,
@@ -107,6 +129,7 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	sum_counters(r);
 	print_work(f, r);
 	print_sync(f);
+	print_fallback(f, r);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");
