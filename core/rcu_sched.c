@@ -338,10 +338,10 @@ void wl_rcu_sched_stats(struct wl_rcu_sched_stats *st)
 
 void wl_rcu_sched_stats_reset(void)
 {
-	WRITE_ONCE(rs_stats.gps, 0);
-	WRITE_ONCE(rs_stats.gp_ns, 0);
-	WRITE_ONCE(rs_stats.gp_max_ns, 0);
-	WRITE_ONCE(rs_stats.fqs_ipis, 0);
-	WRITE_ONCE(rs_stats.callbacks, 0);
-	WRITE_ONCE(rs_stats.sync_calls, 0);
+	_Atomic uint64_t *f[] = {&rs_stats.gps,	      &rs_stats.gp_ns,
+				 &rs_stats.gp_max_ns, &rs_stats.fqs_ipis,
+				 &rs_stats.callbacks, &rs_stats.sync_calls};
+
+	for (size_t i = 0; i < WL_ARRAY_SIZE(f); i++)
+		WRITE_ONCE(*f[i], 0);
 }

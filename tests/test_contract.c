@@ -573,26 +573,31 @@ Test(contract, free_table_one_waits_in_every_fallback)
  * the walker; a fallback that frees at once frees its table under it.
  * The same check as above, in its "must not wait" form.
  */
+/* Writer op under a bug (its wl_bugs knob and the test's flag): it must
+ * free under a walker on broadcast, where no flush holds it off. */
+static void check_bug_frees_under_walker(bool *knob, bool *flag, enum op op)
+{
+	*knob = *flag = true;
+	machine_up(WL_ARCH_BROADCAST);
+	check_writer_vs_walker(WL_ARCH_BROADCAST, op, 1);
+	machine_down();
+	*knob = *flag = false;
+}
+
 Test(contract, gp_blind_to_irqoff_frees_under_the_walker)
 {
 	if (!has_fallback_option())
 		cr_skip_test("%s does not use RCU-sched", wl_backend.name);
-	wl_bugs.rcu_sched_ignores_irqoff = bug_gp_blind = true;
-	machine_up(WL_ARCH_BROADCAST);
-	check_writer_vs_walker(WL_ARCH_BROADCAST, OP_FREE, 1);
-	machine_down();
-	wl_bugs.rcu_sched_ignores_irqoff = bug_gp_blind = false;
+	check_bug_frees_under_walker(&wl_bugs.rcu_sched_ignores_irqoff,
+				     &bug_gp_blind, OP_FREE);
 }
 
 Test(contract, free_one_now_frees_under_the_walker)
 {
 	if (!(wl_backend.caps & WL_CAP_SAFE))
 		cr_skip_test("%s frees at once anyway", wl_backend.name);
-	wl_bugs.table_one_free_now = bug_free_one_now = true;
-	machine_up(WL_ARCH_BROADCAST);
-	check_writer_vs_walker(WL_ARCH_BROADCAST, OP_FREE_ONE, 1);
-	machine_down();
-	wl_bugs.table_one_free_now = bug_free_one_now = false;
+	check_bug_frees_under_walker(&wl_bugs.table_one_free_now,
+				     &bug_free_one_now, OP_FREE_ONE);
 }
 
 /* fini() drains: every table handed over has been freed when it returns. */
