@@ -94,7 +94,7 @@ static const char torture_usage[] =
 	"  --inject-max-ns N  longest injected spin (default 50000)\n"
 	"  --legacy-thp     pre-4.5 THP refcounting and split\n"
 	"  --batch-fail P   table batch allocation fails with probability P\n"
-	"                   (0..1 or 0%%..100%%, default 0): "
+	"                   (0..1 or 0%..100%, default 0): "
 	"tlb_remove_table_one()\n"
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
