@@ -5,6 +5,7 @@
  * stalls, the reference balance at teardown, and SUCCESS or FAILURE.
  */
 #include "backend.h"
+#include "rcu_sched.h"
 #include "smp.h"
 #include "torture_internal.h"
 
@@ -94,6 +95,28 @@ static void print_fallback(FILE *f, struct wl_torture_result *r)
 		(unsigned long long)bs.free_calls);
 }
 
+/*
+ * The machine's RCU-sched grace periods (core/rcu_sched.h), when a
+ * backend ran any: how many, how long, and how many CPUs had to be
+ * nudged by an FQS IPI because they did not enable IRQs on their own.
+ */
+static void print_rcu_sched(FILE *f)
+{
+	struct wl_rcu_sched_stats rs;
+
+	wl_rcu_sched_stats(&rs);
+	if (!rs.gps)
+		return;
+	fprintf(f,
+		"walklab-torture: rcu-sched: grace-periods: %llu mean %.1f "
+		"us max %llu us fqs-ipis: %llu callbacks: %llu\n",
+		(unsigned long long)rs.gps,
+		(double)rs.gp_ns / (double)rs.gps / 1000,
+		(unsigned long long)(rs.gp_max_ns / 1000),
+		(unsigned long long)rs.fqs_ipis,
+		(unsigned long long)rs.callbacks);
+}
+
 static void print_check_cost(FILE *f, const struct wl_torture_result *r)
 {
 	fprintf(f,
@@ -130,6 +153,7 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	print_work(f, r);
 	print_sync(f);
 	print_fallback(f, r);
+	print_rcu_sched(f);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");
