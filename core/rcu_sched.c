@@ -5,8 +5,7 @@
  *
  * Sequence.  wl_rcu_sched_gp_seq is even while idle and odd while a grace
  * period runs; grace period g (odd) starts by storing g and ends by
- * storing g + 1.  One runs at a time (gp_lock); a caller that finds a
- * whole grace period completed since its call shares it (rcu_seq_snap()).
+ * storing g + 1.  One runs at a time (gp_lock).
  *
  * Departure from the kernel: a CPU in a long IRQs-on stretch that never
  * restores IRQs is found by the FQS IPI after WL_RCU_SCHED_FQS_NS, not by
@@ -42,19 +41,19 @@ void wl_rcu_sched_qs(void)
 	struct wl_cpu *c = wl_irq.cpu;
 	uint64_t gp;
 
-	gp = atomic_load_explicit(&wl_rcu_sched_gp_seq, memory_order_relaxed);
+	/*
+	 * acquire: pairs with the release store that starts the grace
+	 * period in run_gp(): our later sections see what its caller
+	 * unlinked before it (rcu_sched.h, pair 2).
+	 */
+	gp = atomic_load_explicit(&wl_rcu_sched_gp_seq, memory_order_acquire);
 	wl_irq.rcu_gp_seen = gp;
 	if (!c || !(gp & 1))
 		return;
 	/*
-	 * Full barrier, two pairs (rcu_sched.h): (1) our earlier sections'
-	 * page-table reads before the report, which the waiter acquires;
-	 * (2) the gp_seq load above before our later sections' reads,
-	 * pairing with the smp_mb() before the gp_seq store in run_gp():
-	 * a section after this sees what the writer unlinked before it.
+	 * release: our earlier sections' page-table reads before the report;
+	 * pairs with the acquire of rcu_qs_seq in cpu_quiescent() (pair 1).
 	 */
-	smp_mb();
-	/* release: pairs with the acquire of rcu_qs_seq in cpu_quiescent() */
 	atomic_store_explicit(&c->rcu_qs_seq, gp, memory_order_release);
 }
 
@@ -136,27 +135,20 @@ static void run_gp(void)
 	struct wl_cpumask left;
 
 	/*
-	 * The callers' updates (the unlink) before the start; pairs with
-	 * the smp_mb() in wl_rcu_sched_qs() after its gp_seq load.
+	 * release: the start after the callers' updates (the unlink; a
+	 * call_rcu_sched() caller's through the reclaimer's lock); pairs
+	 * with the acquire load in wl_rcu_sched_qs() (pair 2).
 	 */
-	smp_mb();
-	atomic_store_explicit(&wl_rcu_sched_gp_seq, g, memory_order_relaxed);
-	/*
-	 * The start before the online mask is read; pairs with the smp_mb()
-	 * after going online in wl_cpu_up() (store buffering).
-	 */
-	smp_mb();
-	wl_cpu_online_mask(&left);
+	atomic_store_explicit(&wl_rcu_sched_gp_seq, g, memory_order_release);
+	/* Under hotplug_lock, after the start: pair 3 (rcu_sched.h). */
+	wl_cpu_online_mask_ordered(&left);
 	wl_rcu_sched_qs(); /* the caller, if a CPU, is quiescent */
 	/* The negative control: IRQ-off CPUs are not waited for. */
 	if (!wl_bugs.rcu_sched_ignores_irqoff)
 		gp_wait(&left, g);
-	/*
-	 * release: the end after every acquire of a report; pairs with the
-	 * acquire in gp_done() of a caller sharing this grace period.
-	 */
+	/* Relaxed: an even value asks no CPU for anything. */
 	atomic_store_explicit(&wl_rcu_sched_gp_seq, g + 1,
-			      memory_order_release);
+			      memory_order_relaxed);
 	dt = wl_now_ns() - t0;
 	atomic_fetch_add_explicit(&rs_stats.gps, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&rs_stats.gp_ns, dt, memory_order_relaxed);
@@ -166,41 +158,20 @@ static void run_gp(void)
 				      memory_order_relaxed);
 }
 
-/* rcu_seq_snap(): the sequence once a whole grace period has ended. */
-static uint64_t gp_snap(void)
-{
-	uint64_t s;
-
-	/*
-	 * The caller's updates before the snapshot: a grace period that
-	 * starts after it (which we wait for) starts after them; pairs with
-	 * the smp_mb() in wl_rcu_sched_qs().
-	 */
-	smp_mb();
-	s = atomic_load_explicit(&wl_rcu_sched_gp_seq, memory_order_relaxed);
-	return (s + 3) & ~UINT64_C(1);
-}
-
-static bool gp_done(uint64_t snap)
-{
-	/* acquire: pairs with the release store ending run_gp() */
-	return atomic_load_explicit(&wl_rcu_sched_gp_seq,
-				    memory_order_acquire) >= snap;
-}
-
+/*
+ * Each call runs its own grace period, one at a time: one started by
+ * another caller before our update may not order it (the kernel shares
+ * them with full barriers; our pairs are release/acquire, which
+ * ThreadSanitizer can check, so we do not).  call_rcu_sched() batches.
+ */
 void synchronize_rcu_sched(void)
 {
-	uint64_t snap = gp_snap();
-
 	atomic_fetch_add_explicit(&rs_stats.sync_calls, 1,
 				  memory_order_relaxed);
 	/* A CPU blocked here takes FQS IPIs: it is quiescent. */
 	wl_mutex_lock(&gp_lock);
-	while (!gp_done(snap))
-		run_gp();
+	run_gp();
 	pthread_mutex_unlock(&gp_lock);
-	/* The grace period before the caller's frees (order: as entry). */
-	smp_mb();
 }
 
 /* ---------------------------------------------------------------------- */

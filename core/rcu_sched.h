@@ -22,21 +22,22 @@
  *
  * The waiter itself, when it is a CPU, is quiescent (IRQs on, no section).
  *
- * Memory ordering (the pairs, named where each barrier is):
- *  (1) Sections before a report, before the free.  A report is
- *      smp_mb(); store-release(cpu->qs_seq, gp); the waiter acquires
- *      qs_seq.  So the page-table reads of every section that ended
- *      before the report happen before the writer's free.
- *  (2) Sections after a report see the unlink.  The writer unlinks,
- *      smp_mb(), stores the odd gp_seq; the reporter loaded that gp_seq,
- *      then smp_mb() (message passing with fences on both sides).
- *  (3) CPU hotplug.  A CPU that goes online does smp_mb() after the
- *      online store; the waiter does smp_mb() between the gp_seq store and
- *      its read of the online mask (store buffering, fences on both
- *      sides): either the waiter waits for the new CPU, or the new CPU's
- *      walks see the unlink.  Going offline is a release store of online
- *      that the waiter acquires: the CPU's last sections are ordered
- *      before the free.
+ * Memory ordering (the pairs, named where each access is).  All are
+ * release/acquire or locks, so ThreadSanitizer checks them too:
+ *  (1) Sections before a report, before the free.  A report is a
+ *      store-release of cpu->qs_seq after the CPU's earlier sections; the
+ *      waiter acquires it.  So the page-table reads of every section that
+ *      ended before the report happen before the writer's free.
+ *  (2) Sections after a report see the unlink.  The writer unlinks, then
+ *      starts the grace period with a store-release of the odd gp_seq;
+ *      the reporter load-acquires that gp_seq before reporting, and its
+ *      later sections come after in program order.
+ *  (3) CPU hotplug.  The waiter reads the online mask under hotplug_lock
+ *      after the start: a CPU that comes up (online set under the same
+ *      lock) either is seen and waited for, or comes up after the read
+ *      and its walks see the unlink through the lock.  Going offline is
+ *      a release store of online that the waiter acquires: the CPU's last
+ *      sections are ordered before the free.
  *
  * Deferred frees (call_rcu_sched()) go on a list that a reclaimer thread
  * (not a simulated CPU) empties: it takes the list, waits for one grace
@@ -54,8 +55,9 @@
 /*
  * synchronize_rcu_sched() - return when every IRQ-off section that began
  * before the call has ended.  Call with IRQs enabled, outside any section
- * (from a CPU or any other thread).  A full barrier on entry and on exit.
- * Concurrent callers share grace periods.
+ * (from a CPU or any other thread).  Orders the caller's earlier stores
+ * before every later section, and every earlier section before the
+ * caller's later accesses.  Concurrent callers take turns.
  */
 void synchronize_rcu_sched(void);
 

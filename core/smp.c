@@ -293,14 +293,12 @@ int wl_cpu_up(const char *name)
 	peak = atomic_load_explicit(&wl_peak_online, memory_order_relaxed);
 	if (n > peak)
 		atomic_store_explicit(&wl_peak_online, n, memory_order_relaxed);
-	pthread_rwlock_unlock(&hotplug_lock);
 	/*
-	 * Online before our first walk's loads: pairs with the smp_mb()
-	 * between a grace period's start and its read of the online mask
-	 * (rcu_sched.c, store buffering): it waits for us, or we see what
-	 * its caller unlinked.
+	 * Unlocking orders online against an RCU-sched grace period's read
+	 * of the mask under the same lock (wl_cpu_online_mask_ordered()):
+	 * it waits for us, or our walks see what its caller unlinked.
 	 */
-	smp_mb();
+	pthread_rwlock_unlock(&hotplug_lock);
 	return id;
 }
 
@@ -351,6 +349,14 @@ void wl_cpu_online_mask(struct wl_cpumask *mask)
 		if (atomic_load_explicit(&wl_cpus[cpu].online,
 					 memory_order_relaxed))
 			wl_cpumask_set(mask, cpu);
+}
+
+void wl_cpu_online_mask_ordered(struct wl_cpumask *mask)
+{
+	/* The lock orders us against wl_cpu_up() and wl_cpu_down(). */
+	pthread_rwlock_rdlock(&hotplug_lock);
+	wl_cpu_online_mask(mask);
+	pthread_rwlock_unlock(&hotplug_lock);
 }
 
 unsigned int wl_num_online_cpus(void)

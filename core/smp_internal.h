@@ -86,6 +86,11 @@ extern struct wl_cpu wl_cpus[WL_NR_CPUS];
 extern pthread_mutex_t wl_cpu_id_lock;
 extern _Atomic unsigned int wl_nr_online;
 extern _Atomic unsigned int wl_peak_online;
+/*
+ * smp.c: the online mask read under hotplug_lock, so that the read is
+ * ordered against CPUs going up and down (rcu_sched.c).
+ */
+void wl_cpu_online_mask_ordered(struct wl_cpumask *mask);
 /* smp.c: the IPI signal's handler, installed by smp_topology.c. */
 void wl_ipi_signal_handler(int sig);
 

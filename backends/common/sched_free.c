@@ -69,7 +69,7 @@ void sched_tables_free_one(uint32_t table)
 void sched_tables_sync_free_one(uint32_t table)
 {
 	count_request();
-	synchronize_rcu_sched(); /* a full barrier on entry and exit */
+	synchronize_rcu_sched(); /* orders the sections before the free */
 	wl_table_release_one(table);
 }
 
