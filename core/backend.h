@@ -97,6 +97,7 @@ struct wl_backend_stats {
 	uint64_t polls;		/* reader-count polls by writers */
 	uint64_t tables_deferred_now;
 	uint64_t tables_deferred_peak;
+	uint64_t free_one_calls; /* of free_calls: free_table_one() ones */
 };
 
 struct wl_backend_ops {

@@ -12,6 +12,7 @@
 static struct {
 	_Atomic uint64_t sync_calls, sync_ns, sync_max_ns;
 	_Atomic uint64_t free_calls, free_ns, free_max_ns;
+	_Atomic uint64_t free_one_calls;
 } calls;
 
 static void stat_time(_Atomic uint64_t *sum, _Atomic uint64_t *max, uint64_t ns)
@@ -37,12 +38,18 @@ void wl_backend_count_free(uint64_t t0)
 	stat_time(&calls.free_ns, &calls.free_max_ns, wl_now_ns() - t0);
 }
 
+void wl_backend_count_free_one(uint64_t t0)
+{
+	wl_stat_add(&calls.free_one_calls, 1);
+	wl_backend_count_free(t0);
+}
+
 void wl_backend_counters_reset(struct wl_backend_counters *c)
 {
-	_Atomic uint64_t *f[] = {&calls.sync_calls,  &calls.sync_ns,
-				 &calls.sync_max_ns, &calls.free_calls,
-				 &calls.free_ns,     &calls.free_max_ns,
-				 &c->ipis,	     &c->polls};
+	_Atomic uint64_t *f[] = {
+		&calls.sync_calls, &calls.sync_ns, &calls.sync_max_ns,
+		&calls.free_calls, &calls.free_ns, &calls.free_max_ns,
+		&c->ipis,	   &c->polls,	   &calls.free_one_calls};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		atomic_store_explicit(f[i], 0, memory_order_relaxed);
@@ -62,6 +69,7 @@ void wl_backend_counters_read(struct wl_backend_counters *c,
 		.free_calls = READ_ONCE(calls.free_calls),
 		.free_ns = READ_ONCE(calls.free_ns),
 		.free_max_ns = READ_ONCE(calls.free_max_ns),
+		.free_one_calls = READ_ONCE(calls.free_one_calls),
 		.ipis = READ_ONCE(c->ipis),
 		.polls = READ_ONCE(c->polls),
 		.tables_deferred_now =

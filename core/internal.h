@@ -100,5 +100,7 @@ static inline pteval_t wl_vm_prot(unsigned int vm_flags)
  */
 void wl_backend_count_sync(uint64_t t0);
 void wl_backend_count_free(uint64_t t0);
+/* The same for a free_table_one() call, counted apart too. */
+void wl_backend_count_free_one(uint64_t t0);
 
 #endif /* WALKLAB_INTERNAL_H */

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <time.h>
 
-struct wl_bugs wl_bugs;
 _Atomic uint64_t wl_fault_io_ns;
 
 /*

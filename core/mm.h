@@ -114,6 +114,10 @@ struct wl_bugs {
 	bool pt_reclaim_free_now; /* empty PTE tables freed without deferral */
 	/* Pre-4.5 THP split without the splitting IPI (legacy_thp.c). */
 	bool legacy_split_no_ipi;
+	/* An RCU-sched grace period that does not wait for IRQ-off CPUs. */
+	bool rcu_sched_ignores_irqoff;
+	/* tlb_remove_table_one() frees the table without any wait. */
+	bool table_one_free_now;
 };
 extern struct wl_bugs wl_bugs;
 

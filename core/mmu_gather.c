@@ -24,8 +24,16 @@ void wl_tlb_remove_table_one(struct wl_mm *mm, uint32_t table,
 {
 	uint64_t t0 = wl_now_ns();
 
-	wl_backend.free_table_one(mm, table, flush_ipi_all);
-	wl_backend_count_free(t0);
+	/*
+	 * The negative control of the fallback: free the one table with no
+	 * wait at all, as if neither the sync IPI nor a grace period were
+	 * needed once the TLB is flushed.  A walker still in it is caught.
+	 */
+	if (unlikely(wl_bugs.table_one_free_now))
+		wl_table_release_one(table);
+	else
+		wl_backend.free_table_one(mm, table, flush_ipi_all);
+	wl_backend_count_free_one(t0);
 }
 
 void wl_tlb_remove_table_sync_one(struct wl_mm *mm)

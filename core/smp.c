@@ -280,6 +280,7 @@ int wl_cpu_up(const char *name)
 	wl_irq.disabled = 0;
 	wl_irq.pending = 0;
 	wl_irq.off_since_ns = 0;
+	wl_irq.rcu_gp_seen = 0; /* the first restore looks at the sequence */
 	wl_irq.cpu_id = id;
 	barrier(); /* cpu_id before cpu: the handler keys on cpu */
 	wl_irq.cpu = c;
@@ -294,6 +295,11 @@ int wl_cpu_up(const char *name)
 	peak = atomic_load_explicit(&wl_peak_online, memory_order_relaxed);
 	if (n > peak)
 		atomic_store_explicit(&wl_peak_online, n, memory_order_relaxed);
+	/*
+	 * Unlocking orders online against an RCU-sched grace period's read
+	 * of the mask under the same lock (wl_cpu_online_mask_ordered()):
+	 * it waits for us, or our walks see what its caller unlinked.
+	 */
 	pthread_rwlock_unlock(&hotplug_lock);
 	return id;
 }
@@ -316,7 +322,12 @@ void wl_cpu_down(void)
 	 * offline.
 	 */
 	pthread_rwlock_wrlock(&hotplug_lock);
-	atomic_store_explicit(&c->online, false, memory_order_relaxed);
+	/*
+	 * release: our last walk sections before offline; pairs with the
+	 * acquire of online by an RCU-sched grace period, which stops
+	 * waiting for us (rcu_sched.c).
+	 */
+	atomic_store_explicit(&c->online, false, memory_order_release);
 	atomic_fetch_sub_explicit(&wl_nr_online, 1, memory_order_relaxed);
 	pthread_rwlock_unlock(&hotplug_lock);
 	wl_irq_replay(); /* runs until kick and pending are clear */
@@ -340,6 +351,14 @@ void wl_cpu_online_mask(struct wl_cpumask *mask)
 		if (atomic_load_explicit(&wl_cpus[cpu].online,
 					 memory_order_relaxed))
 			wl_cpumask_set(mask, cpu);
+}
+
+void wl_cpu_online_mask_ordered(struct wl_cpumask *mask)
+{
+	/* The lock orders us against wl_cpu_up() and wl_cpu_down(). */
+	pthread_rwlock_rdlock(&hotplug_lock);
+	wl_cpu_online_mask(mask);
+	pthread_rwlock_unlock(&hotplug_lock);
 }
 
 unsigned int wl_num_online_cpus(void)

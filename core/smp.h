@@ -123,8 +123,18 @@ struct wl_irq_state {
 	 * since then.  Other threads read a copy in struct wl_cpu.
 	 */
 	volatile uint64_t off_since_ns;
+	/* The RCU-sched sequence this CPU last looked at (rcu_sched.h). */
+	uint64_t rcu_gp_seen;
 };
 extern _Thread_local struct wl_irq_state wl_irq;
+
+/*
+ * RCU-sched (rcu_sched.h): the grace-period sequence, odd while a grace
+ * period runs, and the quiescent-state report that the outermost
+ * local_irq_restore() makes when the sequence moved since its last look.
+ */
+extern _Atomic uint64_t wl_rcu_sched_gp_seq;
+void wl_rcu_sched_qs(void);
 
 /* Runs pending IPIs; called by local_irq_restore() and wait loops. */
 void wl_irq_replay(void);
@@ -173,6 +183,15 @@ static __wl_always_inline void local_irq_restore(unsigned long flags)
 {
 	if (flags)
 		return; /* nested: IRQs stay masked, as they were */
+	/*
+	 * About to enable IRQs: an RCU-sched quiescent state.  Reported
+	 * while still masked, so that an IPI cannot nest in the report.
+	 * Relaxed: a hint; wl_rcu_sched_qs() orders (rcu_sched.c).
+	 */
+	if (unlikely(atomic_load_explicit(&wl_rcu_sched_gp_seq,
+					  memory_order_relaxed) !=
+		     wl_irq.rcu_gp_seen))
+		wl_rcu_sched_qs();
 	barrier(); /* section before unmask; pairs with the handler's test */
 	wl_irq.disabled = 0;
 	barrier(); /* unmask before testing pending; the handler sets pending

@@ -3,7 +3,8 @@
  * smp_internal.h - what the files of the simulated SMP share (smp.c:
  * IPI delivery and IRQ state; smp_topology.c: configuration, host
  * topology and pinning; smp_block.c: blocking on behalf of a CPU;
- * smp_stall.c: the stall detector).  Not for use outside them.
+ * smp_stall.c: the stall detector; rcu_sched.c: RCU-sched over the CPUs'
+ * IRQ state).  Not for use outside them.
  */
 #ifndef WALKLAB_SMP_INTERNAL_H
 #define WALKLAB_SMP_INTERNAL_H
@@ -67,6 +68,13 @@ struct wl_cpu {
 	/* Copy of wl_irq.off_since_ns, for stall reports (relaxed). */
 	_Atomic uint64_t irq_off_since_ns;
 
+	/*
+	 * The last RCU-sched grace period this CPU reported a quiescent
+	 * state for: written by the owner (release), read by grace-period
+	 * waiters (acquire); see rcu_sched.c.
+	 */
+	__wl_cacheline_aligned _Atomic uint64_t rcu_qs_seq;
+
 	/* Written by the owner only (relaxed: statistics). */
 	__wl_cacheline_aligned struct wl_cpu_stats stats;
 
@@ -79,6 +87,11 @@ extern struct wl_cpu wl_cpus[WL_NR_CPUS];
 extern pthread_mutex_t wl_cpu_id_lock;
 extern _Atomic unsigned int wl_nr_online;
 extern _Atomic unsigned int wl_peak_online;
+/*
+ * smp.c: the online mask read under hotplug_lock, so that the read is
+ * ordered against CPUs going up and down (rcu_sched.c).
+ */
+void wl_cpu_online_mask_ordered(struct wl_cpumask *mask);
 /* smp.c: the IPI signal's handler, installed by smp_topology.c. */
 void wl_ipi_signal_handler(int sig);
 

@@ -52,6 +52,13 @@ static struct wl_mm mm;
 
 /* The ipi backend's assume_flush_ipi: off unless a test sets it. */
 static bool assume_flush_ipi;
+/*
+ * lockless_walk_helpers-today's fallback= (walk_backend.h): call_rcu
+ * makes free_table_one() defer.  And the negative controls' bugs, set
+ * only by their tests: the writer paths they break must not wait.
+ */
+static bool fallback_defers;
+static bool bug_free_one_now, bug_gp_blind;
 
 static void contract_init(void)
 {
@@ -325,6 +332,10 @@ static bool expect_wait(enum op op, enum wl_arch arch)
 {
 	if (!(wl_backend.caps & WL_CAP_SAFE))
 		return false;
+	if (bug_free_one_now && op == OP_FREE_ONE)
+		return false;
+	if (bug_gp_blind && op == OP_FREE)
+		return false;
 	if (assume_flush_ipi && op != OP_SYNC)
 		return (op == OP_FREE_FLUSHED || op == OP_FREE_ONE_FLUSHED) &&
 		       arch == WL_ARCH_IPI;
@@ -338,7 +349,7 @@ static bool op_defers(enum op op)
 		return false;
 	/* lockless_walk_helpers-today: the no-batch fallback IPIs. */
 	if ((op == OP_FREE_ONE || op == OP_FREE_ONE_FLUSHED) &&
-	    (wl_backend.caps & WL_CAP_FREE_ONE_WAITS))
+	    (wl_backend.caps & WL_CAP_FREE_ONE_WAITS) && !fallback_defers)
 		return false;
 	return true;
 }
@@ -524,6 +535,69 @@ Test(contract, ipi_assume_flush_ipi_frees_under_the_walker)
 			     wl_backend.name);
 	set_assume_flush_ipi(true);
 	check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);
+}
+
+/* lockless_walk_helpers-today: the backend with a fallback= option. */
+static bool has_fallback_option(void)
+{
+	return wl_backend.set_option &&
+	       !wl_backend.set_option("fallback", "ipi");
+}
+
+/*
+ * tlb_remove_table_one() in each kernel variant: the sync IPI, then free
+ * (!PT_RECLAIM before 2026); synchronize_rcu(), then free (since); and
+ * call_rcu() on the table (PT_RECLAIM).  Each holds off the free while an
+ * IRQ-off walker is inside, with or without a flush before it.
+ */
+Test(contract, free_table_one_waits_in_every_fallback)
+{
+	static const char *const names[] = {"ipi", "sync_rcu", "call_rcu"};
+	static const enum op ops[] = {OP_FREE_ONE, OP_FREE_ONE_FLUSHED};
+
+	if (!has_fallback_option())
+		cr_skip_test("%s has no fallback option", wl_backend.name);
+	cr_assert_eq(wl_backend.set_option("fallback", "none"), -EINVAL);
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(names); i++) {
+		cr_assert_eq(wl_backend.set_option("fallback", names[i]), 0);
+		fallback_defers = !strcmp(names[i], "call_rcu");
+		check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);
+	}
+	fallback_defers = false;
+	cr_assert_eq(wl_backend.set_option("fallback", "ipi"), 0);
+}
+
+/*
+ * The negative controls of the RCU-sched model and of the fallback: a
+ * grace period that ignores IRQ-off CPUs lets call_rcu free a batch under
+ * the walker; a fallback that frees at once frees its table under it.
+ * The same check as above, in its "must not wait" form.
+ */
+/* Writer op under a bug (its wl_bugs knob and the test's flag): it must
+ * free under a walker on broadcast, where no flush holds it off. */
+static void check_bug_frees_under_walker(bool *knob, bool *flag, enum op op)
+{
+	*knob = *flag = true;
+	machine_up(WL_ARCH_BROADCAST);
+	check_writer_vs_walker(WL_ARCH_BROADCAST, op, 1);
+	machine_down();
+	*knob = *flag = false;
+}
+
+Test(contract, gp_blind_to_irqoff_frees_under_the_walker)
+{
+	if (!has_fallback_option())
+		cr_skip_test("%s does not use RCU-sched", wl_backend.name);
+	check_bug_frees_under_walker(&wl_bugs.rcu_sched_ignores_irqoff,
+				     &bug_gp_blind, OP_FREE);
+}
+
+Test(contract, free_one_now_frees_under_the_walker)
+{
+	if (!(wl_backend.caps & WL_CAP_SAFE))
+		cr_skip_test("%s frees at once anyway", wl_backend.name);
+	check_bug_frees_under_walker(&wl_bugs.table_one_free_now,
+				     &bug_free_one_now, OP_FREE_ONE);
 }
 
 /* fini() drains: every table handed over has been freed when it returns. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_smp.c - the simulated SMP machine: soft IRQ masking, IPI delivery,
- * hotplug, statistics, the stall detector and the architecture model.
+ * hotplug, statistics, the stall detector, RCU-sched grace periods over
+ * the IRQ state, and the architecture model.
  *
  * The IPI tests run twice, once per delivery (suites "signal" and "poll").
  * Options are per suite, never per test, so that the file also runs on
@@ -19,6 +20,8 @@
 #endif
 
 #include "arch.h"
+#include "mm.h" /* wl_bugs */
+#include "rcu_sched.h"
 #include "smp.h"
 
 #include <errno.h>
@@ -904,6 +907,120 @@ static void check_stall_panic(enum wl_ipi_delivery delivery)
 }
 
 /* ---------------------------------------------------------------------- */
+/* RCU-sched: IRQ-off sections hold grace periods off                     */
+
+/* A thread (not a CPU) running one synchronize_rcu_sched(). */
+struct gp_caller {
+	pthread_t thr;
+	_Atomic bool done;
+};
+
+static void *gp_caller_main(void *arg)
+{
+	struct gp_caller *g = arg;
+
+	synchronize_rcu_sched();
+	/* release: the test reads what happened before the return */
+	atomic_store_explicit(&g->done, true, memory_order_release);
+	return NULL;
+}
+
+static void gp_caller_start(struct gp_caller *g)
+{
+	atomic_init(&g->done, false);
+	cr_assert_eq(pthread_create(&g->thr, NULL, gp_caller_main, g), 0);
+}
+
+static bool gp_caller_done(struct gp_caller *g)
+{
+	/* acquire: pairs with the release in gp_caller_main() */
+	return atomic_load_explicit(&g->done, memory_order_acquire);
+}
+
+/*
+ * (1) A grace period waits for a CPU inside an IRQ-off section, even past
+ * the FQS IPIs (deferred), and ends once it enables IRQs.  With
+ * gp_blind (the rcu-sched-ignores-irqoff bug, the negative control) it
+ * ends with the section still open: the same observation catches it.
+ */
+static void body_gp_vs_irqs_off(bool gp_blind)
+{
+	struct target t;
+	struct gp_caller g;
+
+	wl_bugs.rcu_sched_ignores_irqoff = gp_blind;
+	target_start(&t, T_IRQS_OFF);
+	gp_caller_start(&g);
+	if (gp_blind) {
+		WAIT_FOR(gp_caller_done(&g));
+		cr_assert_eq(atomic_load(&t.phase), 1,
+			     "the section was still open");
+	} else {
+		sleep_ms(50); /* many FQS periods */
+		cr_assert(!gp_caller_done(&g),
+			  "grace period ended inside an IRQ-off section");
+	}
+	target_release(&t);
+	WAIT_FOR(gp_caller_done(&g));
+	pthread_join(g.thr, NULL);
+	target_join(&t);
+	wl_bugs.rcu_sched_ignores_irqoff = false;
+}
+
+/*
+ * (2) CPUs with IRQs enabled are quiescent wherever they are: passing
+ * through save/restore, or blocked in a lock or a sleep (they take the
+ * FQS IPI), so a grace period ends while they stay there.
+ */
+static void body_gp_quiescent_cpus(void)
+{
+	static const enum tmode modes[] = {T_SPIN, T_SLEEP_WL, T_COND_WL};
+	struct target t[WL_ARRAY_SIZE(modes)];
+	struct gp_caller g;
+
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(modes); i++)
+		target_start(&t[i], modes[i]);
+	gp_caller_start(&g);
+	WAIT_FOR(gp_caller_done(&g));
+	pthread_join(g.thr, NULL);
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(modes); i++) {
+		cr_assert_eq(atomic_load(&t[i].phase), 1, "still in place");
+		target_release(&t[i]);
+		pthread_mutex_lock(&t[i].m);
+		pthread_cond_broadcast(&t[i].cv);
+		pthread_mutex_unlock(&t[i].m);
+		target_join(&t[i]);
+	}
+}
+
+/* (3) call_rcu_sched(): the callback waits for the IRQ-off section. */
+static _Atomic int cb_runs;
+
+static void count_cb(struct wl_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&cb_runs, 1);
+}
+
+static void body_call_rcu_sched(void)
+{
+	struct wl_rcu_head head;
+	struct target t;
+
+	atomic_store(&cb_runs, 0);
+	cr_assert_eq(wl_rcu_sched_start(), 0);
+	target_start(&t, T_IRQS_OFF);
+	call_rcu_sched(&head, count_cb);
+	sleep_ms(50);
+	cr_assert_eq(atomic_load(&cb_runs), 0, "callback inside a section");
+	target_release(&t);
+	rcu_sched_barrier();
+	cr_assert_eq(atomic_load(&cb_runs), 1);
+	target_join(&t);
+	wl_rcu_sched_stop();
+}
+
+/* ---------------------------------------------------------------------- */
 /* Instantiation: each body in the signal and the poll suite              */
 
 /* BOTH(name, statements...): the test in both suites. */
@@ -930,6 +1047,10 @@ BOTH(hotplug_churn, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_hotplug_churn())
 BOTH(stats, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_stats())
 BOTH(cross_calls, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_cross_calls())
 BOTH(ipi_during_replay, SKIP_IF_TSAN_DEFERS_SIGNAL(); body_ipi_during_replay())
+BOTH(rcu_sched_gp_waits_for_irqs_off, body_gp_vs_irqs_off(false))
+BOTH(rcu_sched_gp_blind_ends_inside, body_gp_vs_irqs_off(true))
+BOTH(rcu_sched_irqs_on_cpus_quiescent, body_gp_quiescent_cpus())
+BOTH(rcu_sched_callback_after_section, body_call_rcu_sched())
 
 /* Signal delivery only: a pure spin, or a raw blocking call. */
 Test(signal, ipi_to_pure_spin)

@@ -270,3 +270,60 @@ Test(torture, checker_off_sees_nothing)
 		      (unsigned long long)r.walks,
 		      (unsigned long long)walks_on);
 }
+
+/*
+ * --batch-fail 1: no table batch can be allocated, so every table goes
+ * through tlb_remove_table_one() (even with a writer that starves behind
+ * the walkers, as atomic_readers' does, the few tables it frees do); the
+ * run must reach it and stay safe.  Table-freeing writers only (zap with page-table reclaim,
+ * munmap), on broadcast where the flush holds off no walker.
+ */
+static void batch_fail_config(struct wl_torture_config *c)
+{
+	base_config(c, arch_supported(WL_ARCH_BROADCAST) ? WL_ARCH_BROADCAST
+							 : WL_ARCH_IPI);
+	for (int i = 0; i < WL_NR_OPS; i++)
+		c->mix[i] = 0;
+	c->mix[WL_OP_DONTNEED] = 6;
+	c->mix[WL_OP_MUNMAP] = 1;
+	c->pt_reclaim = true;
+	c->batch_fail = 65536;
+}
+
+Test(torture, batch_fail_reaches_free_table_one)
+{
+	struct wl_torture_config c;
+	struct wl_torture_result r;
+
+	if (!(wl_backend.caps & WL_CAP_SAFE))
+		cr_skip_test("%s does not claim to be safe", wl_backend.name);
+	batch_fail_config(&c);
+	c.duration_ns = WL_TSAN ? 2000000000ull : 1000000000ull;
+	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
+	cr_expect_geq(r.free_one_calls, 1,
+		      "tlb_remove_table_one() not reached");
+	cr_expect_eq(r.violations, 0);
+	cr_expect(r.success);
+}
+
+/* Its negative control: a fallback that frees at once is caught. */
+Test(torture, batch_fail_free_now_caught)
+{
+	struct wl_torture_config c;
+	struct wl_torture_result r;
+
+	if (!(wl_backend.caps & WL_CAP_SAFE))
+		cr_skip_test("the negative control fails without the bug");
+	if (!arch_supported(WL_ARCH_BROADCAST))
+		cr_skip_test("the IPI flush would hold the free off");
+	batch_fail_config(&c);
+	c.bugs.table_one_free_now = true;
+	c.stop_mask = (1u << WL_V_TABLE_UAF) | (1u << WL_V_POISON_READ);
+	c.duration_ns = 20000000000ull; /* the bound; stops at the first */
+	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
+	cr_expect_neq(r.first_ns, 0,
+		      "%s: a table freed at once went "
+		      "unnoticed for %.1f s",
+		      wl_backend.name, (double)r.elapsed_ns / 1e9);
+	cr_expect(!r.success);
+}

@@ -15,33 +15,40 @@
  *            broadcast; sync is that broadcast.  Same writer side as the
  *            ipi backend (backends/common/ipi_sync.c).
  *   today    what v6.15 x86 and arm64 run (docs/kernel-protocol.md 3.6):
- *            IRQ-off walkers, tables freed by call_rcu() batches whatever the
- *            flush did, an IPI broadcast for sync (tlb_remove_table_sync_one(),
- *            khugepaged) and for the no-batch fallback (tlb_remove_table_one()
- *            without PT_RECLAIM: IPI, then free at once).
+ *            IRQ-off walkers and nothing else; tables freed by call_rcu() batches
+ *            whatever the flush did, after an RCU-sched grace period of
+ *            the simulated machine (core/rcu_sched.h), for which IRQ-off
+ *            regions are readers (Paul McKenney, 2021-04-28: so the
+ *            walker takes no rcu_read_lock()); an IPI broadcast for sync
+ *            (tlb_remove_table_sync_one(), khugepaged).  The no-batch
+ *            fallback (tlb_remove_table_one()) is a run-time option,
+ *            --backend-opt fallback=:
+ *              ipi       !PT_RECLAIM before 2026: the sync IPI, then free
+ *                        at once (the default);
+ *              sync_rcu  !PT_RECLAIM since February 2026
+ *                        (docs/kernel-protocol.md 2.9, 6):
+ *                        synchronize_rcu(), then free at once;
+ *              call_rcu  PT_RECLAIM: call_rcu() on the table's ptdesc.
  *
  * Assumes of the architecture model: nothing, in every mode (irqsave IPIs
  * by itself when the flush did not).  Walkers must be simulated CPUs
- * (irqsave, today: an IPI only reaches CPUs) registered with liburcu
- * (rcu, today: cpu_online() does it).
+ * (irqsave, today: an IPI or a grace period only reaches CPUs) and, in
+ * rcu mode, registered with liburcu (cpu_online() does it).
  *
  * Why it is safe: rcu as the rcu backend (a walk that can reach an unlinked
  * table began before the grace period that frees it); irqsave as the ipi
  * backend (an IPI is acknowledged only after the IRQ-off walk it
- * interrupted).  today: the walk is both, so each writer path waits for
- * the kind of reader it relies on: call_rcu() frees after the RCU section,
- * the IPI returns after the IRQ-off section.
- *
- * Departure from the kernel (today).  In the kernel an IRQ-off region is
- * also an RCU-sched reader: call_rcu() waits for it with no rcu_read_lock()
- * (Paul McKenney, 2021-04-28).  liburcu cannot see our soft IRQ mask, so
- * the today walker takes rcu_read_lock() inside its IRQ-off region: that
- * adds the memb read-side cost the kernel does not pay.
+ * interrupted).  today: the IRQ-off walk is both an RCU-sched reader and
+ * a section that holds IPIs off, so each writer path waits for it:
+ * call_rcu_sched() frees after a grace period that every CPU ends only by
+ * enabling IRQs, the IPI returns after the IRQ-off section.
  *
  * Memory ordering: rcu, the flavor's read-side barriers pairing with
  * synchronize_rcu() (backends/common/rcu_flavor.h); irqsave, the IPI
  * handshake's release/acquire pairs in core/smp.c (backends/ipi/
- * walk_backend.h); today, both.  No barrier of its own.
+ * walk_backend.h); today, those and the RCU-sched pairs (core/rcu_sched.h:
+ * the report at the outermost local_irq_restore() against the grace
+ * period's start and its acquire of the report).  No barrier of its own.
  */
 #ifndef WALKLAB_BACKEND_LOCKLESS_WALK_HELPERS_H
 #define WALKLAB_BACKEND_LOCKLESS_WALK_HELPERS_H
@@ -49,19 +56,18 @@
 #include "smp.h"
 
 #if defined(WALKLAB_HELPERS_MODE_RCU)
-#define WL_HELPERS_MODE		     "rcu"
-#define WL_MMU_GATHER_RCU_TABLE_FREE 1
+#define WL_HELPERS_MODE "rcu"
+#define WL_HELPERS_URCU 1
 #elif defined(WALKLAB_HELPERS_MODE_IRQSAVE)
 #define WL_HELPERS_MODE "irqsave"
 #elif defined(WALKLAB_HELPERS_MODE_TODAY)
-#define WL_HELPERS_MODE		     "today"
-#define WL_MMU_GATHER_RCU_TABLE_FREE 1
-#define WL_HELPERS_TODAY	     1
+#define WL_HELPERS_MODE	 "today"
+#define WL_HELPERS_TODAY 1
 #else
 #error "Unknown helpers mode: define WALKLAB_HELPERS_MODE_{RCU,IRQSAVE,TODAY}"
 #endif
 
-#ifdef WL_MMU_GATHER_RCU_TABLE_FREE
+#ifdef WL_HELPERS_URCU
 #include "rcu_flavor.h"
 #endif
 
@@ -70,15 +76,11 @@ struct wl_mm;
 static __wl_always_inline unsigned long
 lockless_page_walk_begin(struct wl_mm *mm)
 {
-#if defined(WL_HELPERS_TODAY)
-	unsigned long flags = local_irq_save(); /* gup_fast() */
-
-	wl_rcu_read_lock(); /* the RCU-sched reader IRQ-off is in the kernel */
-	return flags;
-#elif defined(WL_MMU_GATHER_RCU_TABLE_FREE)
+#if defined(WL_HELPERS_URCU)
 	wl_rcu_read_lock();
 	return 0;
 #else
+	/* irqsave, and today's gup_fast(): an RCU-sched reader too. */
 	return local_irq_save();
 #endif
 }
@@ -86,17 +88,14 @@ lockless_page_walk_begin(struct wl_mm *mm)
 static __wl_always_inline void lockless_page_walk_end(struct wl_mm *mm,
 						      unsigned long cookie)
 {
-#if defined(WL_HELPERS_TODAY)
-	wl_rcu_read_unlock();
-	local_irq_restore(cookie);
-#elif defined(WL_MMU_GATHER_RCU_TABLE_FREE)
+#if defined(WL_HELPERS_URCU)
 	wl_rcu_read_unlock();
 #else
 	local_irq_restore(cookie);
 #endif
 }
 
-#if defined(WL_MMU_GATHER_RCU_TABLE_FREE) && !defined(WL_HELPERS_TODAY)
+#if defined(WL_HELPERS_URCU)
 /* The primitive wrapped, for measure's side-by-side read-side figure. */
 #define WL_READ_REFERENCE_NAME	WL_URCU_REFERENCE_NAME
 #define wl_read_reference_begin wl_rcu_read_lock

@@ -17,14 +17,18 @@
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
 static const char *const bug_names[] = {
-	"no-pmd-recheck",      "no-pte-recheck",      "collapse-no-sync",
-	"pt-reclaim-free-now", "legacy-split-no-ipi", NULL};
+	"no-pmd-recheck",      "no-pte-recheck",
+	"collapse-no-sync",    "pt-reclaim-free-now",
+	"legacy-split-no-ipi", "rcu-sched-ignores-irqoff",
+	"table-one-free-now",  NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
 	offsetof(struct wl_bugs, collapse_no_sync),
 	offsetof(struct wl_bugs, pt_reclaim_free_now),
 	offsetof(struct wl_bugs, legacy_split_no_ipi),
+	offsetof(struct wl_bugs, rcu_sched_ignores_irqoff),
+	offsetof(struct wl_bugs, table_one_free_now),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -89,10 +93,14 @@ static const char torture_usage[] =
 	"4096)\n"
 	"  --inject-max-ns N  longest injected spin (default 50000)\n"
 	"  --legacy-thp     pre-4.5 THP refcounting and split\n"
+	"  --batch-fail P   table batch allocation fails with probability P\n"
+	"                   (0..1 or 0%..100%, default 0): "
+	"tlb_remove_table_one()\n"
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
 	"pt-reclaim-free-now|\n"
-	"                   legacy-split-no-ipi\n"
+	"                   legacy-split-no-ipi|rcu-sched-ignores-irqoff|\n"
+	"                   table-one-free-now\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
@@ -121,6 +129,7 @@ static const struct option longopts[] = {
 	{"inject-prob", required_argument, NULL, 'I'},
 	{"inject-max-ns", required_argument, NULL, 'M'},
 	{"legacy-thp", no_argument, NULL, 'L'},
+	{"batch-fail", required_argument, NULL, 'B'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
 	{"stop-on", required_argument, NULL, 'S'},
@@ -153,6 +162,28 @@ static uint64_t parse_seconds(const char *opt, const char *s, double max_s)
 		wl_usage_error("%s: '%s' is not a number of seconds in [0, %g]",
 			       opt, s ? s : "", max_s);
 	return (uint64_t)(v * 1e9 + 0.5);
+}
+
+/*
+ * --batch-fail: a probability, as a fraction (0.25) or a percentage (25%),
+ * into parts per 65536 (core/pgtable.h, wl_batch_alloc_fail_prob).
+ */
+static uint32_t parse_probability(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = s && *s && *s != '-' && *s != '+' ? strtod(s, &end) : -1;
+	if (v >= 0 && !errno && *end == '%' && !end[1]) {
+		v /= 100;
+		end++;
+	}
+	if (v < 0 || errno || *end || !isfinite(v) || v > 1)
+		wl_usage_error("%s: '%s' is not a probability in [0, 1] or "
+			       "[0%%, 100%%]",
+			       opt, s ? s : "");
+	return (uint32_t)(v * 65536 + 0.5);
 }
 
 static void parse_mix(const char *s, struct wl_torture_config *c)
@@ -278,6 +309,9 @@ static bool parse_number(int opt, struct wl_torture_config *c)
 	case 'M':
 		c->inject_max_ns =
 			wl_parse_u64("--inject-max-ns", optarg, 0, 100000000);
+		return true;
+	case 'B':
+		c->batch_fail = parse_probability("--batch-fail", optarg);
 		return true;
 	case 'T':
 		c->stall_ns = wl_parse_u64("--stall-ms", optarg, 100, 600000) *

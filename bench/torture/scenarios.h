@@ -63,6 +63,15 @@
  *    walker, negative control): the walker keeps a pin on the old folio.
  *  - none-*: no synchronization at all, on each arch model: the checker's
  *    own negative control.
+ *  - rcu-sched-*: today's walkers take no rcu_read_lock(); the tables are
+ *    safe because the machine's grace periods wait for IRQ-off CPUs
+ *    (core/rcu_sched.h).  The negative control's grace period waits for
+ *    no CPU, as one blind to IRQ-off readers would: synthetic, no kernel
+ *    shipped it for tables (the question was raised in review, 2021).
+ *  - batch-fail-*: the table batch allocation fails half the time, so
+ *    tlb_remove_table_one() frees single tables, in each kernel variant
+ *    (--backend-opt fallback=, docs/kernel-protocol.md 2.9, 6); free-now frees
+ *    after the flush only, which on broadcast TLBI waits for no walker.
  */
 #ifndef WALKLAB_SCENARIOS_H
 #define WALKLAB_SCENARIOS_H
@@ -92,6 +101,9 @@ struct wl_scenario {
 #define WL_SC_MIX_MIGRATE "--mix migrate=6,dontneed=1,munmap=1"
 #define WL_SC_UAF	  "table_uaf,poison_read"
 #define WL_SC_PIN	  "stale_pin,pin_after_nopin"
+
+/* Half the table batches fail: tlb_remove_table_one() runs often. */
+#define WL_SC_BATCH_FAIL "--batch-fail 0.5 "
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -351,6 +363,76 @@ static const struct wl_scenario wl_scenarios[] = {
 		.watch = "any",
 		.bound_s = 20,
 		.history = "negative control: no synchronization",
+	},
+	{
+		.name = "rcu-sched-irqoff-reader",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "consolidated RCU (v4.20): IRQ-off walkers are "
+			   "RCU-sched readers; call_rcu frees after them",
+	},
+	{
+		.name = "rcu-sched-ignores-irqoff",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug rcu-sched-ignores-irqoff " WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "synthetic: a grace period blind to IRQ-off CPUs "
+			   "(the doubt of the 2021 SPF review), table UAF",
+	},
+	{
+		.name = "batch-fail-ipi",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_BATCH_FAIL
+		"--backend-opt fallback=ipi " WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "!PT_RECLAIM fallback before 2026: sync IPI, then "
+			   "free at once",
+	},
+	{
+		.name = "batch-fail-sync-rcu",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_BATCH_FAIL
+		"--backend-opt fallback=sync_rcu " WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "!PT_RECLAIM fallback since Feb 2026 (Lance Yang): "
+			   "synchronize_rcu(), then free",
+	},
+	{
+		.name = "batch-fail-call-rcu",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_BATCH_FAIL
+		"--backend-opt fallback=call_rcu " WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "PT_RECLAIM fallback (Qi Zheng): call_rcu on the "
+			   "table's ptdesc",
+	},
+	{
+		.name = "batch-fail-free-now",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_BATCH_FAIL
+		"--bug table-one-free-now " WL_SC_MIX_RECLAIM,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "synthetic: fallback frees after the flush alone; "
+			   "broadcast TLBI waits for no walker",
 	},
 };
 

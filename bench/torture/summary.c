@@ -5,6 +5,7 @@
  * stalls, the reference balance at teardown, and SUCCESS or FAILURE.
  */
 #include "backend.h"
+#include "rcu_sched.h"
 #include "smp.h"
 #include "torture_internal.h"
 
@@ -94,6 +95,50 @@ static void print_sync(FILE *f, const struct wl_torture_result *r)
 			(unsigned long long)(bs.sync_max_ns / 1000));
 }
 
+/*
+ * The single-table fallback (tlb_remove_table_one()): how often batch
+ * allocation was made to fail and how often the fallback ran.  Printed
+ * when either is non-zero, so that a --batch-fail run shows it reached.
+ */
+static void print_fallback(FILE *f, struct wl_torture_result *r)
+{
+	struct wl_backend_stats bs = {0};
+
+	if (wl_backend.stats)
+		wl_backend.stats(&bs);
+	r->free_one_calls = bs.free_one_calls;
+	if (!torture->c->batch_fail && !bs.free_one_calls)
+		return;
+	fprintf(f,
+		"walklab-torture: batch-fail: %.4f free_table_one: %llu "
+		"(of %llu frees)\n",
+		(double)torture->c->batch_fail / 65536,
+		(unsigned long long)bs.free_one_calls,
+		(unsigned long long)bs.free_calls);
+}
+
+/*
+ * The machine's RCU-sched grace periods (core/rcu_sched.h), when a
+ * backend ran any: how many, how long, and how many CPUs had to be
+ * nudged by an FQS IPI because they did not enable IRQs on their own.
+ */
+static void print_rcu_sched(FILE *f)
+{
+	struct wl_rcu_sched_stats rs;
+
+	wl_rcu_sched_stats(&rs);
+	if (!rs.gps)
+		return;
+	fprintf(f,
+		"walklab-torture: rcu-sched: grace-periods: %llu mean %.1f "
+		"us max %llu us fqs-ipis: %llu callbacks: %llu\n",
+		(unsigned long long)rs.gps,
+		(double)rs.gp_ns / (double)rs.gps / 1000,
+		(unsigned long long)(rs.gp_max_ns / 1000),
+		(unsigned long long)rs.fqs_ipis,
+		(unsigned long long)rs.callbacks);
+}
+
 static void print_check_cost(FILE *f, const struct wl_torture_result *r)
 {
 	fprintf(f,
@@ -129,6 +174,8 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	sum_counters(r);
 	print_work(f, r);
 	print_sync(f, r);
+	print_fallback(f, r);
+	print_rcu_sched(f);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");

@@ -44,6 +44,7 @@ struct wl_torture_config {
 	uint64_t inject_max_ns;
 	bool legacy_thp;
 	struct wl_bugs bugs;
+	uint32_t batch_fail;	/* table batch allocation fails, per 65536 */
 	unsigned int stop_mask; /* 1 << violation: stop at the first */
 	uint64_t stall_ns;
 	bool check_cost;   /* measure the checker on vs off first */
@@ -54,8 +55,9 @@ struct wl_torture_config {
 struct wl_torture_result {
 	uint64_t walks, pages, fast_pages;
 	uint64_t ops[WL_NR_OPS], op_fails[WL_NR_OPS];
-	uint64_t violations; /* all types, teardown included */
-	uint64_t stalls;     /* watchdog + IPI-wait stall reports */
+	uint64_t violations;	 /* all types, teardown included */
+	uint64_t stalls;	 /* watchdog + IPI-wait stall reports */
+	uint64_t free_one_calls; /* tlb_remove_table_one() fallbacks */
 	uint64_t elapsed_ns;
 	uint64_t first_ns; /* to the first stop_mask violation; 0: none */
 	double check_on_ns, check_off_ns; /* per walk, when check_cost */
