@@ -128,10 +128,11 @@ proctype Hw(byte c)
 {
 end:	do
 	:: d_step { sb_n[c] > 0 -> drain_one(c) }
-	:: d_step { ipi[c] && !irqoff[c] -> skip };
-		drain_all(c);
+	:: atomic { /* the handler runs between two of the CPU's steps */
+		ipi[c] && !irqoff[c] -> drain_all(c);
 		P(c, ipi_taken, 0);
 		ipi[c] = 0
+	}
 	od
 }
 
