@@ -2,11 +2,12 @@
 # Install what walklab needs from Debian 12's packages, if anything is
 # missing.  As root it runs apt-get; otherwise it prints the exact command
 # and stops (exit 1).  `deps.sh ci` also installs what CI's checks need
-# (.ci/run: clang-format).
+# (.ci/run: clang-format).  spin (the model checker) runs `walklab verify`
+# and its ctests (verify/).
 set -euo pipefail
 
 pkgs=(cmake make gcc pkgconf liburcu-dev libhwloc-dev libcriterion-dev
-      gnuplot-nox)
+      gnuplot-nox spin)
 if [ "${1:-}" = ci ]; then
 	pkgs+=(clang-format)
 fi

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "scenario.h"
+#include "verify.h"
 #include "report.h"
 #include "frontend.h"
 #include "subprocess.h"
@@ -190,7 +191,9 @@ static void usage(FILE *f)
 		"                         exit 0/1 (walklab torture -b ID "
 		"--help)\n"
 		"  scenario list|run NAME the historical races, verdict vs "
-		"history\n");
+		"history\n"
+		"  verify [NAME|--all]    model-check the protocols with Spin "
+		"(--list)\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -236,7 +239,7 @@ static const struct command {
 	{"bench", cmd_bench},	       {"compare", wl_cmd_compare},
 	{"calibrate", cmd_calibrate},  {"help", cmd_help},
 	{"plot", wl_report_cmd},       {"torture", cmd_torture},
-	{"scenario", wl_scenario_cmd},
+	{"scenario", wl_scenario_cmd}, {"verify", wl_verify_cmd},
 };
 
 int main(int argc, char **argv)
