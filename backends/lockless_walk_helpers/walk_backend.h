@@ -15,8 +15,8 @@
  *            broadcast; sync is that broadcast.  Same writer side as the
  *            ipi backend (backends/common/ipi_sync.c).
  *   today    what v6.15 x86 and arm64 run (docs/kernel-protocol.md 3.6):
- *            IRQ-off walkers and nothing else; tables freed by call_rcu() batches
- *            whatever the flush did, after an RCU-sched grace period of
+ *            IRQ-off walkers and nothing else; tables freed by call_rcu()
+ *            batches whatever the flush did, after an RCU-sched grace period of
  *            the simulated machine (core/rcu_sched.h), for which IRQ-off
  *            regions are readers (Paul McKenney, 2021-04-28: so the
  *            walker takes no rcu_read_lock()); an IPI broadcast for sync
