@@ -125,6 +125,27 @@ void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
 	}
 }
 
+void wl_check_held_pins(struct wl_page *const *pages, unsigned long nr,
+			uint64_t start)
+{
+	if (!wl_check_enabled)
+		return;
+	for (unsigned long i = 0; i < nr; i++) {
+		/* Relaxed, as in wl_check_held_pages(): we hold the pin. */
+		uint32_t fl = atomic_load_explicit(&pages[i]->flags,
+						   memory_order_relaxed);
+
+		if (unlikely(fl & PG_cow_shared))
+			wl_violation(WL_V_PIN_AFTER_NOPIN,
+				     "pin on pfn %llu (walk at %#llx) held "
+				     "while fork shares the page with its "
+				     "child: fork decided it was not pinned",
+				     (unsigned long long)page_to_pfn(pages[i]),
+				     (unsigned long long)(start +
+							  (i << PAGE_SHIFT)));
+	}
+}
+
 void wl_violations_print(FILE *f)
 {
 	for (int v = 0; v < WL_NR_VIOLATIONS; v++)

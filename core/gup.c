@@ -15,9 +15,11 @@
  * The walk is bracketed by lockless_page_walk_begin()/end() from the
  * backend's "walk_backend.h"; in the kernel that is local_irq_save().
  *
- * Not modelled: fork's write_protect_seq (no fork here), devmap, P2PDMA,
- * secretmem and the file-backed checks of gup_fast_folio_allowed(), and
- * COW unsharing (gup_must_unshare): there is no COW in the model.
+ * FOLL_PIN reads fork's mm->write_protect_seq around the walk and undoes
+ * its pins when fork ran meanwhile (core/fork.c).  COW unsharing
+ * (gup_must_unshare) is modelled only for pages fork shares with its
+ * child (PG_cow_shared).  Not modelled: devmap, P2PDMA, secretmem and the
+ * file-backed checks of gup_fast_folio_allowed().
  *
  * Ordering.  Entries are read with consume loads: the address dependency
  * from an entry to the table or folio it names orders the reads after the
@@ -204,6 +206,22 @@ try_grab_folio_fast(struct wl_page *page, int refs, unsigned int flags)
 	return folio;
 }
 
+/*
+ * gup_must_unshare(), for the one case the model has: a read-only PTE of a
+ * page fork shares with its child (!PageAnonExclusive) may not be pinned;
+ * the slow path would unshare it.  seq_cst, after the recheck: pairs with
+ * fork's seq_cst mark before its write-protect (core/fork.c), so a walker
+ * that saw the write-protected PTE sees the mark.
+ */
+static __wl_always_inline bool
+gup_must_unshare(pteval_t pte, struct wl_page *page, unsigned int flags)
+{
+	/* seq_cst: ordered and paired as said above. */
+	return (flags & FOLL_PIN) && !(pte & _PAGE_RW) &&
+	       (atomic_load_explicit(&page->flags, memory_order_seq_cst) &
+		PG_cow_shared);
+}
+
 static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 			      uint64_t addr, uint64_t end, unsigned int flags,
 			      struct wl_page **pages, unsigned long *nr,
@@ -245,6 +263,10 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 			wl_gup_put_folio(folio, 1, flags);
 			return 0;
 		}
+		if (unlikely(gup_must_unshare(pte, page, flags))) {
+			wl_gup_put_folio(folio, 1, flags);
+			return 0;
+		}
 		if (wl_check_enabled)
 			check_mapped(
 				mapped,
@@ -262,9 +284,16 @@ static int gup_fast_leaf(pteval_t orig, _Atomic pteval_t *p, uint64_t size,
 {
 	struct wl_page *page, *folio;
 	uint64_t base = addr & ~(size - 1);
+	pteval_t orig_access = orig;
 	int refs;
 
-	if (!pte_access_permitted(orig, flags & FOLL_WRITE))
+	/*
+	 * --bug walker-no-protnone: the model's assumption (core/numa.c) of a
+	 * NUMA-hinting entry the permission check lets through.
+	 */
+	if (unlikely(wl_bugs.walker_no_protnone) && pte_protnone(orig))
+		orig_access = orig | _PAGE_PRESENT;
+	if (!pte_access_permitted(orig_access, flags & FOLL_WRITE))
 		return 0;
 	if (pte_special(orig))
 		return 0;
@@ -315,7 +344,9 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 		wl_inject(WL_INJ_WALK_LEVEL);
 		if (pte_leaf(pmd)) {
 			/* Pre-4.5 only: a splitting PMD sends us away. */
-			if (pte_protnone(pmd) || pmd_trans_splitting(pmd))
+			if ((pte_protnone(pmd) &&
+			     !wl_bugs.walker_no_protnone) ||
+			    pmd_trans_splitting(pmd))
 				return 0;
 			if (!gup_fast_leaf(pmd, pmdp, PMD_SIZE, addr, next,
 					   flags, pages, nr))
@@ -388,6 +419,21 @@ unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
 	unsigned long nr = 0;
 	unsigned long cookie;
 
+	unsigned int seq = 0;
+
+	/*
+	 * raw_seqcount_try_begin(&mm->write_protect_seq): fork is
+	 * write-protecting the mm, leave it to the slow path.  seq_cst: pairs
+	 * with fork's seq_cst increments (core/fork.c); the retry read below
+	 * comes after our seq_cst pins, so either fork's pin check saw them
+	 * or we see its count move (store buffering).
+	 */
+	if (gup_flags & FOLL_PIN) {
+		seq = atomic_load_explicit(&mm->write_protect_seq,
+					   memory_order_seq_cst);
+		if (seq & 1)
+			return 0;
+	}
 	t.n = 0;
 	t.addr = start;
 	cookie = lockless_page_walk_begin(mm);
@@ -395,6 +441,13 @@ unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
 			   gup_flags, pages, &nr, &t);
 	trace_verify(&t);
 	lockless_page_walk_end(mm, cookie);
+	/* read_seqcount_retry(); seq_cst, ordered and paired as above. */
+	if ((gup_flags & FOLL_PIN) &&
+	    atomic_load_explicit(&mm->write_protect_seq,
+				 memory_order_seq_cst) != seq) {
+		wl_put_user_pages(pages, nr, gup_flags);
+		return 0;
+	}
 	return nr;
 }
 

@@ -140,6 +140,9 @@ static int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 
 	if (pmd == WL_TABLE_NONE)
 		return -ENOMEM;
+	if ((vm_flags & (VM_READ | VM_WRITE)) &&
+	    wl_numa_hint_fault_pmd(pmd, haddr))
+		return 0;
 	/*
 	 * A PTE table is already there (a split, then a partial zap): a PTE
 	 * fault, as __handle_mm_fault() does when !pmd_none().

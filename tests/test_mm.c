@@ -444,6 +444,128 @@ Test(mm, missing_pmd_recheck_is_caught)
 	wl_violations_reset();
 }
 
+/* ---- fork vs GUP-fast FOLL_PIN (core/fork.c) ----------------------- */
+
+static unsigned long hook_got;
+
+/* A GUP-fast pin between fork's pin check and its write-protect. */
+static void pin_in_fork(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WRITER_UNLINK || hook_runs++)
+		return;
+	hook_got = wl_gup_fast(&mm, hook_addr, 1, PIN, pages);
+	/* The holder's check, while the child still shares the page. */
+	wl_check_held_pins(pages, hook_got, hook_addr);
+}
+
+static void fork_with_pin(void)
+{
+	map(A, PMD_SIZE, RW, true);
+	hook_addr = A;
+	hook_runs = 0;
+	wl_inject_hook = pin_in_fork;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_fork_range(&mm, A), 0);
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_geq(hook_runs, 1, "the hook ran inside fork");
+	wl_put_user_pages(pages, hook_got, PIN);
+}
+
+Test(mm, fork_write_protect_seq_sends_the_pin_to_the_slow_path)
+{
+	fork_with_pin();
+	cr_assert_eq(hook_got, 0, "GUP-fast pinned while fork ran");
+	cr_assert_eq(wl_violations_total(), 0);
+	/* The child has exited: the PTE is writable again, pins work. */
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, PIN, pages), 1);
+	wl_put_user_pages(pages, 1, PIN);
+}
+
+/* Negative control: fork before 57efa1fe5957 (KERNEL.md 4.3). */
+Test(mm, fork_without_write_protect_seq_is_caught)
+{
+	wl_bugs.fork_no_wp_seq = true;
+	fork_with_pin();
+	cr_assert_eq(hook_got, 1, "the pin lands between check and wrprotect");
+	cr_assert_eq(wl_violation_count(WL_V_PIN_AFTER_NOPIN), 1);
+	wl_violations_reset();
+}
+
+/* A fork that ran while the walker was between its pin and its retry. */
+static void fork_done_at_pin(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WALK_PIN || hook_runs++)
+		return;
+	/* Relaxed: single-threaded test; a whole fork, begin and end. */
+	atomic_fetch_add_explicit(&mm.write_protect_seq, 2,
+				  memory_order_relaxed);
+}
+
+Test(mm, fork_seq_retry_undoes_the_fast_pins)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+	int ref = folio_ref_count(f);
+
+	hook_runs = 0;
+	wl_inject_hook = fork_done_at_pin;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, PIN, pages), 0);
+	wl_inject_cfg.enabled = false;
+	cr_assert_eq(hook_runs, 1);
+	cr_assert_eq(folio_ref_count(f), ref, "the pin was not undone");
+	/* FOLL_GET does not look at the count. */
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 1);
+	wl_put_user_pages(pages, 1, GET);
+}
+
+/* ---- NUMA-hinting THP migration (core/numa.c) ---------------------- */
+
+/* A GUP-fast walk between the migration's count check and its clear. */
+static void walk_in_numa_migration(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WRITER_FREE || hook_runs++)
+		return;
+	hook_got = wl_gup_fast(&mm, hook_addr, 1, GET, pages);
+}
+
+static int numa_with_walk(void)
+{
+	map(A, PMD_SIZE, RW | VM_HUGEPAGE, true);
+	hook_addr = A;
+	hook_runs = 0;
+	wl_inject_hook = walk_in_numa_migration;
+	wl_inject_cfg.enabled = true;
+	int ret = wl_numa_migrate_thp(&mm, A);
+
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_eq(hook_runs, 1, "the hook ran once, in the migration");
+	/* The holder's check, after the migration. */
+	wl_check_held_pages(pages, hook_got, A);
+	wl_put_user_pages(pages, hook_got, GET);
+	return ret;
+}
+
+Test(mm, numa_protnone_pmd_sends_gup_fast_to_the_slow_path)
+{
+	cr_assert_eq(numa_with_walk(), 0, "the THP was not migrated");
+	cr_assert_eq(hook_got, 0, "GUP-fast followed a protnone PMD");
+	cr_assert_eq(wl_violations_total(), 0);
+	cr_assert_eq(mm.nr_numa_migrations, 1);
+}
+
+/* Negative control: GUP-fast before Mel Gorman's fix (KERNEL.md 4.8). */
+Test(mm, numa_walker_through_protnone_is_caught)
+{
+	wl_bugs.walker_no_protnone = true;
+	cr_assert_eq(numa_with_walk(), 0);
+	cr_assert_eq(hook_got, 1, "the walker pins the old folio");
+	cr_assert_eq(wl_violation_count(WL_V_PIN_AFTER_NOPIN), 1);
+	wl_violations_reset();
+}
+
 /* ---------------------------------------------------------------------- */
 /* A CPU waiting for a migration entry still takes IPIs (poll delivery).  */
 

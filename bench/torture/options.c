@@ -17,14 +17,18 @@
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
 static const char *const bug_names[] = {
-	"no-pmd-recheck",      "no-pte-recheck",      "collapse-no-sync",
-	"pt-reclaim-free-now", "legacy-split-no-ipi", NULL};
+	"no-pmd-recheck",      "no-pte-recheck",	 "collapse-no-sync",
+	"pt-reclaim-free-now", "legacy-split-no-ipi",	 "fork-no-wp-seq",
+	"walker-no-protnone",  "single-user-table-free", NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
 	offsetof(struct wl_bugs, collapse_no_sync),
 	offsetof(struct wl_bugs, pt_reclaim_free_now),
 	offsetof(struct wl_bugs, legacy_split_no_ipi),
+	offsetof(struct wl_bugs, fork_no_wp_seq),
+	offsetof(struct wl_bugs, walker_no_protnone),
+	offsetof(struct wl_bugs, single_user_table_free),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -72,9 +76,9 @@ static const char torture_usage[] =
 	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
 	"  --mix OP=W,...   writer weights; OP: munmap|dontneed|split|"
 	"collapse|\n"
-	"                   migrate|mprotect (default munmap=2,dontneed=3,"
-	"split=1,\n"
-	"                   collapse=1,migrate=2,mprotect=1)\n"
+	"                   migrate|mprotect|fork|numa (default munmap=2,"
+	"dontneed=3,\n"
+	"                   split=1,collapse=1,migrate=2,mprotect=1)\n"
 	"  --rate N         writer ops/s per writer (default 0: flat out)\n"
 	"  --walk-pages N   walks of 1..N pages (1..512, default 512)\n"
 	"  --foll F         get|pin|mixed (default mixed)\n"
@@ -92,7 +96,9 @@ static const char torture_usage[] =
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
 	"pt-reclaim-free-now|\n"
-	"                   legacy-split-no-ipi\n"
+	"                   legacy-split-no-ipi|fork-no-wp-seq|"
+	"walker-no-protnone|\n"
+	"                   single-user-table-free\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
@@ -373,6 +379,9 @@ void torture_validate(struct wl_torture_config *c)
 		if (c->mix[WL_OP_COLLAPSE])
 			wl_usage_error("--legacy-thp: collapse is not modelled "
 				       "(give --mix collapse=0)");
+		if (c->mix[WL_OP_FORK] || c->mix[WL_OP_NUMA])
+			wl_usage_error("--legacy-thp: fork and numa are not "
+				       "modelled (give --mix fork=0,numa=0)");
 		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
 		c->fast_only = true;
 	}

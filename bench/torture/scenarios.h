@@ -53,6 +53,20 @@
  *    migration entry; GUP-fast's add-unless-zero and PTE recheck make it
  *    safe.  migration-no-pte-recheck drops the PTE recheck (the broken
  *    walker, negative control): the walker keeps a pin on the old folio.
+ *  - fork-cow-*: fork's copy (core/fork.c) checks each writable PTE's
+ *    page for pins, then shares it and write-protects the parent's PTE; a
+ *    GUP-fast FOLL_PIN that pins after the check and rechecks before the
+ *    write-protect keeps a pin on a page shared with the child
+ *    (pin_after_nopin, FOLL_PIN holders only).  The fix is
+ *    mm->write_protect_seq (57efa1fe5957, v5.11; KERNEL.md 4.3).  Model:
+ *    no child mm; the child shares the pages until the end of the op.
+ *  - numa-hinting-*: THP migration on a NUMA-hinting fault (core/numa.c)
+ *    checked the page count, copied and cleared the PMD with
+ *    pmd_clear_flush(), no migration entry, no freeze; a walker that
+ *    follows the protnone PMD keeps a pin on the old folio.  The fix
+ *    (Gorman, ~v3.13, KERNEL.md 4.8) sends protnone entries to the slow
+ *    path.  Assumed, unverified: the walker's permission check let the
+ *    NUMA-hinting PMD through (x86's present bit would have refused it).
  *  - none-*: no synchronization at all, on each arch model: the checker's
  *    own negative control.
  */
@@ -82,8 +96,14 @@ struct wl_scenario {
 	"mprotect=0,collapse=0"
 #define WL_SC_MIX_RECLAIM "--mix dontneed=6,munmap=1,migrate=1 --pt-reclaim on"
 #define WL_SC_MIX_MIGRATE "--mix migrate=6,dontneed=1,munmap=1"
-#define WL_SC_UAF	  "table_uaf,poison_read"
-#define WL_SC_PIN	  "stale_pin,pin_after_nopin"
+#define WL_SC_MIX_FORK                                                         \
+	"--foll pin --mix fork=6,split=1,munmap=1,collapse=1,dontneed=1,"      \
+	"migrate=0,mprotect=0"
+#define WL_SC_MIX_NUMA                                                         \
+	"--mix numa=6,munmap=2,collapse=2,split=1,dontneed=1,migrate=0,"       \
+	"mprotect=0"
+#define WL_SC_UAF "table_uaf,poison_read"
+#define WL_SC_PIN "stale_pin,pin_after_nopin"
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -248,6 +268,49 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 20,
 		.history = "broken walker (no PTE recheck): pin on a migrated "
 			   "folio",
+	},
+	{
+		.name = "fork-cow-no-wp-seq",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--bug fork-no-wp-seq " WL_SC_MIX_FORK,
+		.expect = "reproduced",
+		.watch = "pin_after_nopin",
+		.bound_s = 20,
+		.history = "fork vs GUP-fast pin: pinned page shared with the "
+			   "child (57efa1fe5957, 2020)",
+	},
+	{
+		.name = "fork-cow-wp-seq",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = WL_SC_MIX_FORK,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix: mm->write_protect_seq, GUP-fast pin retries",
+	},
+	{
+		.name = "numa-hinting-no-protnone-bail",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--bug walker-no-protnone " WL_SC_MIX_NUMA,
+		.expect = "reproduced",
+		.watch = WL_SC_PIN,
+		.bound_s = 20,
+		.history = "THP NUMA migration, pmd_clear_flush, no migration "
+			   "entry: stale pin (~v3.13)",
+	},
+	{
+		.name = "numa-hinting-protnone-bail",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = WL_SC_MIX_NUMA,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix (Gorman): protnone PMD sends GUP-fast to the "
+			   "slow path",
 	},
 	{
 		.name = "none-ipi",

@@ -113,6 +113,14 @@ static void cost_phases(struct twalker *w, unsigned int idx)
 	}
 }
 
+static void check_held(struct twalker *w, unsigned long got, uint64_t start,
+		       unsigned int flags)
+{
+	wl_check_held_pages(w->pages_buf, got, start);
+	if (flags & FOLL_PIN)
+		wl_check_held_pins(w->pages_buf, got, start);
+}
+
 /* One checked walk: publish it to the watchdog, hold, check, release. */
 static void checked_walk(struct twalker *w)
 {
@@ -126,10 +134,10 @@ static void checked_walk(struct twalker *w)
 			      memory_order_relaxed);
 	got = one_walk(w, &mm, &start, &flags);
 	atomic_store_explicit(&w->walk_since, 0, memory_order_relaxed);
-	wl_check_held_pages(w->pages_buf, got, start);
+	check_held(w, got, start, flags);
 	if (c->hold_ns) {
 		wl_delay_ns(wl_random() % c->hold_ns);
-		wl_check_held_pages(w->pages_buf, got, start);
+		check_held(w, got, start, flags);
 	}
 	release(got, flags, w->pages_buf);
 	CNT_ADD(w->walks, 1);
