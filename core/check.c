@@ -3,6 +3,7 @@
  * check.c - violation counters and fault injection (see check.h).
  */
 #include "check.h"
+#include "mm.h"
 #include "page.h"
 #include "pgtable.h"
 #include "smp.h"
@@ -16,6 +17,12 @@ bool wl_check_enabled = true;
 uint64_t wl_check_seed = 1;
 struct wl_inject_config wl_inject_cfg;
 void (*wl_inject_hook)(enum wl_inject_point p);
+/*
+ * The bug switches (mm.h), here beside fault injection rather than in
+ * memory.c: the arch model reads them too, and the front end links the
+ * core without a backend.
+ */
+struct wl_bugs wl_bugs;
 
 static _Atomic uint64_t violations[WL_NR_VIOLATIONS];
 static _Atomic uint64_t first_ns[WL_NR_VIOLATIONS];

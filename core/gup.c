@@ -37,6 +37,7 @@
 #include "machine.h"
 #include "legacy_thp.h"
 #include "walk_backend.h"
+#include "arch.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -449,6 +450,51 @@ unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
 		return 0;
 	}
 	return nr;
+}
+
+/* ---- a lazy-TLB CPU's speculative walk ----------------------------- */
+
+static unsigned int level_index(int level, uint64_t addr)
+{
+	return level == WL_PGD	 ? pgd_index(addr)
+	       : level == WL_PUD ? pud_index(addr)
+	       : level == WL_PMD ? pmd_index(addr)
+				 : pte_index(addr);
+}
+
+/*
+ * The hardware's walk on a lazy-TLB CPU (KERNEL.md 2.2, 4.6): down to
+ * addr's PTE, no reference taken, only while this CPU is still lazy on the
+ * mm, and atomic with respect to interrupts (IRQs off: the flush IPI that
+ * switches the CPU to init_mm is taken between two walks, never inside
+ * one).  The model's stand-in for paging-structure caches: what it
+ * assumes is that such a walk may start from the mm's pgd at any time
+ * while the CPU is lazy, and reads tables an unlink has not yet hidden
+ * from it.  Returns the levels walked; the checker sees a freed table.
+ */
+unsigned int wl_speculative_walk(struct wl_mm *mm, uint64_t addr)
+{
+	struct walk_trace t = {.n = 0, .addr = addr};
+	unsigned long flags = local_irq_save();
+	uint32_t table = mm->pgd;
+	unsigned int walked = 0;
+
+	for (int level = WL_PGD; wl_arch_lazy() && level >= WL_PTE; level--) {
+		pteval_t v = READ_ENTRY(
+			&wl_table(table)->e[level_index(level, addr)]);
+
+		walked++;
+		if (!entry_ok(v, addr) || level == WL_PTE || !pte_present(v) ||
+		    pte_leaf(v) || !wl_table_valid(pte_pfn(v)))
+			break;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		table = (uint32_t)pte_pfn(v);
+		if (!trace_table(&t, table, addr))
+			break;
+	}
+	trace_verify(&t);
+	local_irq_restore(flags);
+	return walked;
 }
 
 /* ---- the slow path ------------------------------------------------ */

@@ -131,6 +131,8 @@ struct wl_bugs {
 	bool walker_no_protnone;
 	/* free_pgtables frees at once "when mm_users < 2" (until 2018) */
 	bool single_user_table_free;
+	/* x86 flush skips lazy-TLB CPUs even when tables were freed */
+	bool lazy_tlb_no_ipi;
 };
 extern struct wl_bugs wl_bugs;
 

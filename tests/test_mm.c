@@ -663,3 +663,75 @@ Test(mm_poll, migration_entry_wait_takes_ipis)
 	cr_assert_eq(atomic_load(&w.got), 1);
 	wl_put_user_pages(&w.page, 1, GET);
 }
+
+/* ---- lazy-TLB CPUs (core/arch.c) ----------------------------------- */
+
+struct lazy_cpu {
+	_Atomic int cpu;   /* its CPU id once up; -1 before */
+	_Atomic int lazy;  /* wl_arch_lazy() as it last saw it; -1 before */
+	_Atomic bool stop; /* leave */
+};
+
+/* A CPU that went lazy on the mm once, and takes IPIs until told. */
+static void *lazy_cpu_main(void *arg)
+{
+	struct lazy_cpu *l = arg;
+
+	atomic_store(&l->cpu, wl_cpu_start("lazy"));
+	wl_arch_lazy_enter();
+	while (!atomic_load(&l->stop)) {
+		local_irq_enable(); /* takes poll-mode IPIs */
+		atomic_store(&l->lazy, wl_arch_lazy());
+		wl_sleep_ns(10000);
+	}
+	wl_cpu_stop();
+	return NULL;
+}
+
+/* Two flushes, without then with freed tables: IPIs and "all" of each. */
+static void lazy_flushes(unsigned int ipis[2], bool all[2], bool *lazy_after)
+{
+	struct lazy_cpu l = {.cpu = -1, .lazy = -1};
+	struct wl_arch_stats st;
+	pthread_t t;
+
+	cr_assert_eq(pthread_create(&t, NULL, lazy_cpu_main, &l), 0);
+	while (atomic_load(&l.lazy) != 1)
+		wl_sleep_ns(100000);
+	for (int freed = 0; freed < 2; freed++) {
+		wl_arch_stats_reset();
+		all[freed] = flush_tlb_mm_range(&mm, A, A + PMD_SIZE, freed);
+		wl_arch_stats(&st);
+		ipis[freed] = (unsigned int)st.flush_ipis;
+	}
+	wl_sleep_ns(20000000); /* let it see its state */
+	*lazy_after = atomic_load(&l.lazy) == 1;
+	atomic_store(&l.stop, true);
+	pthread_join(t, NULL);
+}
+
+Test(mm_poll, flush_ipis_lazy_cpus_only_when_tables_were_freed)
+{
+	unsigned int ipis[2];
+	bool all[2], lazy_after;
+
+	lazy_flushes(ipis, all, &lazy_after);
+	cr_assert_eq(ipis[0], 0, "a lazy CPU got a flush that freed nothing");
+	cr_assert(!all[0], "the flush skipped a CPU but said it reached all");
+	cr_assert_eq(ipis[1], 1, "freed_tables must IPI the lazy CPU");
+	cr_assert(all[1]);
+	cr_assert(!lazy_after, "the IPI must switch it to init_mm");
+}
+
+/* Negative control: a flush that skips lazy CPUs even for freed tables. */
+Test(mm_poll, flush_skipping_lazy_cpus_for_freed_tables_is_seen)
+{
+	unsigned int ipis[2];
+	bool all[2], lazy_after;
+
+	wl_bugs.lazy_tlb_no_ipi = true;
+	lazy_flushes(ipis, all, &lazy_after);
+	cr_assert_eq(ipis[1], 0);
+	cr_assert(all[1], "the buggy flush claims to have reached all");
+	cr_assert(lazy_after, "the lazy CPU still walks the freed tables");
+}

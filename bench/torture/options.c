@@ -17,9 +17,11 @@
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
 static const char *const bug_names[] = {
-	"no-pmd-recheck",      "no-pte-recheck",	 "collapse-no-sync",
-	"pt-reclaim-free-now", "legacy-split-no-ipi",	 "fork-no-wp-seq",
-	"walker-no-protnone",  "single-user-table-free", NULL};
+	"no-pmd-recheck",      "no-pte-recheck",
+	"collapse-no-sync",    "pt-reclaim-free-now",
+	"legacy-split-no-ipi", "fork-no-wp-seq",
+	"walker-no-protnone",  "single-user-table-free",
+	"lazy-tlb-no-ipi",     NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
@@ -29,6 +31,7 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, fork_no_wp_seq),
 	offsetof(struct wl_bugs, walker_no_protnone),
 	offsetof(struct wl_bugs, single_user_table_free),
+	offsetof(struct wl_bugs, lazy_tlb_no_ipi),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -93,12 +96,14 @@ static const char torture_usage[] =
 	"4096)\n"
 	"  --inject-max-ns N  longest injected spin (default 50000)\n"
 	"  --legacy-thp     pre-4.5 THP refcounting and split\n"
+	"  --lazy-tlb       walkers are lazy-TLB CPUs: speculative walks, no "
+	"GUP\n"
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
 	"pt-reclaim-free-now|\n"
 	"                   legacy-split-no-ipi|fork-no-wp-seq|"
 	"walker-no-protnone|\n"
-	"                   single-user-table-free\n"
+	"                   single-user-table-free|lazy-tlb-no-ipi\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
@@ -127,6 +132,7 @@ static const struct option longopts[] = {
 	{"inject-prob", required_argument, NULL, 'I'},
 	{"inject-max-ns", required_argument, NULL, 'M'},
 	{"legacy-thp", no_argument, NULL, 'L'},
+	{"lazy-tlb", no_argument, NULL, 'z'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
 	{"stop-on", required_argument, NULL, 'S'},
@@ -336,6 +342,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'L':
 		c->legacy_thp = true;
 		break;
+	case 'z':
+		c->lazy_tlb = true;
+		break;
 	case 'b':
 		*bug_flag(&c->bugs, (size_t)wl_parse_choice("--bug", optarg,
 							    bug_names)) = true;
@@ -373,6 +382,12 @@ void torture_validate(struct wl_torture_config *c)
 
 	if (!c->duration_ns && !c->ops)
 		wl_usage_error("--duration 0 needs --ops N (N > 0)");
+	if (c->bugs.single_user_table_free && !c->lazy_tlb)
+		wl_usage_error("--bug single-user-table-free needs --lazy-tlb "
+			       "(GUP walkers are users of the mm)");
+	if (c->lazy_tlb && c->legacy_thp)
+		wl_usage_error(
+			"--lazy-tlb and --legacy-thp do not go together");
 	if (c->bugs.legacy_split_no_ipi && !c->legacy_thp)
 		wl_usage_error("--bug legacy-split-no-ipi needs --legacy-thp");
 	if (c->legacy_thp) {

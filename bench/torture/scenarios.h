@@ -67,6 +67,18 @@
  *    (Gorman, ~v3.13, KERNEL.md 4.8) sends protnone entries to the slow
  *    path.  Assumed, unverified: the walker's permission check let the
  *    NUMA-hinting PMD through (x86's present bit would have refused it).
+ *  - lazy-tlb-*: the torture's walkers are lazy-TLB CPUs (--lazy-tlb):
+ *    no GUP, so the writer is the mm's one user; each CPU's hardware may
+ *    walk the mm's tables speculatively, with IRQs off, until a flush IPI
+ *    switches it to init_mm (core/arch.h).  Before the August 2018 fixes
+ *    tlb_remove_table() freed a table at once when mm_users < 2 (before
+ *    the flush): lazy-tlb-single-user-free.  The fix frees after the flush,
+ *    which IPIs lazy CPUs when tables were freed (x86 freed_tables).
+ *    History unverified (KERNEL.md 4.6): the exact interleaving Jann Horn
+ *    found is not in the sources read; the model assumes a speculative
+ *    walk can start from the pgd at any time while the CPU is lazy.
+ *    lazy-tlb-no-ipi is synthetic: a flush that skips lazy CPUs even for
+ *    freed tables, the case the freed_tables rule exists for.
  *  - none-*: no synchronization at all, on each arch model: the checker's
  *    own negative control.
  */
@@ -102,6 +114,9 @@ struct wl_scenario {
 #define WL_SC_MIX_NUMA                                                         \
 	"--mix numa=6,munmap=2,collapse=2,split=1,dontneed=1,migrate=0,"       \
 	"mprotect=0"
+#define WL_SC_MIX_LAZY                                                         \
+	"--lazy-tlb --pt-reclaim off --mix munmap=6,dontneed=2,split=1,"       \
+	"collapse=0,migrate=0,mprotect=0"
 #define WL_SC_UAF "table_uaf,poison_read"
 #define WL_SC_PIN "stale_pin,pin_after_nopin"
 
@@ -311,6 +326,39 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 2,
 		.history = "fix (Gorman): protnone PMD sends GUP-fast to the "
 			   "slow path",
+	},
+	{
+		.name = "lazy-tlb-single-user-free",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = "--bug single-user-table-free " WL_SC_MIX_LAZY,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2018: tables freed at once when mm_users < 2; a "
+			   "lazy-TLB CPU walks them (Horn)",
+	},
+	{
+		.name = "lazy-tlb-no-ipi",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = "--bug lazy-tlb-no-ipi " WL_SC_MIX_LAZY,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "flush skips lazy CPUs with freed tables: table UAF "
+			   "(synthetic)",
+	},
+	{
+		.name = "lazy-tlb-freed-tables-ipi",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = WL_SC_MIX_LAZY,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix: tables freed after the flush, which IPIs lazy "
+			   "CPUs when freed_tables",
 	},
 	{
 		.name = "none-ipi",
