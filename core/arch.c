@@ -20,6 +20,8 @@ static struct wl_arch_config arch_cfg = {
 	.paravirt_flush_ns = 3000,
 };
 
+bool wl_arch_pae;
+
 /* Statistics: relaxed, nothing is ordered by them. */
 static _Atomic uint64_t stat_flushes;
 static _Atomic uint64_t stat_flush_ipis;

@@ -70,6 +70,13 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 			bool freed_tables);
 
 /*
+ * 32-bit PAE (KERNEL.md 4.9, 7.5): a PMD is read as two 32-bit halves,
+ * pmdp_get_lockless()'s low/high/low retry (CONFIG_GUP_GET_PXX_LOW_HIGH).
+ * Set before a run (torture --pae); read by walkers and writers.
+ */
+extern bool wl_arch_pae;
+
+/*
  * This CPU becomes lazy on the mm (switch_mm to a kernel thread, mm kept
  * loaded); wl_arch_lazy(): is it still (no flush IPI has made it leave)?
  */

@@ -208,6 +208,62 @@ try_grab_folio_fast(struct wl_page *page, int refs, unsigned int flags)
 }
 
 /*
+ * pmdp_get_lockless(), 32-bit PAE: the low half, the high half, the low
+ * half again, until both low reads agree (KERNEL.md 4.9).  Sound only if
+ * no new PMD can appear while a walker with IRQs off holds an old half:
+ * the flush between present values, or pmdp_get_lockless_sync(), waits
+ * for it (core/retract.c).
+ *
+ * Where the model puts the split (an assumption): the whole frame number
+ * in the high half, flags in the low half, so that any two table entries
+ * have equal low halves, as two tables 4 GiB apart have on PAE.  Entries
+ * are 64-bit atomics; each half is taken from its own load.  Acquire,
+ * the kernel's smp_rmb() between the halves: orders each load after the
+ * previous one; pairs with the release that published the entry (the
+ * combined value carries no address dependency).
+ */
+#define PAE_LOW_MASK ((pteval_t)(PAGE_SIZE - 1))
+
+static __wl_always_inline pteval_t pmdp_get_lockless(_Atomic pteval_t *pmdp)
+{
+	pteval_t lo, hi;
+
+	if (likely(!wl_arch_pae))
+		return READ_ENTRY(pmdp);
+	do {
+		/* acquire: ordered and paired as said above */
+		lo = atomic_load_explicit(pmdp, memory_order_acquire) &
+		     PAE_LOW_MASK;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		/* acquire: the high half ordered after the low (smp_rmb) */
+		hi = atomic_load_explicit(pmdp, memory_order_acquire) &
+		     ~PAE_LOW_MASK;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		/* acquire: the low half again, ordered after the high */
+	} while (lo != (atomic_load_explicit(pmdp, memory_order_acquire) &
+			PAE_LOW_MASK));
+	return hi | lo;
+}
+
+/*
+ * PAE: the table a PMD led to must be a PTE table; a torn PMD (a low half
+ * and a high half of two values) leads elsewhere.  The level is set at
+ * allocation, before the entry's release.
+ */
+static __wl_always_inline bool pae_table_ok(uint64_t tbl, uint64_t addr)
+{
+	if (likely(!wl_arch_pae) || !wl_check_enabled ||
+	    wl_ptdesc((uint32_t)tbl)->level == WL_PTE)
+		return true;
+	wl_violation(WL_V_TABLE_UAF,
+		     "walk at %#llx took table %u, a level-%u table, for its "
+		     "PTE table: a torn PMD",
+		     (unsigned long long)addr, (unsigned int)tbl,
+		     wl_ptdesc((uint32_t)tbl)->level);
+	return false;
+}
+
+/*
  * gup_must_unshare(), for the one case the model has: a read-only PTE of a
  * page fork shares with its child (!PageAnonExclusive) may not be pinned;
  * the slow path would unshare it.  seq_cst, after the recheck: pairs with
@@ -230,7 +286,7 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 {
 	uint64_t tbl = pte_pfn(pmd);
 
-	if (unlikely(!wl_table_valid(tbl)) ||
+	if (unlikely(!wl_table_valid(tbl)) || !pae_table_ok(tbl, addr) ||
 	    !trace_table(t, (uint32_t)tbl, addr))
 		return 0;
 	struct wl_table *table = wl_table((uint32_t)tbl);
@@ -335,7 +391,7 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 
 	do {
 		_Atomic pteval_t *pmdp = &table->e[pmd_index(addr)];
-		pteval_t pmd = READ_ENTRY(pmdp);
+		pteval_t pmd = pmdp_get_lockless(pmdp);
 
 		next = WL_MIN((addr & PMD_MASK) + PMD_SIZE, end);
 		if (!entry_ok(pmd, addr))

@@ -88,6 +88,8 @@ int wl_mprotect(struct wl_mm *mm, uint64_t addr, uint64_t len,
 		unsigned int vm_flags);
 /* fork.c: fork's copy of one PMD's PTEs, and the child's exit. */
 int wl_fork_range(struct wl_mm *mm, uint64_t addr);
+/* khugepaged.c: retract addr's PTE table (retract_page_tables()). */
+int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr);
 /* numa.c: NUMA-hint the THP at addr's PMD, then migrate it (v3.13). */
 int wl_numa_migrate_thp(struct wl_mm *mm, uint64_t addr);
 
@@ -133,6 +135,8 @@ struct wl_bugs {
 	bool single_user_table_free;
 	/* x86 flush skips lazy-TLB CPUs even when tables were freed */
 	bool lazy_tlb_no_ipi;
+	/* PAE: pmdp_get_lockless_sync() after the PMD lock is dropped */
+	bool pae_sync_after_unlock;
 };
 extern struct wl_bugs wl_bugs;
 

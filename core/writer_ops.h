@@ -24,6 +24,7 @@ enum wl_writer_op {
 	WL_OP_MPROTECT, /* write-protect, [delay,] then read-write again */
 	WL_OP_FORK,	/* fork's copy of addr's PMD, then the child exits */
 	WL_OP_NUMA,	/* NUMA-hint addr's THP, then migrate it (v3.13) */
+	WL_OP_RETRACT,	/* khugepaged retracts addr's PTE table (2023) */
 	WL_NR_OPS,
 };
 

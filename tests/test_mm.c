@@ -6,6 +6,7 @@
  * entry between the walker's pin and its recheck) are made exact here with
  * wl_inject_hook, which runs a writer step at the walker's injection point.
  */
+#include "arch.h"
 #include "internal.h"
 #include "test_util.h"
 
@@ -734,4 +735,50 @@ Test(mm_poll, flush_skipping_lazy_cpus_for_freed_tables_is_seen)
 	cr_assert_eq(ipis[1], 0);
 	cr_assert(all[1], "the buggy flush claims to have reached all");
 	cr_assert(lazy_after, "the lazy CPU still walks the freed tables");
+}
+
+/* ---- 32-bit PAE: a PMD read in two halves (gup.c) ------------------- */
+
+static int level_calls;
+static uint32_t tear_table, tear_new;
+static pteval_t tear_old;
+
+/*
+ * The walker's injection points: pgd, pud, then inside pmdp_get_lockless()
+ * after the low half (3rd) and after the high half (4th), then the PMD.  Clear the PMD
+ * at the 3rd, install a new PTE table at the 4th: the low half read again
+ * is the same, the high half was read while the PMD was none.
+ */
+static void tear_pmd(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WALK_LEVEL)
+		return;
+	level_calls++;
+	if (level_calls == 3)
+		tear_old = get_and_clear(tear_table, pmd_index(A));
+	if (level_calls == 4)
+		set_entry(tear_table, pmd_index(A),
+			  pfn_pte(tear_new, _PAGE_TABLE));
+}
+
+Test(mm, pae_torn_pmd_is_caught)
+{
+	map(A, PAGE_SIZE, RW, true);
+	tear_table = wl_pmd_table_of(&mm, A);
+	tear_new = wl_table_alloc(WL_PTE);
+	cr_assert_neq(tear_new, WL_TABLE_NONE);
+	level_calls = 0;
+	wl_arch_pae = true;
+	wl_inject_hook = tear_pmd;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	wl_arch_pae = false;
+	cr_assert_eq(level_calls, 5, "the walk did not read the PMD in halves");
+	cr_assert_eq(wl_violation_count(WL_V_TABLE_UAF), 1,
+		     "the torn PMD's table went unnoticed");
+	wl_violations_reset();
+	set_entry(tear_table, pmd_index(A), tear_old);
+	wl_table_free(tear_new);
 }

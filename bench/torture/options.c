@@ -16,12 +16,17 @@
 
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
-static const char *const bug_names[] = {
-	"no-pmd-recheck",      "no-pte-recheck",
-	"collapse-no-sync",    "pt-reclaim-free-now",
-	"legacy-split-no-ipi", "fork-no-wp-seq",
-	"walker-no-protnone",  "single-user-table-free",
-	"lazy-tlb-no-ipi",     NULL};
+static const char *const bug_names[] = {"no-pmd-recheck",
+					"no-pte-recheck",
+					"collapse-no-sync",
+					"pt-reclaim-free-now",
+					"legacy-split-no-ipi",
+					"fork-no-wp-seq",
+					"walker-no-protnone",
+					"single-user-table-free",
+					"lazy-tlb-no-ipi",
+					"pae-sync-after-unlock",
+					NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
@@ -32,6 +37,7 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_protnone),
 	offsetof(struct wl_bugs, single_user_table_free),
 	offsetof(struct wl_bugs, lazy_tlb_no_ipi),
+	offsetof(struct wl_bugs, pae_sync_after_unlock),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -79,7 +85,8 @@ static const char torture_usage[] =
 	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
 	"  --mix OP=W,...   writer weights; OP: munmap|dontneed|split|"
 	"collapse|\n"
-	"                   migrate|mprotect|fork|numa (default munmap=2,"
+	"                   migrate|mprotect|fork|numa|retract (default "
+	"munmap=2,"
 	"dontneed=3,\n"
 	"                   split=1,collapse=1,migrate=2,mprotect=1)\n"
 	"  --rate N         writer ops/s per writer (default 0: flat out)\n"
@@ -96,6 +103,8 @@ static const char torture_usage[] =
 	"4096)\n"
 	"  --inject-max-ns N  longest injected spin (default 50000)\n"
 	"  --legacy-thp     pre-4.5 THP refcounting and split\n"
+	"  --pae            32-bit PAE: PMDs read as two halves "
+	"(low/high/low)\n"
 	"  --lazy-tlb       walkers are lazy-TLB CPUs: speculative walks, no "
 	"GUP\n"
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
@@ -103,7 +112,8 @@ static const char torture_usage[] =
 	"pt-reclaim-free-now|\n"
 	"                   legacy-split-no-ipi|fork-no-wp-seq|"
 	"walker-no-protnone|\n"
-	"                   single-user-table-free|lazy-tlb-no-ipi\n"
+	"                   single-user-table-free|lazy-tlb-no-ipi|"
+	"pae-sync-after-unlock\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
@@ -133,6 +143,7 @@ static const struct option longopts[] = {
 	{"inject-max-ns", required_argument, NULL, 'M'},
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
+	{"pae", no_argument, NULL, 'E'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
 	{"stop-on", required_argument, NULL, 'S'},
@@ -345,6 +356,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'z':
 		c->lazy_tlb = true;
 		break;
+	case 'E':
+		c->pae = true;
+		break;
 	case 'b':
 		*bug_flag(&c->bugs, (size_t)wl_parse_choice("--bug", optarg,
 							    bug_names)) = true;
@@ -385,6 +399,8 @@ void torture_validate(struct wl_torture_config *c)
 	if (c->bugs.single_user_table_free && !c->lazy_tlb)
 		wl_usage_error("--bug single-user-table-free needs --lazy-tlb "
 			       "(GUP walkers are users of the mm)");
+	if (c->bugs.pae_sync_after_unlock && !c->pae)
+		wl_usage_error("--bug pae-sync-after-unlock needs --pae");
 	if (c->lazy_tlb && c->legacy_thp)
 		wl_usage_error(
 			"--lazy-tlb and --legacy-thp do not go together");
@@ -394,9 +410,12 @@ void torture_validate(struct wl_torture_config *c)
 		if (c->mix[WL_OP_COLLAPSE])
 			wl_usage_error("--legacy-thp: collapse is not modelled "
 				       "(give --mix collapse=0)");
-		if (c->mix[WL_OP_FORK] || c->mix[WL_OP_NUMA])
-			wl_usage_error("--legacy-thp: fork and numa are not "
-				       "modelled (give --mix fork=0,numa=0)");
+		if (c->mix[WL_OP_FORK] || c->mix[WL_OP_NUMA] ||
+		    c->mix[WL_OP_RETRACT])
+			wl_usage_error(
+				"--legacy-thp: fork, numa and retract are "
+				"not modelled (give --mix fork=0,numa=0,"
+				"retract=0)");
 		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
 		c->fast_only = true;
 	}

@@ -79,6 +79,23 @@
  *    walk can start from the pgd at any time while the CPU is lazy.
  *    lazy-tlb-no-ipi is synthetic: a flush that skips lazy CPUs even for
  *    freed tables, the case the freed_tables rule exists for.
+ *  - pae-torn-pmd-*: --pae walkers read the PMD as two halves with
+ *    pmdp_get_lockless()'s low/high/low retry (gup.c); khugepaged's
+ *    retract (core/retract.c) clears the PMD and runs
+ *    pmdp_get_lockless_sync() under the PMD lock, or after it (the January
+ *    2026 question, KERNEL.md 7.5), when a fault may already have installed
+ *    a new table: the walker pairs the old low half with a high half read
+ *    while the PMD was none and walks a table that is not its PTE table.
+ *    What the model assumes: the split puts the whole frame number in the
+ *    high half, so any two table entries have equal low halves (on PAE,
+ *    tables 4 GiB apart); the flush does not interrupt the walker (arch
+ *    broadcast: the case the sync is for; which x86 PAE paths flush without
+ *    an IPI is unverified); entries are stored whole (64-bit atomics), not
+ *    half by half as native_pmd_clear() does; the racing fault is the
+ *    writer's own, made certain in the window.  No pt_reclaim (x86-64
+ *    only): it clears PMDs with no sync, and the model's PAE walkers then
+ *    tear on it too, with the fixed retract.  No history of a bug: the
+ *    buggy variant is the change that was asked about.
  *  - none-*: no synchronization at all, on each arch model: the checker's
  *    own negative control.
  */
@@ -117,6 +134,10 @@ struct wl_scenario {
 #define WL_SC_MIX_LAZY                                                         \
 	"--lazy-tlb --pt-reclaim off --mix munmap=6,dontneed=2,split=1,"       \
 	"collapse=0,migrate=0,mprotect=0"
+#define WL_SC_MIX_PAE                                                          \
+	"--pae --walkers 4 --region-mb 2 --walk-pages 8 --pt-reclaim off "     \
+	"--inject-prob 32768 --inject-max-ns 20000 --mix retract=6,munmap=1,"  \
+	"dontneed=1,split=2,collapse=0,migrate=0,mprotect=0"
 #define WL_SC_UAF "table_uaf,poison_read"
 #define WL_SC_PIN "stale_pin,pin_after_nopin"
 
@@ -125,21 +146,25 @@ static const struct wl_scenario wl_scenarios[] = {
 		.name = "x86-irqoff-ipi-flush",
 		.backend = "ipi",
 		.arch = "ipi",
-		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.options = "--backend-opt "
+			   "assume_flush_ipi=1 " WL_SC_MIX_ALL,
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "x86 GUP-fast: IRQs off; the flush IPI waits for it",
+		.history = "x86 GUP-fast: IRQs off; the flush IPI "
+			   "waits for it",
 	},
 	{
 		.name = "arm-x86-copy-broadcast",
 		.backend = "ipi",
 		.arch = "broadcast",
-		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.options = "--backend-opt "
+			   "assume_flush_ipi=1 " WL_SC_MIX_ALL,
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history = "2013 ARM port review (Deacon): broadcast TLBI IPIs "
+		.history = "2013 ARM port review (Deacon): broadcast "
+			   "TLBI IPIs "
 			   "nobody, table UAF",
 	},
 	{
@@ -150,7 +175,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: IRQ-off + RCU table free (Capper 2014, today)",
+		.history = "fix: IRQ-off + RCU table free (Capper "
+			   "2014, today)",
 	},
 	{
 		.name = "arm-rcu-readers",
@@ -160,20 +186,21 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history =
-			"fix, RCU readers: tables freed after a grace period",
+		.history = "fix, RCU readers: tables freed after a "
+			   "grace period",
 	},
 	{
 		.name = "paravirt-flush-no-rcu",
 		.backend = "ipi",
 		.arch = "paravirt",
-		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.options = "--backend-opt "
+			   "assume_flush_ipi=1 " WL_SC_MIX_ALL,
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history =
-			"hypercall flush IPIs no vCPU: table UAF without RCU "
-			"table free",
+		.history = "hypercall flush IPIs no vCPU: table UAF "
+			   "without RCU "
+			   "table free",
 	},
 	{
 		.name = "paravirt-rcu-table-free",
@@ -193,7 +220,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = "pin_after_nopin,ref_imbalance",
 		.bound_s = 20,
-		.history = "pre-4.5 THP split without kick_all_cpus_sync(): "
+		.history = "pre-4.5 THP split without "
+			   "kick_all_cpus_sync(): "
 			   "refcount corruption",
 	},
 	{
@@ -204,7 +232,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast bails",
+		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast "
+			   "bails",
 	},
 	{
 		.name = "collapse-no-pmd-recheck",
@@ -215,7 +244,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_PIN,
 		.bound_s = 20,
-		.history = "GUP-fast vs khugepaged, stale pin (70cbc3cc78a99, "
+		.history = "GUP-fast vs khugepaged, stale pin "
+			   "(70cbc3cc78a99, "
 			   "2022)",
 	},
 	{
@@ -226,9 +256,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history =
-			"khugepaged reuses the PTE table, UAF (2ba99c5e0881, "
-			"2022)",
+		.history = "khugepaged reuses the PTE table, UAF "
+			   "(2ba99c5e0881, "
+			   "2022)",
 	},
 	{
 		.name = "collapse-fixed",
@@ -238,7 +268,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: PMD recheck + tlb_remove_table_sync_one()",
+		.history = "fix: PMD recheck + "
+			   "tlb_remove_table_sync_one()",
 	},
 	{
 		.name = "pt-reclaim-free-now",
@@ -248,9 +279,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history =
-			"2021 series' broken state: empty PTE table freed at "
-			"once",
+		.history = "2021 series' broken state: empty PTE table "
+			   "freed at "
+			   "once",
 	},
 	{
 		.name = "pt-reclaim-rcu",
@@ -260,8 +291,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history =
-			"fix: reclaimed PTE tables freed through the backend",
+		.history = "fix: reclaimed PTE tables freed through "
+			   "the backend",
 	},
 	{
 		.name = "migration-ref-freeze",
@@ -271,7 +302,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "migration entry + ref freeze vs add-unless-zero",
+		.history = "migration entry + ref freeze vs "
+			   "add-unless-zero",
 	},
 	{
 		.name = "migration-no-pte-recheck",
@@ -281,7 +313,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_PIN,
 		.bound_s = 20,
-		.history = "broken walker (no PTE recheck): pin on a migrated "
+		.history = "broken walker (no PTE recheck): pin on a "
+			   "migrated "
 			   "folio",
 	},
 	{
@@ -292,7 +325,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = "pin_after_nopin",
 		.bound_s = 20,
-		.history = "fork vs GUP-fast pin: pinned page shared with the "
+		.history = "fork vs GUP-fast pin: pinned page shared "
+			   "with the "
 			   "child (57efa1fe5957, 2020)",
 	},
 	{
@@ -303,7 +337,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: mm->write_protect_seq, GUP-fast pin retries",
+		.history = "fix: mm->write_protect_seq, GUP-fast pin "
+			   "retries",
 	},
 	{
 		.name = "numa-hinting-no-protnone-bail",
@@ -313,7 +348,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_PIN,
 		.bound_s = 20,
-		.history = "THP NUMA migration, pmd_clear_flush, no migration "
+		.history = "THP NUMA migration, pmd_clear_flush, no "
+			   "migration "
 			   "entry: stale pin (~v3.13)",
 	},
 	{
@@ -324,7 +360,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix (Gorman): protnone PMD sends GUP-fast to the "
+		.history = "fix (Gorman): protnone PMD sends GUP-fast "
+			   "to the "
 			   "slow path",
 	},
 	{
@@ -335,7 +372,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history = "2018: tables freed at once when mm_users < 2; a "
+		.history = "2018: tables freed at once when mm_users < "
+			   "2; a "
 			   "lazy-TLB CPU walks them (Horn)",
 	},
 	{
@@ -346,7 +384,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history = "flush skips lazy CPUs with freed tables: table UAF "
+		.history = "flush skips lazy CPUs with freed tables: "
+			   "table UAF "
 			   "(synthetic)",
 	},
 	{
@@ -357,8 +396,32 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: tables freed after the flush, which IPIs lazy "
+		.history = "fix: tables freed after the flush, which "
+			   "IPIs lazy "
 			   "CPUs when freed_tables",
+	},
+	{
+		.name = "pae-torn-pmd-sync-after-unlock",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug pae-sync-after-unlock " WL_SC_MIX_PAE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 30,
+		.history = "PAE: pmdp_get_lockless_sync() moved after "
+			   "the unlock "
+			   "(2026 question): torn PMD",
+	},
+	{
+		.name = "pae-torn-pmd-sync-under-lock",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_PAE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "PAE today: the sync before the PMD lock is "
+			   "dropped",
 	},
 	{
 		.name = "none-ipi",

@@ -170,6 +170,7 @@ static int alloc_run(struct trun *t, const struct wl_torture_config *c,
 static void free_run(struct trun *t)
 {
 	memset(&wl_bugs, 0, sizeof(wl_bugs));
+	wl_arch_pae = false;
 	wl_inject_cfg.enabled = false;
 	free(t->mms);
 	free(t->walkers);
@@ -184,6 +185,7 @@ static int prepare(struct trun *t)
 	int ret;
 
 	wl_bugs = c->bugs;
+	wl_arch_pae = c->pae;
 	wl_check_enabled = c->check;
 	wl_check_set_context(c->context);
 	wl_violations_reset();
