@@ -126,11 +126,11 @@ struct wl_scenario {
 #define WL_SC_MIX_RECLAIM "--mix dontneed=6,munmap=1,migrate=1 --pt-reclaim on"
 #define WL_SC_MIX_MIGRATE "--mix migrate=6,dontneed=1,munmap=1"
 #define WL_SC_MIX_FORK                                                         \
-	"--foll pin --mix fork=6,split=1,munmap=1,collapse=1,dontneed=1,"      \
-	"migrate=0,mprotect=0"
+	"--foll pin --region-mb 2 --mix fork=6,split=1,munmap=1,collapse=1,"   \
+	"dontneed=1,migrate=0,mprotect=0"
 #define WL_SC_MIX_NUMA                                                         \
-	"--mix numa=6,munmap=2,collapse=2,split=1,dontneed=1,migrate=0,"       \
-	"mprotect=0"
+	"--region-mb 2 --mix numa=6,munmap=2,collapse=2,split=1,dontneed=1,"   \
+	"migrate=0,mprotect=0"
 #define WL_SC_MIX_LAZY                                                         \
 	"--lazy-tlb --pt-reclaim off --mix munmap=6,dontneed=2,split=1,"       \
 	"collapse=0,migrate=0,mprotect=0"
