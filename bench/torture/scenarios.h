@@ -336,7 +336,7 @@ static const struct wl_scenario wl_scenarios[] = {
 		.options = WL_SC_MIX_FORK,
 		.expect = "safe",
 		.watch = "any",
-		.bound_s = 2,
+		.bound_s = 3,
 		.history = "fix: mm->write_protect_seq, GUP-fast pin "
 			   "retries",
 	},
@@ -419,7 +419,7 @@ static const struct wl_scenario wl_scenarios[] = {
 		.options = WL_SC_MIX_PAE,
 		.expect = "safe",
 		.watch = "any",
-		.bound_s = 2,
+		.bound_s = 3,
 		.history = "PAE today: the sync before the PMD lock is "
 			   "dropped",
 	},
