@@ -7,6 +7,7 @@
  * sections) and what it costs the flushing CPU.  See arch.h.
  */
 #include "arch.h"
+#include "mm.h" /* wl_bugs */
 #include "smp.h"
 
 #include <errno.h>
@@ -18,6 +19,8 @@ static struct wl_arch_config arch_cfg = {
 	.broadcast_flush_ns = 500,
 	.paravirt_flush_ns = 3000,
 };
+
+bool wl_arch_pae;
 
 /* Statistics: relaxed, nothing is ordered by them. */
 static _Atomic uint64_t stat_flushes;
@@ -71,12 +74,15 @@ void wl_arch_config_default(struct wl_arch_config *cfg, enum wl_arch arch)
 	cfg->paravirt_flush_ns = 3000;
 }
 
+static void wl_arch_lazy_reset(void);
+
 int wl_arch_init(const struct wl_arch_config *cfg)
 {
 	if ((unsigned int)cfg->arch >= WL_NR_ARCH)
 		return -EINVAL;
 	/* Before the CPUs run: they read arch_cfg without a lock. */
 	arch_cfg = *cfg;
+	wl_arch_lazy_reset();
 	return 0;
 }
 
@@ -115,12 +121,82 @@ const char *const *wl_arch_names(void)
 	return arch_names;
 }
 
+/*
+ * Lazy-TLB CPUs.  Written by the CPU itself (enter) and by its flush IPI
+ * handler, on that same CPU; read by flushing CPUs to choose targets.
+ */
+static _Atomic bool cpu_lazy[WL_NR_CPUS];
+static _Atomic bool any_lazy; /* a CPU went lazy in this run */
+
+/* A new run: no CPU is lazy.  Before the CPUs run. */
+static void wl_arch_lazy_reset(void)
+{
+	atomic_store_explicit(&any_lazy, false, memory_order_relaxed);
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++)
+		atomic_store_explicit(&cpu_lazy[cpu], false,
+				      memory_order_relaxed);
+}
+
+void wl_arch_lazy_enter(void)
+{
+	int cpu = smp_processor_id();
+
+	if (cpu < 0)
+		return;
+	atomic_store_explicit(&any_lazy, true, memory_order_relaxed);
+	atomic_store_explicit(&cpu_lazy[cpu], true, memory_order_relaxed);
+	/*
+	 * Nothing to order: a walk begun after this, with IRQs off, starts
+	 * from the live pgd; a flush that misses the flag is one whose unlink
+	 * that walk cannot reach.
+	 */
+}
+
+bool wl_arch_lazy(void)
+{
+	int cpu = smp_processor_id();
+
+	return cpu >= 0 &&
+	       atomic_load_explicit(&cpu_lazy[cpu], memory_order_relaxed);
+}
+
 /* The flush IPI's function: in IRQ context, so atomics only. */
 static void flush_tlb_func(void *info)
 {
+	int cpu = smp_processor_id();
+
 	(void)info;
+	/* A lazy CPU switches to init_mm: it leaves the mm's tables. */
+	if (cpu >= 0)
+		atomic_store_explicit(&cpu_lazy[cpu], false,
+				      memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_remote_flushes, 1,
 				  memory_order_relaxed);
+}
+
+/*
+ * native_flush_tlb_multi(): every CPU in the mask when tables were freed
+ * (lazy ones included: they may walk them speculatively), else only the
+ * CPUs not in lazy mode (should_flush_tlb()).  Returns the IPIs sent, and
+ * in *all whether every CPU that may walk the mm was IPI'd and waited for.
+ * --bug lazy-tlb-no-ipi: the lazy CPUs are skipped even for freed tables,
+ * and the flush still claims to have reached every walker.
+ */
+static unsigned int native_flush_tlb_multi(bool freed_tables, bool *all)
+{
+	struct wl_cpumask mask;
+	int cpu;
+
+	*all = true;
+	if ((freed_tables && !wl_bugs.lazy_tlb_no_ipi) ||
+	    !atomic_load_explicit(&any_lazy, memory_order_relaxed))
+		return smp_call_function(flush_tlb_func, NULL, true);
+	*all = wl_bugs.lazy_tlb_no_ipi;
+	wl_cpu_online_mask(&mask);
+	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
+		if (atomic_load_explicit(&cpu_lazy[cpu], memory_order_relaxed))
+			wl_cpumask_clear(&mask, cpu);
+	return smp_call_function_many(&mask, flush_tlb_func, NULL, true);
 }
 
 bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
@@ -134,21 +210,15 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	(void)mm;
 	(void)start;
 	(void)end;
-	/*
-	 * The model's mm_cpumask is every online CPU, lazy or not, so
-	 * freed_tables changes nothing here (arch.h: the departure).
-	 */
-	(void)freed_tables;
 	switch (arch_cfg.arch) {
 	case WL_ARCH_IPI:
-		/* Waits for every other CPU, IRQ-off walkers included. */
+		/* Waits for its targets, IRQ-off walkers included. */
 		kind = wl_ipi_kind_set(WL_IPI_FLUSH);
-		ipis = smp_call_function(flush_tlb_func, NULL, true);
+		ipis = native_flush_tlb_multi(freed_tables, &ipi);
 		wl_ipi_kind_set(kind);
 		wl_delay_ns(arch_cfg.ipi_flush_ns);
 		atomic_fetch_add_explicit(&stat_flush_ipis, ipis,
 					  memory_order_relaxed);
-		ipi = true;
 		break;
 	case WL_ARCH_BROADCAST:
 		wl_delay_ns(arch_cfg.broadcast_flush_ns);

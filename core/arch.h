@@ -16,9 +16,13 @@
  *                     hypervisor flushes the vCPUs without interrupting them.
  *
  * The simulated mm is used by every simulated CPU, so the "mm_cpumask" of
- * the model is the set of online CPUs.  Departure from x86: a flush that did
- * not free tables still IPIs lazy CPUs here, because the model has no lazy
- * TLB state; it only makes the ipi arch slower, never less safe.
+ * the model is the set of online CPUs.  Lazy-TLB CPUs (x86, KERNEL.md 2.2):
+ * a CPU that ran the mm's task and switched to a kernel thread keeps the mm
+ * loaded, and may still walk its tables speculatively (paging-structure
+ * caches).  On the ipi arch a flush IPIs it only when page tables were
+ * freed (native_flush_tlb_multi(): freed_tables); its handler switches it
+ * to init_mm, after which it walks the mm no more.  Only the torture's
+ * --lazy-tlb walkers are ever lazy.
  */
 #ifndef WALKLAB_ARCH_H
 #define WALKLAB_ARCH_H
@@ -64,6 +68,20 @@ const char *const *wl_arch_names(void);
 struct wl_mm;
 bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 			bool freed_tables);
+
+/*
+ * 32-bit PAE (KERNEL.md 4.9, 7.5): a PMD is read as two 32-bit halves,
+ * pmdp_get_lockless()'s low/high/low retry (CONFIG_GUP_GET_PXX_LOW_HIGH).
+ * Set before a run (torture --pae); read by walkers and writers.
+ */
+extern bool wl_arch_pae;
+
+/*
+ * This CPU becomes lazy on the mm (switch_mm to a kernel thread, mm kept
+ * loaded); wl_arch_lazy(): is it still (no flush IPI has made it leave)?
+ */
+void wl_arch_lazy_enter(void);
+bool wl_arch_lazy(void);
 
 struct wl_arch_stats {
 	uint64_t flushes;

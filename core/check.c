@@ -3,6 +3,7 @@
  * check.c - violation counters and fault injection (see check.h).
  */
 #include "check.h"
+#include "mm.h"
 #include "page.h"
 #include "pgtable.h"
 #include "smp.h"
@@ -97,13 +98,18 @@ uint64_t wl_violation_first_ns(enum wl_violation v)
 	return atomic_load_explicit(&first_ns[v], memory_order_relaxed);
 }
 
-void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
-			 uint64_t start)
+/*
+ * A reference held on a page (on its folio, for folio-wide decisions) that
+ * a writer flagged with its "no pins" decision: pin_after_nopin.
+ */
+static void check_held_flag(struct wl_page *const *pages, unsigned long nr,
+			    uint64_t start, bool folio, uint32_t flag,
+			    const char *what)
 {
 	if (!wl_check_enabled)
 		return;
 	for (unsigned long i = 0; i < nr; i++) {
-		struct wl_page *folio = page_folio(pages[i]);
+		struct wl_page *p = folio ? page_folio(pages[i]) : pages[i];
 		/*
 		 * Relaxed is enough: we hold a reference, so the folio cannot
 		 * be freed (which clears the flag) under us, and a writer's
@@ -111,18 +117,32 @@ void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
 		 * it; one we miss here is seen at the next check or not at
 		 * all (the checker may miss, it must not lie).
 		 */
-		uint32_t fl = atomic_load_explicit(&folio->flags,
-						   memory_order_relaxed);
+		uint32_t fl =
+			atomic_load_explicit(&p->flags, memory_order_relaxed);
 
-		if (unlikely(fl & PG_nopin))
-			wl_violation(WL_V_PIN_AFTER_NOPIN,
-				     "reference on pfn %llu (walk at %#llx) "
-				     "held after a writer decided its folio "
-				     "had no pins",
-				     (unsigned long long)page_to_pfn(pages[i]),
-				     (unsigned long long)(start +
-							  (i << PAGE_SHIFT)));
+		if (unlikely(fl & flag))
+			wl_violation(
+				WL_V_PIN_AFTER_NOPIN,
+				"reference on pfn %llu (walk at %#llx) %s",
+				(unsigned long long)page_to_pfn(pages[i]),
+				(unsigned long long)(start + (i << PAGE_SHIFT)),
+				what);
 	}
+}
+
+void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
+			 uint64_t start)
+{
+	check_held_flag(pages, nr, start, true, PG_nopin,
+			"held after a writer decided its folio had no pins");
+}
+
+void wl_check_held_pins(struct wl_page *const *pages, unsigned long nr,
+			uint64_t start)
+{
+	check_held_flag(pages, nr, start, false, PG_cow_shared,
+			"pinned while fork shares the page with its child: "
+			"fork decided it was not pinned");
 }
 
 void wl_violations_print(FILE *f)

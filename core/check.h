@@ -54,6 +54,13 @@ uint64_t wl_violation_first_ns(enum wl_violation v);
 struct wl_page;
 void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
 			 uint64_t start);
+/*
+ * The same for a holder of FOLL_PIN pins: a page fork has decided was not
+ * pinned and shares with its child (PG_cow_shared, core/fork.c) must not
+ * be among them.  Counted as pin_after_nopin.  No-op with the checker off.
+ */
+void wl_check_held_pins(struct wl_page *const *pages, unsigned long nr,
+			uint64_t start);
 
 /* Fault-injection points. */
 enum wl_inject_point {

@@ -15,9 +15,11 @@
  * The walk is bracketed by lockless_page_walk_begin()/end() from the
  * backend's "walk_backend.h"; in the kernel that is local_irq_save().
  *
- * Not modelled: fork's write_protect_seq (no fork here), devmap, P2PDMA,
- * secretmem and the file-backed checks of gup_fast_folio_allowed(), and
- * COW unsharing (gup_must_unshare): there is no COW in the model.
+ * FOLL_PIN reads fork's mm->write_protect_seq around the walk and undoes
+ * its pins when fork ran meanwhile (core/fork.c).  COW unsharing
+ * (gup_must_unshare) is modelled only for pages fork shares with its
+ * child (PG_cow_shared).  Not modelled: devmap, P2PDMA, secretmem and the
+ * file-backed checks of gup_fast_folio_allowed().
  *
  * Ordering.  Entries are read with consume loads: the address dependency
  * from an entry to the table or folio it names orders the reads after the
@@ -35,6 +37,7 @@
 #include "machine.h"
 #include "legacy_thp.h"
 #include "walk_backend.h"
+#include "arch.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -200,6 +203,78 @@ try_grab_folio_fast(struct wl_page *page, int refs, unsigned int flags)
 	return folio;
 }
 
+/*
+ * pmdp_get_lockless(), 32-bit PAE: the low half, the high half, the low
+ * half again, until both low reads agree (KERNEL.md 4.9).  Sound only if
+ * no new PMD can appear while a walker with IRQs off holds an old half:
+ * the flush between present values, or pmdp_get_lockless_sync(), waits
+ * for it (core/retract.c).
+ *
+ * Where the model puts the split (an assumption): the whole frame number
+ * in the high half, flags in the low half, so that any two table entries
+ * have equal low halves, as two tables 4 GiB apart have on PAE.  Entries
+ * are 64-bit atomics; each half is taken from its own load.  Acquire,
+ * the kernel's smp_rmb() between the halves: orders each load after the
+ * previous one; pairs with the release that published the entry (the
+ * combined value carries no address dependency).
+ */
+#define PAE_LOW_MASK ((pteval_t)(PAGE_SIZE - 1))
+
+static __wl_always_inline pteval_t pmdp_get_lockless(_Atomic pteval_t *pmdp)
+{
+	pteval_t lo, hi;
+
+	if (likely(!wl_arch_pae))
+		return READ_ENTRY(pmdp);
+	do {
+		/* acquire: ordered and paired as said above */
+		lo = atomic_load_explicit(pmdp, memory_order_acquire) &
+		     PAE_LOW_MASK;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		/* acquire: the high half ordered after the low (smp_rmb) */
+		hi = atomic_load_explicit(pmdp, memory_order_acquire) &
+		     ~PAE_LOW_MASK;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		/* acquire: the low half again, ordered after the high */
+	} while (lo != (atomic_load_explicit(pmdp, memory_order_acquire) &
+			PAE_LOW_MASK));
+	return hi | lo;
+}
+
+/*
+ * PAE: the table a PMD led to must be a PTE table; a torn PMD (a low half
+ * and a high half of two values) leads elsewhere.  The level is set at
+ * allocation, before the entry's release.
+ */
+static __wl_always_inline bool pae_table_ok(uint64_t tbl, uint64_t addr)
+{
+	if (likely(!wl_arch_pae) || !wl_check_enabled ||
+	    wl_ptdesc((uint32_t)tbl)->level == WL_PTE)
+		return true;
+	wl_violation(WL_V_TABLE_UAF,
+		     "walk at %#llx took table %u, a level-%u table, for its "
+		     "PTE table: a torn PMD",
+		     (unsigned long long)addr, (unsigned int)tbl,
+		     wl_ptdesc((uint32_t)tbl)->level);
+	return false;
+}
+
+/*
+ * gup_must_unshare(), for the one case the model has: a read-only PTE of a
+ * page fork shares with its child (!PageAnonExclusive) may not be pinned;
+ * the slow path would unshare it.  seq_cst, after the recheck: pairs with
+ * fork's seq_cst mark before its write-protect (core/fork.c), so a walker
+ * that saw the write-protected PTE sees the mark.
+ */
+static __wl_always_inline bool
+gup_must_unshare(pteval_t pte, struct wl_page *page, unsigned int flags)
+{
+	/* seq_cst: ordered and paired as said above. */
+	return (flags & FOLL_PIN) && !(pte & _PAGE_RW) &&
+	       (atomic_load_explicit(&page->flags, memory_order_seq_cst) &
+		PG_cow_shared);
+}
+
 static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 			      uint64_t addr, uint64_t end, unsigned int flags,
 			      struct wl_page **pages, unsigned long *nr,
@@ -207,7 +282,7 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 {
 	uint64_t tbl = pte_pfn(pmd);
 
-	if (unlikely(!wl_table_valid(tbl)) ||
+	if (unlikely(!wl_table_valid(tbl)) || !pae_table_ok(tbl, addr) ||
 	    !trace_table(t, (uint32_t)tbl, addr))
 		return 0;
 	struct wl_table *table = wl_table((uint32_t)tbl);
@@ -241,6 +316,10 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 			wl_gup_put_folio(folio, 1, flags);
 			return 0;
 		}
+		if (unlikely(gup_must_unshare(pte, page, flags))) {
+			wl_gup_put_folio(folio, 1, flags);
+			return 0;
+		}
 		if (wl_check_enabled)
 			check_mapped(
 				mapped,
@@ -258,9 +337,16 @@ static int gup_fast_leaf(pteval_t orig, _Atomic pteval_t *p, uint64_t size,
 {
 	struct wl_page *page, *folio;
 	uint64_t base = addr & ~(size - 1);
+	pteval_t orig_access = orig;
 	int refs;
 
-	if (!pte_access_permitted(orig, flags & FOLL_WRITE))
+	/*
+	 * --bug walker-no-protnone: the model's assumption (core/numa.c) of a
+	 * NUMA-hinting entry the permission check lets through.
+	 */
+	if (unlikely(wl_bugs.walker_no_protnone) && pte_protnone(orig))
+		orig_access = orig | _PAGE_PRESENT;
+	if (!pte_access_permitted(orig_access, flags & FOLL_WRITE))
 		return 0;
 	if (pte_special(orig))
 		return 0;
@@ -301,7 +387,7 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 
 	do {
 		_Atomic pteval_t *pmdp = &table->e[pmd_index(addr)];
-		pteval_t pmd = READ_ENTRY(pmdp);
+		pteval_t pmd = pmdp_get_lockless(pmdp);
 
 		next = WL_MIN((addr & PMD_MASK) + PMD_SIZE, end);
 		if (!entry_ok(pmd, addr))
@@ -311,7 +397,9 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 		wl_inject(WL_INJ_WALK_LEVEL);
 		if (pte_leaf(pmd)) {
 			/* Pre-4.5 only: a splitting PMD sends us away. */
-			if (pte_protnone(pmd) || pmd_trans_splitting(pmd))
+			if ((pte_protnone(pmd) &&
+			     !wl_bugs.walker_no_protnone) ||
+			    pmd_trans_splitting(pmd))
 				return 0;
 			if (!gup_fast_leaf(pmd, pmdp, PMD_SIZE, addr, next,
 					   flags, pages, nr))
@@ -384,6 +472,21 @@ unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
 	unsigned long nr = 0;
 	unsigned long cookie;
 
+	unsigned int seq = 0;
+
+	/*
+	 * raw_seqcount_try_begin(&mm->write_protect_seq): fork is
+	 * write-protecting the mm, leave it to the slow path.  seq_cst: pairs
+	 * with fork's seq_cst increments (core/fork.c); the retry read below
+	 * comes after our seq_cst pins, so either fork's pin check saw them
+	 * or we see its count move (store buffering).
+	 */
+	if (gup_flags & FOLL_PIN) {
+		seq = atomic_load_explicit(&mm->write_protect_seq,
+					   memory_order_seq_cst);
+		if (seq & 1)
+			return 0;
+	}
 	t.n = 0;
 	t.addr = start;
 	cookie = lockless_page_walk_begin(mm);
@@ -391,7 +494,59 @@ unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
 			   gup_flags, pages, &nr, &t);
 	trace_verify(&t);
 	lockless_page_walk_end(mm, cookie);
+	/* read_seqcount_retry(); seq_cst, ordered and paired as above. */
+	if ((gup_flags & FOLL_PIN) &&
+	    atomic_load_explicit(&mm->write_protect_seq,
+				 memory_order_seq_cst) != seq) {
+		wl_put_user_pages(pages, nr, gup_flags);
+		return 0;
+	}
 	return nr;
+}
+
+/* ---- a lazy-TLB CPU's speculative walk ----------------------------- */
+
+static unsigned int level_index(int level, uint64_t addr)
+{
+	return level == WL_PGD	 ? pgd_index(addr)
+	       : level == WL_PUD ? pud_index(addr)
+	       : level == WL_PMD ? pmd_index(addr)
+				 : pte_index(addr);
+}
+
+/*
+ * The hardware's walk on a lazy-TLB CPU (KERNEL.md 2.2, 4.6): down to
+ * addr's PTE, no reference taken, only while this CPU is still lazy on the
+ * mm, and atomic with respect to interrupts (IRQs off: the flush IPI that
+ * switches the CPU to init_mm is taken between two walks, never inside
+ * one).  The model's stand-in for paging-structure caches: what it
+ * assumes is that such a walk may start from the mm's pgd at any time
+ * while the CPU is lazy, and reads tables an unlink has not yet hidden
+ * from it.  Returns the levels walked; the checker sees a freed table.
+ */
+unsigned int wl_speculative_walk(struct wl_mm *mm, uint64_t addr)
+{
+	struct walk_trace t = {.n = 0, .addr = addr};
+	unsigned long flags = local_irq_save();
+	uint32_t table = mm->pgd;
+	unsigned int walked = 0;
+
+	for (int level = WL_PGD; wl_arch_lazy() && level >= WL_PTE; level--) {
+		pteval_t v = READ_ENTRY(
+			&wl_table(table)->e[level_index(level, addr)]);
+
+		walked++;
+		if (!entry_ok(v, addr) || level == WL_PTE || !pte_present(v) ||
+		    pte_leaf(v) || !wl_table_valid(pte_pfn(v)))
+			break;
+		wl_inject(WL_INJ_WALK_LEVEL);
+		table = (uint32_t)pte_pfn(v);
+		if (!trace_table(&t, table, addr))
+			break;
+	}
+	trace_verify(&t);
+	local_irq_restore(flags);
+	return walked;
 }
 
 /* ---- the slow path ------------------------------------------------ */

@@ -61,4 +61,11 @@ void wl_put_user_pages(struct wl_page **pages, unsigned long nr,
 /* gup_put_folio() */
 void wl_gup_put_folio(struct wl_page *folio, int refs, unsigned int gup_flags);
 
+/*
+ * A lazy-TLB CPU's speculative hardware walk of addr (core/arch.h): IRQs
+ * off, no reference, only while the CPU is lazy on the mm.  Returns the
+ * levels read.
+ */
+unsigned int wl_speculative_walk(struct wl_mm *mm, uint64_t addr);
+
 #endif /* WALKLAB_GUP_H */

@@ -86,6 +86,12 @@ void wl_install_huge_pmd(struct wl_mm *mm, uint32_t pmd, uint64_t haddr,
 			 struct wl_page *folio, uint32_t deposit,
 			 unsigned int vm_flags);
 
+/*
+ * numa.c: a fault met a protnone huge PMD (do_huge_pmd_numa_page()): make
+ * it present again.  Returns false if the PMD is not that.
+ */
+bool wl_numa_hint_fault_pmd(uint32_t pmd, uint64_t haddr);
+
 static inline pteval_t wl_vm_prot(unsigned int vm_flags)
 {
 	if (!(vm_flags & (VM_READ | VM_WRITE)))

@@ -139,6 +139,9 @@ static int wl_do_huge_pmd_fault(struct wl_mm *mm, uint64_t haddr,
 
 	if (pmd == WL_TABLE_NONE)
 		return -ENOMEM;
+	if ((vm_flags & (VM_READ | VM_WRITE)) &&
+	    wl_numa_hint_fault_pmd(pmd, haddr))
+		return 0;
 	/*
 	 * A PTE table is already there (a split, then a partial zap): a PTE
 	 * fault, as __handle_mm_fault() does when !pmd_none().
@@ -497,6 +500,16 @@ static bool free_child(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 	get_and_clear(parent, i);
 	wl_ptl_unlock(parent);
 	wl_inject(WL_INJ_WRITER_UNLINK);
+	if (wl_bugs.single_user_table_free) {
+		/*
+		 * Until 2018, tlb_remove_table(): "when there's less than two
+		 * users of this mm there cannot be a concurrent page-table
+		 * walk": freed at once, before the flush.  The torture runs it
+		 * with --lazy-tlb only, where the writer is the mm's one user.
+		 */
+		wl_table_free(child);
+		return true;
+	}
 	tlb_flush_range(tlb, span_start, span_start + span_size);
 	tlb_remove_table(tlb, child);
 	return true;

@@ -48,6 +48,13 @@ struct wl_mm {
 	__wl_cacheline_aligned _Atomic uint64_t nr_faults, nr_zaps, nr_unmaps,
 		nr_pt_reclaims, nr_splits, nr_collapses, nr_collapse_fail,
 		nr_migrations, nr_migrate_fail, nr_mprotects;
+	/*
+	 * fork()'s seqcount (core/fork.c): odd while fork write-protects the
+	 * parent's PTEs; GUP-fast FOLL_PIN gives up when it was odd or moved.
+	 */
+	__wl_cacheline_aligned _Atomic unsigned int write_protect_seq;
+	_Atomic uint64_t nr_forks, nr_fork_copies, nr_numa_migrations,
+		nr_numa_fail;
 };
 
 int wl_mm_init(struct wl_mm *mm);
@@ -79,6 +86,12 @@ int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr);
 int wl_migrate_page(struct wl_mm *mm, uint64_t addr);
 int wl_mprotect(struct wl_mm *mm, uint64_t addr, uint64_t len,
 		unsigned int vm_flags);
+/* fork.c: fork's copy of one PMD's PTEs, and the child's exit. */
+int wl_fork_range(struct wl_mm *mm, uint64_t addr);
+/* khugepaged.c: retract addr's PTE table (retract_page_tables()). */
+int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr);
+/* numa.c: NUMA-hint the THP at addr's PMD, then migrate it (v3.13). */
+int wl_numa_migrate_thp(struct wl_mm *mm, uint64_t addr);
 
 /* Fault flags for the slow path. */
 #define FAULT_FLAG_WRITE       (1u << 0)
@@ -118,6 +131,16 @@ struct wl_bugs {
 	bool rcu_sched_ignores_irqoff;
 	/* tlb_remove_table_one() frees the table without any wait. */
 	bool table_one_free_now;
+	/* fork without write_protect_seq: before 57efa1fe5957 (v5.11) */
+	bool fork_no_wp_seq;
+	/* GUP-fast follows protnone PMDs: before Mel Gorman's v3.13 fix */
+	bool walker_no_protnone;
+	/* free_pgtables frees at once "when mm_users < 2" (until 2018) */
+	bool single_user_table_free;
+	/* x86 flush skips lazy-TLB CPUs even when tables were freed */
+	bool lazy_tlb_no_ipi;
+	/* PAE: pmdp_get_lockless_sync() after the PMD lock is dropped */
+	bool pae_sync_after_unlock;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -36,6 +36,14 @@
 #define PG_nopin (1u << 4)
 /* core/legacy_thp.c: the pre-4.5 compound_lock() bit, on the head. */
 #define PG_compound_lock (1u << 5)
+/*
+ * core/fork.c: fork decided this page was not pinned and shares it with
+ * the child (per page, not per folio: fork decides per PTE).  A FOLL_PIN
+ * held on it is a pin fork missed (wl_check_held_pins()); GUP-fast treats
+ * it as !PageAnonExclusive (gup_must_unshare).  Cleared when the child
+ * exits, at the end of the fork op.
+ */
+#define PG_cow_shared (1u << 6)
 
 /* mapped_addr when a frame is mapped nowhere. */
 #define WL_NOT_MAPPED UINT64_MAX

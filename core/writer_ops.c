@@ -12,7 +12,8 @@ const char *const wl_writer_op_names[WL_NR_OPS + 1] = {
 	[WL_OP_MUNMAP] = "munmap",   [WL_OP_DONTNEED] = "dontneed",
 	[WL_OP_SPLIT] = "split",     [WL_OP_COLLAPSE] = "collapse",
 	[WL_OP_MIGRATE] = "migrate", [WL_OP_MPROTECT] = "mprotect",
-	[WL_NR_OPS] = NULL,
+	[WL_OP_RETRACT] = "retract", [WL_OP_FORK] = "fork",
+	[WL_OP_NUMA] = "numa",	     [WL_NR_OPS] = NULL,
 };
 
 const unsigned int wl_writer_op_weights[WL_NR_OPS] = {
@@ -81,11 +82,32 @@ static int op_mprotect(struct wl_mm *mm, const struct wl_writer_op_args *a)
 	return ret ? ret : wl_mprotect(mm, a->addr, a->len, VM_READ | VM_WRITE);
 }
 
+static int op_fork(struct wl_mm *mm, const struct wl_writer_op_args *a)
+{
+	return wl_fork_range(mm, a->addr);
+}
+
+static int op_numa(struct wl_mm *mm, const struct wl_writer_op_args *a)
+{
+	return wl_numa_migrate_thp(mm, a->addr);
+}
+
+static int op_retract(struct wl_mm *mm, const struct wl_writer_op_args *a)
+{
+	int ret = wl_retract_pte_table(mm, a->addr);
+
+	if (ret || !(a->flags & WL_OPF_REFILL))
+		return ret;
+	return wl_writer_populate(mm, a->addr, PMD_SIZE, a->flags);
+}
+
 static int (*const op_call[WL_NR_OPS])(struct wl_mm *mm,
 				       const struct wl_writer_op_args *a) = {
 	[WL_OP_MUNMAP] = op_munmap,   [WL_OP_DONTNEED] = op_dontneed,
 	[WL_OP_SPLIT] = op_split,     [WL_OP_COLLAPSE] = op_collapse,
 	[WL_OP_MIGRATE] = op_migrate, [WL_OP_MPROTECT] = op_mprotect,
+	[WL_OP_RETRACT] = op_retract, [WL_OP_FORK] = op_fork,
+	[WL_OP_NUMA] = op_numa,
 };
 
 int wl_writer_op_run(enum wl_writer_op op, struct wl_mm *mm,

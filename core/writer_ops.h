@@ -22,12 +22,15 @@ enum wl_writer_op {
 	WL_OP_COLLAPSE, /* [populate +] khugepaged collapse to a THP */
 	WL_OP_MIGRATE,	/* migrate one 4 KiB page */
 	WL_OP_MPROTECT, /* write-protect, [delay,] then read-write again */
+	WL_OP_FORK,	/* fork's copy of addr's PMD, then the child exits */
+	WL_OP_NUMA,	/* NUMA-hint addr's THP, then migrate it (v3.13) */
+	WL_OP_RETRACT,	/* khugepaged retracts addr's PTE table (2023) */
 	WL_NR_OPS,
 };
 
 /* NULL-terminated, for wl_parse_choice(). */
 extern const char *const wl_writer_op_names[WL_NR_OPS + 1];
-/* The torture's default mix (--mix). */
+/* The torture's default mix (--mix); fork and numa are 0 (scenarios). */
 extern const unsigned int wl_writer_op_weights[WL_NR_OPS];
 
 /* wl_writer_op_args.flags */

@@ -6,6 +6,7 @@
  * entry between the walker's pin and its recheck) are made exact here with
  * wl_inject_hook, which runs a writer step at the walker's injection point.
  */
+#include "arch.h"
 #include "internal.h"
 #include "legacy_thp.h"
 #include "test_util.h"
@@ -525,6 +526,128 @@ Test(mm, missing_pmd_recheck_is_caught)
 	wl_violations_reset();
 }
 
+/* ---- fork vs GUP-fast FOLL_PIN (core/fork.c) ----------------------- */
+
+static unsigned long hook_got;
+
+/* A GUP-fast pin between fork's pin check and its write-protect. */
+static void pin_in_fork(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WRITER_UNLINK || hook_runs++)
+		return;
+	hook_got = wl_gup_fast(&mm, hook_addr, 1, PIN, pages);
+	/* The holder's check, while the child still shares the page. */
+	wl_check_held_pins(pages, hook_got, hook_addr);
+}
+
+static void fork_with_pin(void)
+{
+	map(A, PMD_SIZE, RW, true);
+	hook_addr = A;
+	hook_runs = 0;
+	wl_inject_hook = pin_in_fork;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_fork_range(&mm, A), 0);
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_geq(hook_runs, 1, "the hook ran inside fork");
+	wl_put_user_pages(pages, hook_got, PIN);
+}
+
+Test(mm, fork_write_protect_seq_sends_the_pin_to_the_slow_path)
+{
+	fork_with_pin();
+	cr_assert_eq(hook_got, 0, "GUP-fast pinned while fork ran");
+	cr_assert_eq(wl_violations_total(), 0);
+	/* The child has exited: the PTE is writable again, pins work. */
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, PIN, pages), 1);
+	wl_put_user_pages(pages, 1, PIN);
+}
+
+/* Negative control: fork before 57efa1fe5957 (KERNEL.md 4.3). */
+Test(mm, fork_without_write_protect_seq_is_caught)
+{
+	wl_bugs.fork_no_wp_seq = true;
+	fork_with_pin();
+	cr_assert_eq(hook_got, 1, "the pin lands between check and wrprotect");
+	cr_assert_eq(wl_violation_count(WL_V_PIN_AFTER_NOPIN), 1);
+	wl_violations_reset();
+}
+
+/* A fork that ran while the walker was between its pin and its retry. */
+static void fork_done_at_pin(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WALK_PIN || hook_runs++)
+		return;
+	/* Relaxed: single-threaded test; a whole fork, begin and end. */
+	atomic_fetch_add_explicit(&mm.write_protect_seq, 2,
+				  memory_order_relaxed);
+}
+
+Test(mm, fork_seq_retry_undoes_the_fast_pins)
+{
+	map(A, PAGE_SIZE, RW, true);
+	struct wl_page *f = folio_at(A);
+	int ref = folio_ref_count(f);
+
+	hook_runs = 0;
+	wl_inject_hook = fork_done_at_pin;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, PIN, pages), 0);
+	wl_inject_cfg.enabled = false;
+	cr_assert_eq(hook_runs, 1);
+	cr_assert_eq(folio_ref_count(f), ref, "the pin was not undone");
+	/* FOLL_GET does not look at the count. */
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 1);
+	wl_put_user_pages(pages, 1, GET);
+}
+
+/* ---- NUMA-hinting THP migration (core/numa.c) ---------------------- */
+
+/* A GUP-fast walk between the migration's count check and its clear. */
+static void walk_in_numa_migration(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WRITER_FREE || hook_runs++)
+		return;
+	hook_got = wl_gup_fast(&mm, hook_addr, 1, GET, pages);
+}
+
+static int numa_with_walk(void)
+{
+	map(A, PMD_SIZE, RW | VM_HUGEPAGE, true);
+	hook_addr = A;
+	hook_runs = 0;
+	wl_inject_hook = walk_in_numa_migration;
+	wl_inject_cfg.enabled = true;
+	int ret = wl_numa_migrate_thp(&mm, A);
+
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_eq(hook_runs, 1, "the hook ran once, in the migration");
+	/* The holder's check, after the migration. */
+	wl_check_held_pages(pages, hook_got, A);
+	wl_put_user_pages(pages, hook_got, GET);
+	return ret;
+}
+
+Test(mm, numa_protnone_pmd_sends_gup_fast_to_the_slow_path)
+{
+	cr_assert_eq(numa_with_walk(), 0, "the THP was not migrated");
+	cr_assert_eq(hook_got, 0, "GUP-fast followed a protnone PMD");
+	cr_assert_eq(wl_violations_total(), 0);
+	cr_assert_eq(mm.nr_numa_migrations, 1);
+}
+
+/* Negative control: GUP-fast before Mel Gorman's fix (KERNEL.md 4.8). */
+Test(mm, numa_walker_through_protnone_is_caught)
+{
+	wl_bugs.walker_no_protnone = true;
+	cr_assert_eq(numa_with_walk(), 0);
+	cr_assert_eq(hook_got, 1, "the walker pins the old folio");
+	cr_assert_eq(wl_violation_count(WL_V_PIN_AFTER_NOPIN), 1);
+	wl_violations_reset();
+}
+
 /* ---------------------------------------------------------------------- */
 /* A CPU waiting for a migration entry still takes IPIs (poll delivery).  */
 
@@ -621,4 +744,122 @@ Test(mm_poll, migration_entry_wait_takes_ipis)
 			 "in 2 s");
 	cr_assert_eq(atomic_load(&w.got), 1);
 	wl_put_user_pages(&w.page, 1, GET);
+}
+
+/* ---- lazy-TLB CPUs (core/arch.c) ----------------------------------- */
+
+struct lazy_cpu {
+	_Atomic int cpu;   /* its CPU id once up; -1 before */
+	_Atomic int lazy;  /* wl_arch_lazy() as it last saw it; -1 before */
+	_Atomic bool stop; /* leave */
+};
+
+/* A CPU that went lazy on the mm once, and takes IPIs until told. */
+static void *lazy_cpu_main(void *arg)
+{
+	struct lazy_cpu *l = arg;
+
+	atomic_store(&l->cpu, wl_cpu_start("lazy"));
+	wl_arch_lazy_enter();
+	while (!atomic_load(&l->stop)) {
+		local_irq_enable(); /* takes poll-mode IPIs */
+		atomic_store(&l->lazy, wl_arch_lazy());
+		wl_sleep_ns(10000);
+	}
+	wl_cpu_stop();
+	return NULL;
+}
+
+/* Two flushes, without then with freed tables: IPIs and "all" of each. */
+static void lazy_flushes(unsigned int ipis[2], bool all[2], bool *lazy_after)
+{
+	struct lazy_cpu l = {.cpu = -1, .lazy = -1};
+	struct wl_arch_stats st;
+	pthread_t t;
+
+	cr_assert_eq(pthread_create(&t, NULL, lazy_cpu_main, &l), 0);
+	while (atomic_load(&l.lazy) != 1)
+		wl_sleep_ns(100000);
+	for (int freed = 0; freed < 2; freed++) {
+		wl_arch_stats_reset();
+		all[freed] = flush_tlb_mm_range(&mm, A, A + PMD_SIZE, freed);
+		wl_arch_stats(&st);
+		ipis[freed] = (unsigned int)st.flush_ipis;
+	}
+	wl_sleep_ns(20000000); /* let it see its state */
+	*lazy_after = atomic_load(&l.lazy) == 1;
+	atomic_store(&l.stop, true);
+	pthread_join(t, NULL);
+}
+
+Test(mm_poll, flush_ipis_lazy_cpus_only_when_tables_were_freed)
+{
+	unsigned int ipis[2];
+	bool all[2], lazy_after;
+
+	lazy_flushes(ipis, all, &lazy_after);
+	cr_assert_eq(ipis[0], 0, "a lazy CPU got a flush that freed nothing");
+	cr_assert(!all[0], "the flush skipped a CPU but said it reached all");
+	cr_assert_eq(ipis[1], 1, "freed_tables must IPI the lazy CPU");
+	cr_assert(all[1]);
+	cr_assert(!lazy_after, "the IPI must switch it to init_mm");
+}
+
+/* Negative control: a flush that skips lazy CPUs even for freed tables. */
+Test(mm_poll, flush_skipping_lazy_cpus_for_freed_tables_is_seen)
+{
+	unsigned int ipis[2];
+	bool all[2], lazy_after;
+
+	wl_bugs.lazy_tlb_no_ipi = true;
+	lazy_flushes(ipis, all, &lazy_after);
+	cr_assert_eq(ipis[1], 0);
+	cr_assert(all[1], "the buggy flush claims to have reached all");
+	cr_assert(lazy_after, "the lazy CPU still walks the freed tables");
+}
+
+/* ---- 32-bit PAE: a PMD read in two halves (gup.c) ------------------- */
+
+static int level_calls;
+static uint32_t tear_table, tear_new;
+static pteval_t tear_old;
+
+/*
+ * The walker's injection points: pgd, pud, then inside pmdp_get_lockless()
+ * after the low half (3rd) and after the high half (4th), then the PMD.  Clear the PMD
+ * at the 3rd, install a new PTE table at the 4th: the low half read again
+ * is the same, the high half was read while the PMD was none.
+ */
+static void tear_pmd(enum wl_inject_point p)
+{
+	if (p != WL_INJ_WALK_LEVEL)
+		return;
+	level_calls++;
+	if (level_calls == 3)
+		tear_old = get_and_clear(tear_table, pmd_index(A));
+	if (level_calls == 4)
+		set_entry(tear_table, pmd_index(A),
+			  pfn_pte(tear_new, _PAGE_TABLE));
+}
+
+Test(mm, pae_torn_pmd_is_caught)
+{
+	map(A, PAGE_SIZE, RW, true);
+	tear_table = wl_pmd_table_of(&mm, A);
+	tear_new = wl_table_alloc(WL_PTE);
+	cr_assert_neq(tear_new, WL_TABLE_NONE);
+	level_calls = 0;
+	wl_arch_pae = true;
+	wl_inject_hook = tear_pmd;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_gup_fast(&mm, A, 1, GET, pages), 0);
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	wl_arch_pae = false;
+	cr_assert_eq(level_calls, 5, "the walk did not read the PMD in halves");
+	cr_assert_eq(wl_violation_count(WL_V_TABLE_UAF), 1,
+		     "the torn PMD's table went unnoticed");
+	wl_violations_reset();
+	set_entry(tear_table, pmd_index(A), tear_old);
+	wl_table_free(tear_new);
 }

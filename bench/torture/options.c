@@ -16,11 +16,19 @@
 
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
-static const char *const bug_names[] = {
-	"no-pmd-recheck",      "no-pte-recheck",
-	"collapse-no-sync",    "pt-reclaim-free-now",
-	"legacy-split-no-ipi", "rcu-sched-ignores-irqoff",
-	"table-one-free-now",  NULL};
+static const char *const bug_names[] = {"no-pmd-recheck",
+					"no-pte-recheck",
+					"collapse-no-sync",
+					"pt-reclaim-free-now",
+					"legacy-split-no-ipi",
+					"rcu-sched-ignores-irqoff",
+					"table-one-free-now",
+					"fork-no-wp-seq",
+					"walker-no-protnone",
+					"single-user-table-free",
+					"lazy-tlb-no-ipi",
+					"pae-sync-after-unlock",
+					NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
@@ -29,6 +37,11 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, legacy_split_no_ipi),
 	offsetof(struct wl_bugs, rcu_sched_ignores_irqoff),
 	offsetof(struct wl_bugs, table_one_free_now),
+	offsetof(struct wl_bugs, fork_no_wp_seq),
+	offsetof(struct wl_bugs, walker_no_protnone),
+	offsetof(struct wl_bugs, single_user_table_free),
+	offsetof(struct wl_bugs, lazy_tlb_no_ipi),
+	offsetof(struct wl_bugs, pae_sync_after_unlock),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -76,9 +89,10 @@ static const char torture_usage[] =
 	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
 	"  --mix OP=W,...   writer weights; OP: munmap|dontneed|split|"
 	"collapse|\n"
-	"                   migrate|mprotect (default munmap=2,dontneed=3,"
-	"split=1,\n"
-	"                   collapse=1,migrate=2,mprotect=1)\n"
+	"                   migrate|mprotect|fork|numa|retract (default "
+	"munmap=2,"
+	"dontneed=3,\n"
+	"                   split=1,collapse=1,migrate=2,mprotect=1)\n"
 	"  --rate N         writer ops/s per writer (default 0: flat out)\n"
 	"  --walk-pages N   walks of 1..N pages (1..512, default 512)\n"
 	"  --foll F         get|pin|mixed (default mixed)\n"
@@ -96,11 +110,18 @@ static const char torture_usage[] =
 	"  --batch-fail P   table batch allocation fails with probability P\n"
 	"                   (0..1 or 0%..100%, default 0): "
 	"tlb_remove_table_one()\n"
+	"  --pae            32-bit PAE: PMDs read as two halves "
+	"(low/high/low)\n"
+	"  --lazy-tlb       walkers are lazy-TLB CPUs: speculative walks, no "
+	"GUP\n"
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
 	"pt-reclaim-free-now|\n"
 	"                   legacy-split-no-ipi|rcu-sched-ignores-irqoff|\n"
-	"                   table-one-free-now\n"
+	"                   table-one-free-now|fork-no-wp-seq|"
+	"walker-no-protnone|\n"
+	"                   single-user-table-free|lazy-tlb-no-ipi|"
+	"pae-sync-after-unlock\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
@@ -130,6 +151,8 @@ static const struct option longopts[] = {
 	{"inject-max-ns", required_argument, NULL, 'M'},
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"batch-fail", required_argument, NULL, 'B'},
+	{"lazy-tlb", no_argument, NULL, 'z'},
+	{"pae", no_argument, NULL, 'E'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
 	{"stop-on", required_argument, NULL, 'S'},
@@ -354,6 +377,12 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'L':
 		c->legacy_thp = true;
 		break;
+	case 'z':
+		c->lazy_tlb = true;
+		break;
+	case 'E':
+		c->pae = true;
+		break;
 	case 'b':
 		*bug_flag(&c->bugs, (size_t)wl_parse_choice("--bug", optarg,
 							    bug_names)) = true;
@@ -391,12 +420,26 @@ void torture_validate(struct wl_torture_config *c)
 
 	if (!c->duration_ns && !c->ops)
 		wl_usage_error("--duration 0 needs --ops N (N > 0)");
+	if (c->bugs.single_user_table_free && !c->lazy_tlb)
+		wl_usage_error("--bug single-user-table-free needs --lazy-tlb "
+			       "(GUP walkers are users of the mm)");
+	if (c->bugs.pae_sync_after_unlock && !c->pae)
+		wl_usage_error("--bug pae-sync-after-unlock needs --pae");
+	if (c->lazy_tlb && c->legacy_thp)
+		wl_usage_error(
+			"--lazy-tlb and --legacy-thp do not go together");
 	if (c->bugs.legacy_split_no_ipi && !c->legacy_thp)
 		wl_usage_error("--bug legacy-split-no-ipi needs --legacy-thp");
 	if (c->legacy_thp) {
 		if (c->mix[WL_OP_COLLAPSE])
 			wl_usage_error("--legacy-thp: collapse is not modelled "
 				       "(give --mix collapse=0)");
+		if (c->mix[WL_OP_FORK] || c->mix[WL_OP_NUMA] ||
+		    c->mix[WL_OP_RETRACT])
+			wl_usage_error(
+				"--legacy-thp: fork, numa and retract are "
+				"not modelled (give --mix fork=0,numa=0,"
+				"retract=0)");
 		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
 		c->fast_only = true;
 	}

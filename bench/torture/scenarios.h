@@ -61,6 +61,49 @@
  *    migration entry; GUP-fast's add-unless-zero and PTE recheck make it
  *    safe.  migration-no-pte-recheck drops the PTE recheck (the broken
  *    walker, negative control): the walker keeps a pin on the old folio.
+ *  - fork-cow-*: fork's copy (core/fork.c) checks each writable PTE's
+ *    page for pins, then shares it and write-protects the parent's PTE; a
+ *    GUP-fast FOLL_PIN that pins after the check and rechecks before the
+ *    write-protect keeps a pin on a page shared with the child
+ *    (pin_after_nopin, FOLL_PIN holders only).  The fix is
+ *    mm->write_protect_seq (57efa1fe5957, v5.11; KERNEL.md 4.3).  Model:
+ *    no child mm; the child shares the pages until the end of the op.
+ *  - numa-hinting-*: THP migration on a NUMA-hinting fault (core/numa.c)
+ *    checked the page count, copied and cleared the PMD with
+ *    pmd_clear_flush(), no migration entry, no freeze; a walker that
+ *    follows the protnone PMD keeps a pin on the old folio.  The fix
+ *    (Gorman, ~v3.13, KERNEL.md 4.8) sends protnone entries to the slow
+ *    path.  Assumed, unverified: the walker's permission check let the
+ *    NUMA-hinting PMD through (x86's present bit would have refused it).
+ *  - lazy-tlb-*: the torture's walkers are lazy-TLB CPUs (--lazy-tlb):
+ *    no GUP, so the writer is the mm's one user; each CPU's hardware may
+ *    walk the mm's tables speculatively, with IRQs off, until a flush IPI
+ *    switches it to init_mm (core/arch.h).  Before the August 2018 fixes
+ *    tlb_remove_table() freed a table at once when mm_users < 2 (before
+ *    the flush): lazy-tlb-single-user-free.  The fix frees after the flush,
+ *    which IPIs lazy CPUs when tables were freed (x86 freed_tables).
+ *    History unverified (KERNEL.md 4.6): the exact interleaving Jann Horn
+ *    found is not in the sources read; the model assumes a speculative
+ *    walk can start from the pgd at any time while the CPU is lazy.
+ *    lazy-tlb-no-ipi is synthetic: a flush that skips lazy CPUs even for
+ *    freed tables, the case the freed_tables rule exists for.
+ *  - pae-torn-pmd-*: --pae walkers read the PMD as two halves with
+ *    pmdp_get_lockless()'s low/high/low retry (gup.c); khugepaged's
+ *    retract (core/retract.c) clears the PMD and runs
+ *    pmdp_get_lockless_sync() under the PMD lock, or after it (the January
+ *    2026 question, KERNEL.md 7.5), when a fault may already have installed
+ *    a new table: the walker pairs the old low half with a high half read
+ *    while the PMD was none and walks a table that is not its PTE table.
+ *    What the model assumes: the split puts the whole frame number in the
+ *    high half, so any two table entries have equal low halves (on PAE,
+ *    tables 4 GiB apart); the flush does not interrupt the walker (arch
+ *    broadcast: the case the sync is for; which x86 PAE paths flush without
+ *    an IPI is unverified); entries are stored whole (64-bit atomics), not
+ *    half by half as native_pmd_clear() does; the racing fault is the
+ *    writer's own, made certain in the window.  No pt_reclaim (x86-64
+ *    only): it clears PMDs with no sync, and the model's PAE walkers then
+ *    tear on it too, with the fixed retract.  No history of a bug: the
+ *    buggy variant is the change that was asked about.
  *  - none-*: no synchronization at all, on each arch model: the checker's
  *    own negative control.
  *  - rcu-sched-*: today's walkers take no rcu_read_lock(); the tables are
@@ -99,8 +142,21 @@ struct wl_scenario {
 	"mprotect=0,collapse=0"
 #define WL_SC_MIX_RECLAIM "--mix dontneed=6,munmap=1,migrate=1 --pt-reclaim on"
 #define WL_SC_MIX_MIGRATE "--mix migrate=6,dontneed=1,munmap=1"
-#define WL_SC_UAF	  "table_uaf,poison_read"
-#define WL_SC_PIN	  "stale_pin,pin_after_nopin"
+#define WL_SC_MIX_FORK                                                         \
+	"--foll pin --region-mb 2 --mix fork=6,split=1,munmap=1,collapse=1,"   \
+	"dontneed=1,migrate=0,mprotect=0"
+#define WL_SC_MIX_NUMA                                                         \
+	"--region-mb 2 --mix numa=6,munmap=2,collapse=2,split=1,dontneed=1,"   \
+	"migrate=0,mprotect=0"
+#define WL_SC_MIX_LAZY                                                         \
+	"--lazy-tlb --pt-reclaim off --mix munmap=6,dontneed=2,split=1,"       \
+	"collapse=0,migrate=0,mprotect=0"
+#define WL_SC_MIX_PAE                                                          \
+	"--pae --walkers 4 --region-mb 2 --walk-pages 8 --pt-reclaim off "     \
+	"--inject-prob 32768 --inject-max-ns 20000 --mix retract=6,munmap=1,"  \
+	"dontneed=1,split=2,collapse=0,migrate=0,mprotect=0"
+#define WL_SC_UAF "table_uaf,poison_read"
+#define WL_SC_PIN "stale_pin,pin_after_nopin"
 
 /* Half the table batches fail: tlb_remove_table_one() runs often. */
 #define WL_SC_BATCH_FAIL "--batch-fail 0.5 "
@@ -110,21 +166,25 @@ static const struct wl_scenario wl_scenarios[] = {
 		.name = "x86-irqoff-ipi-flush",
 		.backend = "ipi",
 		.arch = "ipi",
-		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.options = "--backend-opt "
+			   "assume_flush_ipi=1 " WL_SC_MIX_ALL,
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "x86 GUP-fast: IRQs off; the flush IPI waits for it",
+		.history = "x86 GUP-fast: IRQs off; the flush IPI "
+			   "waits for it",
 	},
 	{
 		.name = "arm-x86-copy-broadcast",
 		.backend = "ipi",
 		.arch = "broadcast",
-		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.options = "--backend-opt "
+			   "assume_flush_ipi=1 " WL_SC_MIX_ALL,
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history = "2013 ARM port review (Deacon): broadcast TLBI IPIs "
+		.history = "2013 ARM port review (Deacon): broadcast "
+			   "TLBI IPIs "
 			   "nobody, table UAF",
 	},
 	{
@@ -135,7 +195,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: IRQ-off + RCU table free (Capper 2014, today)",
+		.history = "fix: IRQ-off + RCU table free (Capper "
+			   "2014, today)",
 	},
 	{
 		.name = "arm-rcu-readers",
@@ -145,20 +206,21 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history =
-			"fix, RCU readers: tables freed after a grace period",
+		.history = "fix, RCU readers: tables freed after a "
+			   "grace period",
 	},
 	{
 		.name = "paravirt-flush-no-rcu",
 		.backend = "ipi",
 		.arch = "paravirt",
-		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_ALL,
+		.options = "--backend-opt "
+			   "assume_flush_ipi=1 " WL_SC_MIX_ALL,
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history =
-			"hypercall flush IPIs no vCPU: table UAF without RCU "
-			"table free",
+		.history = "hypercall flush IPIs no vCPU: table UAF "
+			   "without RCU "
+			   "table free",
 	},
 	{
 		.name = "paravirt-rcu-table-free",
@@ -178,7 +240,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = "pin_after_nopin,ref_imbalance",
 		.bound_s = 20,
-		.history = "pre-4.5 THP split without kick_all_cpus_sync(): "
+		.history = "pre-4.5 THP split without "
+			   "kick_all_cpus_sync(): "
 			   "refcount corruption",
 	},
 	{
@@ -189,7 +252,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast bails",
+		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast "
+			   "bails",
 	},
 	{
 		.name = "legacy-split-rcu-no-sync",
@@ -265,7 +329,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_PIN,
 		.bound_s = 20,
-		.history = "GUP-fast vs khugepaged, stale pin (70cbc3cc78a99, "
+		.history = "GUP-fast vs khugepaged, stale pin "
+			   "(70cbc3cc78a99, "
 			   "2022)",
 	},
 	{
@@ -276,9 +341,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history =
-			"khugepaged reuses the PTE table, UAF (2ba99c5e0881, "
-			"2022)",
+		.history = "khugepaged reuses the PTE table, UAF "
+			   "(2ba99c5e0881, "
+			   "2022)",
 	},
 	{
 		.name = "collapse-fixed",
@@ -288,7 +353,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: PMD recheck + tlb_remove_table_sync_one()",
+		.history = "fix: PMD recheck + "
+			   "tlb_remove_table_sync_one()",
 	},
 	{
 		.name = "pt-reclaim-free-now",
@@ -298,9 +364,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history =
-			"2021 series' broken state: empty PTE table freed at "
-			"once",
+		.history = "2021 series' broken state: empty PTE table "
+			   "freed at "
+			   "once",
 	},
 	{
 		.name = "pt-reclaim-rcu",
@@ -310,8 +376,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history =
-			"fix: reclaimed PTE tables freed through the backend",
+		.history = "fix: reclaimed PTE tables freed through "
+			   "the backend",
 	},
 	{
 		.name = "migration-ref-freeze",
@@ -321,7 +387,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "migration entry + ref freeze vs add-unless-zero",
+		.history = "migration entry + ref freeze vs "
+			   "add-unless-zero",
 	},
 	{
 		.name = "migration-no-pte-recheck",
@@ -331,8 +398,115 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_PIN,
 		.bound_s = 20,
-		.history = "broken walker (no PTE recheck): pin on a migrated "
+		.history = "broken walker (no PTE recheck): pin on a "
+			   "migrated "
 			   "folio",
+	},
+	{
+		.name = "fork-cow-no-wp-seq",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--bug fork-no-wp-seq " WL_SC_MIX_FORK,
+		.expect = "reproduced",
+		.watch = "pin_after_nopin",
+		.bound_s = 20,
+		.history = "fork vs GUP-fast pin: pinned page shared "
+			   "with the "
+			   "child (57efa1fe5957, 2020)",
+	},
+	{
+		.name = "fork-cow-wp-seq",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = WL_SC_MIX_FORK,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 3,
+		.history = "fix: mm->write_protect_seq, GUP-fast pin "
+			   "retries",
+	},
+	{
+		.name = "numa-hinting-no-protnone-bail",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--bug walker-no-protnone " WL_SC_MIX_NUMA,
+		.expect = "reproduced",
+		.watch = WL_SC_PIN,
+		.bound_s = 20,
+		.history = "THP NUMA migration, pmd_clear_flush, no "
+			   "migration "
+			   "entry: stale pin (~v3.13)",
+	},
+	{
+		.name = "numa-hinting-protnone-bail",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = WL_SC_MIX_NUMA,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix (Gorman): protnone PMD sends GUP-fast "
+			   "to the "
+			   "slow path",
+	},
+	{
+		.name = "lazy-tlb-single-user-free",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = "--bug single-user-table-free " WL_SC_MIX_LAZY,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2018: tables freed at once when mm_users < "
+			   "2; a "
+			   "lazy-TLB CPU walks them (Horn)",
+	},
+	{
+		.name = "lazy-tlb-no-ipi",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = "--bug lazy-tlb-no-ipi " WL_SC_MIX_LAZY,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "flush skips lazy CPUs with freed tables: "
+			   "table UAF "
+			   "(synthetic)",
+	},
+	{
+		.name = "lazy-tlb-freed-tables-ipi",
+		.backend = "ipi",
+		.arch = "ipi",
+		.options = WL_SC_MIX_LAZY,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "fix: tables freed after the flush, which "
+			   "IPIs lazy "
+			   "CPUs when freed_tables",
+	},
+	{
+		.name = "pae-torn-pmd-sync-after-unlock",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug pae-sync-after-unlock " WL_SC_MIX_PAE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 30,
+		.history = "PAE: pmdp_get_lockless_sync() moved after "
+			   "the unlock "
+			   "(2026 question): torn PMD",
+	},
+	{
+		.name = "pae-torn-pmd-sync-under-lock",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_PAE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 3,
+		.history = "PAE today: the sync before the PMD lock is "
+			   "dropped",
 	},
 	{
 		.name = "none-ipi",

@@ -171,6 +171,7 @@ static void free_run(struct trun *t)
 {
 	memset(&wl_bugs, 0, sizeof(wl_bugs));
 	atomic_store(&wl_batch_alloc_fail_prob, 0);
+	wl_arch_pae = false;
 	wl_inject_cfg.enabled = false;
 	free(t->mms);
 	free(t->walkers);
@@ -187,6 +188,7 @@ static int prepare(struct trun *t)
 	wl_bugs = c->bugs;
 	/* Before the writers start: they read it relaxed. */
 	atomic_store(&wl_batch_alloc_fail_prob, c->batch_fail);
+	wl_arch_pae = c->pae;
 	wl_check_enabled = c->check;
 	wl_check_set_context(c->context);
 	wl_violations_reset();

@@ -49,6 +49,8 @@ struct wl_torture_config {
 	uint64_t stall_ns;
 	bool check_cost;   /* measure the checker on vs off first */
 	bool quiet;	   /* summary only */
+	bool pae;	   /* 32-bit PAE: PMDs read in two halves */
+	bool lazy_tlb;	   /* walkers are lazy-TLB CPUs (speculative walks) */
 	char context[200]; /* the command line, for violation reports */
 };
 

@@ -10,6 +10,7 @@
  * and an IRQ-enable point (where poll-mode IPIs are taken).  In
  * --legacy-thp mode walkers are FOLL_GET and fast-path only.
  */
+#include "arch.h"
 #include "backend.h"
 #include "gup.h"
 #include "legacy_thp.h"
@@ -113,6 +114,14 @@ static void cost_phases(struct twalker *w, unsigned int idx)
 	}
 }
 
+static void check_held(struct twalker *w, unsigned long got, uint64_t start,
+		       unsigned int flags)
+{
+	wl_check_held_pages(w->pages_buf, got, start);
+	if (flags & FOLL_PIN)
+		wl_check_held_pins(w->pages_buf, got, start);
+}
+
 /* One checked walk: publish it to the watchdog, hold, check, release. */
 static void checked_walk(struct twalker *w)
 {
@@ -126,15 +135,37 @@ static void checked_walk(struct twalker *w)
 			      memory_order_relaxed);
 	got = one_walk(w, &mm, &start, &flags);
 	atomic_store_explicit(&w->walk_since, 0, memory_order_relaxed);
-	wl_check_held_pages(w->pages_buf, got, start);
+	check_held(w, got, start, flags);
 	if (c->hold_ns) {
 		wl_delay_ns(wl_random() % c->hold_ns);
-		wl_check_held_pages(w->pages_buf, got, start);
+		check_held(w, got, start, flags);
 	}
 	release(got, flags, w->pages_buf);
 	CNT_ADD(w->walks, 1);
 	CNT_ADD(w->pages, got);
 	between_walks();
+}
+
+/*
+ * --lazy-tlb: this CPU ran the mm's task and is now lazy on the mm; its
+ * hardware may walk any address's tables (core/arch.h).  After a flush IPI
+ * made it leave, the task runs here again and it goes lazy again.
+ */
+static void lazy_walk(struct twalker *w)
+{
+	const struct wl_torture_config *c = torture->c;
+	uint64_t r = wl_random();
+	struct wl_mm *mm = &torture->mms[r % c->mms];
+
+	wl_arch_lazy_enter();
+	atomic_store_explicit(&w->walk_since, wl_now_ns(),
+			      memory_order_relaxed);
+	CNT_ADD(w->pages,
+		wl_speculative_walk(mm, REGION_BASE + ((r >> 8) % region_pages()
+						       << PAGE_SHIFT)));
+	atomic_store_explicit(&w->walk_since, 0, memory_order_relaxed);
+	CNT_ADD(w->walks, 1);
+	local_irq_enable(); /* takes poll-mode IPIs */
 }
 
 void *torture_walker_main(void *arg)
@@ -154,8 +185,12 @@ void *torture_walker_main(void *arg)
 	if (!w->up)
 		return NULL;
 	wl_random_seed(c->seed * 1000 + idx);
-	while (!atomic_load_explicit(&torture->stop, memory_order_relaxed))
-		checked_walk(w);
+	while (!atomic_load_explicit(&torture->stop, memory_order_relaxed)) {
+		if (c->lazy_tlb)
+			lazy_walk(w);
+		else
+			checked_walk(w);
+	}
 	wl_cpu_stop();
 	return NULL;
 }
