@@ -498,6 +498,11 @@ static bool free_child(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 	get_and_clear(parent, i);
 	wl_ptl_unlock(parent);
 	wl_inject(WL_INJ_WRITER_UNLINK);
+	if (wl_bugs.munmap_free_before_flush) {
+		/* Planted: freed before the flush and the walkers' wait. */
+		wl_table_free(child);
+		return true;
+	}
 	tlb_flush_range(tlb, span_start, span_start + span_size);
 	tlb_remove_table(tlb, child);
 	return true;

@@ -114,6 +114,15 @@ struct wl_bugs {
 	bool pt_reclaim_free_now; /* empty PTE tables freed without deferral */
 	/* Pre-4.5 THP split without the splitting IPI (legacy_thp.c). */
 	bool legacy_split_no_ipi;
+	/*
+	 * Planted writer misorderings, no kernel's state: each moves one
+	 * step out of the order of section 2, to show the torture catches
+	 * it (tests/test_torture.c).  munmap frees an unlinked table before
+	 * the flush and the backend's wait; migration checks the refcount
+	 * (not freezing it) before the migration entry replaces the PTE.
+	 */
+	bool munmap_free_before_flush;
+	bool migrate_refs_before_unmap;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -16,15 +16,22 @@
 
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
-static const char *const bug_names[] = {
-	"no-pmd-recheck",      "no-pte-recheck",      "collapse-no-sync",
-	"pt-reclaim-free-now", "legacy-split-no-ipi", NULL};
+static const char *const bug_names[] = {"no-pmd-recheck",
+					"no-pte-recheck",
+					"collapse-no-sync",
+					"pt-reclaim-free-now",
+					"legacy-split-no-ipi",
+					"munmap-free-before-flush",
+					"migrate-refs-before-unmap",
+					NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
 	offsetof(struct wl_bugs, collapse_no_sync),
 	offsetof(struct wl_bugs, pt_reclaim_free_now),
 	offsetof(struct wl_bugs, legacy_split_no_ipi),
+	offsetof(struct wl_bugs, munmap_free_before_flush),
+	offsetof(struct wl_bugs, migrate_refs_before_unmap),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -92,7 +99,8 @@ static const char torture_usage[] =
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
 	"pt-reclaim-free-now|\n"
-	"                   legacy-split-no-ipi\n"
+	"                   legacy-split-no-ipi|munmap-free-before-flush|\n"
+	"                   migrate-refs-before-unmap\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
