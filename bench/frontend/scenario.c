@@ -27,11 +27,16 @@ static void bound_text(const struct wl_scenario *s, char *buf, size_t n)
 
 	if (!wl_scenario_safe(s))
 		snprintf(buf, n, "bound=%gs", full);
-	else if (!s->twin || !s->twin_median_ms)
+	else if (!s->twin)
 		snprintf(buf, n,
 			 "bound=%gs (ctest %gs) power=unknown (no twin "
 			 "measured)",
 			 full, ctest);
+	else if (!s->twin_median_ms) /* scripts/...-times --twins: measure */
+		snprintf(buf, n,
+			 "bound=%gs (ctest %gs) power=unknown (not measured) "
+			 "vs %s (median unmeasured)",
+			 full, ctest, s->twin);
 	else
 		snprintf(buf, n,
 			 "bound=%gs (ctest %gs) power=%.3f (ctest %.3f) vs %s "
@@ -48,7 +53,7 @@ static void list(void)
 		char bound[256];
 
 		bound_text(s, bound, sizeof(bound));
-		printf("%-26s backend=%s arch=%s expect=%s watch=%s %s "
+		printf("%-28s backend=%s arch=%s expect=%s watch=%s %s "
 		       "options=\"%s\" # %s%s%s%s\n",
 		       s->name, s->backend, s->arch, s->expect, s->watch, bound,
 		       s->options, s->synthetic ? "SYNTHETIC: " : "",
@@ -147,7 +152,7 @@ static void print_row(const struct wl_scenario *sc, const char *v, int st)
 		snprintf(power, sizeof(power), "unknown");
 	else if (p)
 		sscanf(p, ", power %31s", power);
-	printf("%-26s %-10s %-10s %8.3f %-8s %s\n", sc->name, sc->expect,
+	printf("%-28s %-10s %-10s %8.3f %-8s %s\n", sc->name, sc->expect,
 	       observed, secs, power,
 	       st == 0 && tail && strstr(tail, "MATCH") ? "MATCH" : "MISMATCH");
 }
@@ -188,7 +193,7 @@ static int run_all(int argc, char **argv)
 		perror("walklab: mkdtemp");
 		return 1;
 	}
-	printf("logs in %s\n%-26s %-10s %-10s %8s %-8s %s\n", dir, "scenario",
+	printf("logs in %s\n%-28s %-10s %-10s %8s %-8s %s\n", dir, "scenario",
 	       "expect", "observed", "time_s", "power", "verdict");
 	for (size_t i = 0; i < WL_NR_SCENARIOS; i++) {
 		const struct wl_scenario *sc = &wl_scenarios[i];
@@ -196,7 +201,7 @@ static int run_all(int argc, char **argv)
 		int st;
 
 		if (!exe_path(sc, path, sizeof(path))) {
-			printf("%-26s %-10s %-10s %8s %-8s NOT BUILT (%s)\n",
+			printf("%-28s %-10s %-10s %8s %-8s NOT BUILT (%s)\n",
 			       sc->name, sc->expect, "-", "-", "-",
 			       sc->backend);
 			missing++;
