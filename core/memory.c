@@ -172,6 +172,13 @@ static int do_pte_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 	if (pmd == WL_TABLE_NONE)
 		return -ENOMEM;
 	pte = table_install(pmd, pmd_index(addr), WL_PTE);
+	/*
+	 * Still none: no table to install (pte_alloc() failed, VM_FAULT_OOM).
+	 * A retry would spin while the tables wait, deferred, for a grace
+	 * period that a spinning QSBR walker never lets end.
+	 */
+	if (pte == WL_TABLE_NONE && pte_none(pt_entry(pmd, pmd_index(addr))))
+		return -ENOMEM;
 	if (pte == WL_TABLE_NONE)
 		return -EAGAIN; /* a huge PMD or a migration entry: retry */
 	if (vm_flags & VM_PFNMAP) {

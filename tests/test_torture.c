@@ -323,15 +323,6 @@ static void op_safe(const struct op_case *oc)
 	struct wl_torture_config c;
 	struct wl_torture_result r;
 
-	/*
-	 * Found by this test, not yet explained: rcu-qsbr with the
-	 * DONTNEED-focused mix stalls (writer in dontneed and both walkers
-	 * in one walk for 10 s) with seeds 2 and 3; seed 1 passes.
-	 */
-	if (oc->pt_reclaim && (wl_backend.caps & WL_CAP_QSBR) &&
-	    !getenv("WALKLAB_TEST_QSBR_DONTNEED"))
-		cr_skip_test("qsbr + pt_reclaim-focused mix stalls: an open "
-			     "finding (WALKLAB_TEST_QSBR_DONTNEED=1 runs it)");
 	op_config(&c, oc, false);
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	cr_expect(r.ops[oc->op] >= 3, "%s: only %llu %s ops ran",
