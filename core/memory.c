@@ -174,6 +174,13 @@ static int do_pte_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 	if (pmd == WL_TABLE_NONE)
 		return -ENOMEM;
 	pte = table_install(pmd, pmd_index(addr), WL_PTE);
+	/*
+	 * Still none: no table to install (pte_alloc() failed, VM_FAULT_OOM).
+	 * A retry would spin while the tables wait, deferred, for a grace
+	 * period that a spinning QSBR walker never lets end.
+	 */
+	if (pte == WL_TABLE_NONE && pte_none(pt_entry(pmd, pmd_index(addr))))
+		return -ENOMEM;
 	if (pte == WL_TABLE_NONE)
 		return -EAGAIN; /* a huge PMD or a migration entry: retry */
 	if (vm_flags & VM_PFNMAP) {
@@ -500,12 +507,15 @@ static bool free_child(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 	get_and_clear(parent, i);
 	wl_ptl_unlock(parent);
 	wl_inject(WL_INJ_WRITER_UNLINK);
-	if (wl_bugs.single_user_table_free) {
+	if (wl_bugs.single_user_table_free ||
+	    wl_bugs.munmap_free_before_flush) {
 		/*
 		 * Until 2018, tlb_remove_table(): "when there's less than two
 		 * users of this mm there cannot be a concurrent page-table
 		 * walk": freed at once, before the flush.  The torture runs it
 		 * with --lazy-tlb only, where the writer is the mm's one user.
+		 * munmap_free_before_flush plants the same misordering on any
+		 * mm: freed before the flush and the walkers' wait.
 		 */
 		wl_table_free(child);
 		return true;

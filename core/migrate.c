@@ -37,6 +37,7 @@ int wl_migrate_page(struct wl_mm *mm, uint64_t addr)
 	struct wl_locked_entry le;
 	struct wl_page *folio, *new;
 	pteval_t oldv, mig;
+	bool unpinned = false; /* the planted bug's early check */
 	int ret = 0;
 
 	addr &= PAGE_MASK;
@@ -56,6 +57,15 @@ int wl_migrate_page(struct wl_mm *mm, uint64_t addr)
 		goto out;
 	}
 	folio = pfn_to_page(pte_pfn(oldv));
+	if (wl_bugs.migrate_refs_before_unmap) {
+		/*
+		 * Planted: "no pins" decided while the PTE still maps the
+		 * folio, by a count rather than a freeze; a walker may pin
+		 * and pass its recheck before the clear below.
+		 */
+		unpinned = folio_ref_count(folio) == 1;
+		wl_inject(WL_INJ_WRITER_UNLINK);
+	}
 	/* try_to_migrate_one(): clear, then install the migration entry. */
 	get_and_clear(le.table, le.index);
 	mig = pfn_pte(pte_pfn(oldv),
@@ -69,7 +79,8 @@ int wl_migrate_page(struct wl_mm *mm, uint64_t addr)
 	 * folio_ref_freeze(): only the mapping's reference (carried by the
 	 * migration entry) may remain.  seq_cst, see page.h.
 	 */
-	if (!folio_ref_freeze(folio, 1)) {
+	if (wl_bugs.migrate_refs_before_unmap ? !unpinned
+					      : !folio_ref_freeze(folio, 1)) {
 		/* remove_migration_ptes(): put the old PTE back. */
 		if (!replace_if(mm, addr, mig, oldv))
 			folio_put(folio); /* zapped meanwhile: its ref */
@@ -88,7 +99,8 @@ int wl_migrate_page(struct wl_mm *mm, uint64_t addr)
 		new = NULL;
 	wl_inject(WL_INJ_WRITER_FREE);
 	/* The old folio: its frozen reference goes, and with it the folio. */
-	folio_ref_unfreeze(folio, 1);
+	if (!wl_bugs.migrate_refs_before_unmap)
+		folio_ref_unfreeze(folio, 1);
 	folio_put(folio);
 	atomic_fetch_add_explicit(&mm->nr_migrations, 1, memory_order_relaxed);
 out:

@@ -141,6 +141,15 @@ struct wl_bugs {
 	bool lazy_tlb_no_ipi;
 	/* PAE: pmdp_get_lockless_sync() after the PMD lock is dropped */
 	bool pae_sync_after_unlock;
+	/*
+	 * Planted writer misorderings, no kernel's state: each moves one
+	 * step out of the order of section 2, to show the torture catches
+	 * it (tests/test_torture.c).  munmap frees an unlinked table before
+	 * the flush and the backend's wait; migration checks the refcount
+	 * (not freezing it) before the migration entry replaces the PTE.
+	 */
+	bool munmap_free_before_flush;
+	bool migrate_refs_before_unmap;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -28,6 +28,8 @@ static const char *const bug_names[] = {"no-pmd-recheck",
 					"single-user-table-free",
 					"lazy-tlb-no-ipi",
 					"pae-sync-after-unlock",
+					"munmap-free-before-flush",
+					"migrate-refs-before-unmap",
 					NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
@@ -42,6 +44,8 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, single_user_table_free),
 	offsetof(struct wl_bugs, lazy_tlb_no_ipi),
 	offsetof(struct wl_bugs, pae_sync_after_unlock),
+	offsetof(struct wl_bugs, munmap_free_before_flush),
+	offsetof(struct wl_bugs, migrate_refs_before_unmap),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -121,7 +125,9 @@ static const char torture_usage[] =
 	"                   table-one-free-now|fork-no-wp-seq|"
 	"walker-no-protnone|\n"
 	"                   single-user-table-free|lazy-tlb-no-ipi|"
-	"pae-sync-after-unlock\n"
+	"pae-sync-after-unlock|\n"
+	"                   "
+	"munmap-free-before-flush|migrate-refs-before-unmap\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"

@@ -14,6 +14,15 @@
  * "any") or until its bound.  Observed "reproduced" means a watched
  * violation was seen; "safe" means none was, and the run succeeded.
  *
+ * A safe verdict is worth its power: the chance that a buggy twin (the
+ * same configuration with one step out of order, a scenario itself) would
+ * have failed within the time run.  From the twin's measured median time
+ * to failure (twin_median_ms), assuming it exponential, the full bound
+ * is set for 95% and the verdict line prints the power of the time run;
+ * without a measured twin it says "power unknown".  ctest runs shorter
+ * bounds (--short) and prints their power.  A synthetic scenario is no
+ * kernel's state: .synthetic says what history it stands for.
+ *
  * How each interleaving maps to the history (where the model departs, the
  * note says so):
  *  - The x86 triple: the ipi backend with assume_flush_ipi=1 frees tables
@@ -119,6 +128,9 @@
 #ifndef WALKLAB_SCENARIOS_H
 #define WALKLAB_SCENARIOS_H
 
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,9 +141,33 @@ struct wl_scenario {
 	const char *options;  /* torture options, space-separated */
 	const char *expect;   /* "reproduced" or "safe" */
 	const char *watch;    /* violation types that count, or "any" */
-	unsigned int bound_s; /* default --timeout */
+	unsigned int bound_s; /* default --timeout (see wl_scenario_bound_ms) */
 	const char *history;
+	/*
+	 * Synthetic scenarios are no kernel's state: what history they stand
+	 * for.  NULL: the scenario is a state some kernel had.
+	 */
+	const char *synthetic;
+	/*
+	 * expect=safe: the buggy twin whose time to failure (TTF) sizes the
+	 * bound, and its measured median TTF in ms, with injection on as
+	 * scenarios run (scripts/walklab-scenario-times --twins, 5 seeds).
+	 * 0: not measured, and the verdict says "power unknown".
+	 */
+	const char *twin;
+	unsigned int twin_median_ms;
+	/* ctest's bound (--short); 0: WL_SC_SHORT_S, or bound_s if less. */
+	unsigned int short_bound_s;
 };
+
+/*
+ * The power of a safe verdict: the chance that the twin's bug, run as long,
+ * would have been caught.  With an exponential TTF of median m, P(caught by
+ * T) = 1 - 2^(-T/m), so 95% needs T >= log2(20) m = 4.32 m; the full bound
+ * is WL_SC_POWER_FACTOR x the twin's median, or bound_s if longer.
+ */
+#define WL_SC_POWER_FACTOR 4.33
+#define WL_SC_SHORT_S	   2u
 
 /* Writer mixes. */
 #define WL_SC_MIX_ALL                                                          \
@@ -161,6 +197,26 @@ struct wl_scenario {
 /* Half the table batches fail: tlb_remove_table_one() runs often. */
 #define WL_SC_BATCH_FAIL "--batch-fail 0.5 "
 
+/*
+ * The twins' median time to first watched violation, ms, with injection on
+ * (as scenarios run), release build, seeds 1..5, measured by
+ *   scripts/walklab-scenario-times --twins 5 60
+ * in three sessions on 2 shared vCPUs, at load averages of about 5, 22 and
+ * 23 (other helpers' builds and tests): the medians of 5 seeds varied up
+ * to 11x between sessions, so each is the largest of the three (in the
+ * comment, s; docs/scenario-twins.txt has every time).  Time to failure in
+ * seconds depends on the load; re-measure when the twin, the simulation or
+ * the machine changes.
+ */
+#define WL_SC_TTF_NONE_IPI		      255  /* .119 .255 .069 */
+#define WL_SC_TTF_ARM_X86_COPY_BROADCAST      4	   /* .003 .004 .003 */
+#define WL_SC_TTF_ARM_KHUGEPAGED_NO_SYNC      1292 /* .624 1.195 1.292 */
+#define WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC 1350 /* .595 1.350 .603 */
+#define WL_SC_TTF_LEGACY_SPLIT_NO_IPI	      158  /* .023 .064 .158 */
+#define WL_SC_TTF_COLLAPSE_NO_SYNC	      1100 /* .260 1.100 .099 */
+#define WL_SC_TTF_PT_RECLAIM_FREE_NOW	      10   /* .010 .010 .008 */
+#define WL_SC_TTF_MIGRATION_NO_PTE_RECHECK    45   /* .025 - .045 */
+
 static const struct wl_scenario wl_scenarios[] = {
 	{
 		.name = "x86-irqoff-ipi-flush",
@@ -171,8 +227,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "x86 GUP-fast: IRQs off; the flush IPI "
-			   "waits for it",
+		.history = "x86 GUP-fast: IRQs off; the flush IPI waits for it",
+		.twin = "none-ipi",
+		.twin_median_ms = WL_SC_TTF_NONE_IPI,
 	},
 	{
 		.name = "arm-x86-copy-broadcast",
@@ -195,8 +252,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: IRQ-off + RCU table free (Capper "
-			   "2014, today)",
+		.history = "fix: IRQ-off + RCU table free (Capper 2014, today)",
+		.twin = "arm-khugepaged-no-sync",
+		.twin_median_ms = WL_SC_TTF_ARM_KHUGEPAGED_NO_SYNC,
 	},
 	{
 		.name = "arm-rcu-readers",
@@ -206,8 +264,10 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix, RCU readers: tables freed after a "
-			   "grace period",
+		.history =
+			"fix, RCU readers: tables freed after a grace period",
+		.twin = "arm-x86-copy-broadcast",
+		.twin_median_ms = WL_SC_TTF_ARM_X86_COPY_BROADCAST,
 	},
 	{
 		.name = "paravirt-flush-no-rcu",
@@ -231,6 +291,31 @@ static const struct wl_scenario wl_scenarios[] = {
 		.watch = "any",
 		.bound_s = 2,
 		.history = "fix: x86 selects RCU table free with PARAVIRT",
+		.twin = "paravirt-khugepaged-no-sync",
+		.twin_median_ms = WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC,
+	},
+	{
+		/* arm-rcu-table-free's twin: the same, one step out of order. */
+		.name = "arm-khugepaged-no-sync",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug collapse-no-sync " WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "khugepaged without its sync (2ba99c5e0881, 2022) "
+			   "in the default mix, where collapse is rare",
+	},
+	{
+		.name = "paravirt-khugepaged-no-sync",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "paravirt",
+		.options = "--bug collapse-no-sync " WL_SC_MIX_ALL,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "khugepaged without its sync (2022) on a paravirt "
+			   "flush, the default mix",
 	},
 	{
 		.name = "legacy-split-no-ipi",
@@ -252,8 +337,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast "
-			   "bails",
+		.history = "pre-4.5 fix: splitting bit + IPI, GUP-fast bails",
+		.twin = "legacy-split-no-ipi",
+		.twin_median_ms = WL_SC_TTF_LEGACY_SPLIT_NO_IPI,
 	},
 	{
 		.name = "legacy-split-rcu-no-sync",
@@ -353,8 +439,9 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: PMD recheck + "
-			   "tlb_remove_table_sync_one()",
+		.history = "fix: PMD recheck + tlb_remove_table_sync_one()",
+		.twin = "collapse-no-sync",
+		.twin_median_ms = WL_SC_TTF_COLLAPSE_NO_SYNC,
 	},
 	{
 		.name = "pt-reclaim-free-now",
@@ -364,9 +451,12 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
-		.history = "2021 series' broken state: empty PTE table "
-			   "freed at "
-			   "once",
+		.history =
+			"2021 series' broken state: empty PTE table freed at "
+			"once",
+		.synthetic = "freeing at once, never merged: the free "
+			     "without RCU deferral that PT_RECLAIM avoids by "
+			     "selecting RCU table freeing",
 	},
 	{
 		.name = "pt-reclaim-rcu",
@@ -376,8 +466,10 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "fix: reclaimed PTE tables freed through "
-			   "the backend",
+		.history =
+			"fix: reclaimed PTE tables freed through the backend",
+		.twin = "pt-reclaim-free-now",
+		.twin_median_ms = WL_SC_TTF_PT_RECLAIM_FREE_NOW,
 	},
 	{
 		.name = "migration-ref-freeze",
@@ -387,8 +479,13 @@ static const struct wl_scenario wl_scenarios[] = {
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
-		.history = "migration entry + ref freeze vs "
-			   "add-unless-zero",
+		.history = "migration entry + ref freeze vs add-unless-zero",
+		.synthetic =
+			"no bug in history: the kernel's migration "
+			"contract (entry, flush, then freeze), the control "
+			"for migration-no-pte-recheck",
+		.twin = "migration-no-pte-recheck",
+		.twin_median_ms = WL_SC_TTF_MIGRATION_NO_PTE_RECHECK,
 	},
 	{
 		.name = "migration-no-pte-recheck",
@@ -401,6 +498,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.history = "broken walker (no PTE recheck): pin on a "
 			   "migrated "
 			   "folio",
+		.synthetic = "no kernel walker lacked this recheck: the "
+			     "pin-then-recheck contract every GUP-fast keeps",
 	},
 	{
 		.name = "fork-cow-no-wp-seq",
@@ -611,6 +710,40 @@ static const struct wl_scenario wl_scenarios[] = {
 };
 
 #define WL_NR_SCENARIOS (sizeof(wl_scenarios) / sizeof(wl_scenarios[0]))
+
+static inline bool wl_scenario_safe(const struct wl_scenario *s)
+{
+	return !strcmp(s->expect, "safe");
+}
+
+/*
+ * The bound in ms: the full one (walklab scenario run), or ctest's short
+ * one (short_run, safe scenarios only; a reproduction stops at its first
+ * violation, so its bound is the same either way).
+ */
+static inline uint64_t wl_scenario_bound_ms(const struct wl_scenario *s,
+					    bool short_run)
+{
+	uint64_t full = (uint64_t)s->bound_s * 1000, ms;
+
+	if (!wl_scenario_safe(s))
+		return full;
+	/* WL_SC_POWER_FACTOR x the median, rounded up, in integers */
+	ms = ((uint64_t)s->twin_median_ms * 433 + 99) / 100;
+	if (ms > full)
+		full = ms;
+	if (!short_run)
+		return full;
+	ms = (uint64_t)(s->short_bound_s ? s->short_bound_s : WL_SC_SHORT_S) *
+	     1000;
+	return ms < full ? ms : full;
+}
+
+/* 1 - 2^(-t/median): the power of a run of t_ms against the twin. */
+static inline double wl_scenario_power(const struct wl_scenario *s, double t_ms)
+{
+	return 1.0 - exp2(-t_ms / (double)s->twin_median_ms);
+}
 
 /* "a|b|c": every scenario name, for error messages. */
 static inline const char *wl_scenario_names(void)
