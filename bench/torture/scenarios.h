@@ -216,6 +216,24 @@ struct wl_scenario {
 #define WL_SC_TTF_COLLAPSE_NO_SYNC	      1100 /* .260 1.100 .099 */
 #define WL_SC_TTF_PT_RECLAIM_FREE_NOW	      10   /* .010 .010 .008 */
 #define WL_SC_TTF_MIGRATION_NO_PTE_RECHECK    45   /* .025 - .045 */
+/*
+ * The twins of the scenarios added since: the larger of the medians the
+ * scenario's author measured under load (10-22) and the lead's, seeds 1..5,
+ * injection on, at load 3 (docs/scenario-twins.txt).
+ */
+#define WL_SC_TTF_LEGACY_SPLIT_RCU_NO_SYNC    9	 /* .009 (load 3) */
+#define WL_SC_TTF_LEGACY_SPLIT_ATOMIC_NO_SYNC 18 /* .018 (load 3) */
+#define WL_SC_TTF_LEGACY_SPLIT_TODAY_NO_SYNC  2	 /* .002 (load 3) */
+#define WL_SC_TTF_FORK_COW_NO_WP_SEQ	      559 /* .559 (load 10-22) .143 (load 3) */
+#define WL_SC_TTF_NUMA_HINTING_NO_PROTNONE_BAIL                                \
+	426 /* .426 (load 10-22) .148 (load 3) */
+#define WL_SC_TTF_LAZY_TLB_SINGLE_USER_FREE                                    \
+	39 /* .039 (load 10-22) .000 (load 3) */
+#define WL_SC_TTF_PAE_TORN_PMD_SYNC_AFTER_UNLOCK                               \
+	598 /* .598 (load 10-22) .030 (load 3) */
+#define WL_SC_TTF_RCU_SCHED_IGNORES_IRQOFF                                     \
+	2				 /* .002 (load 5-22) .001 (load 3) */
+#define WL_SC_TTF_BATCH_FAIL_FREE_NOW 11 /* .011 (load 5-22) .001 (load 3) */
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -361,6 +379,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.watch = "any",
 		.bound_s = 2,
 		.history = "RCU walkers: the split's wait is synchronize_rcu()",
+		.twin = "legacy-split-rcu-no-sync",
+		.twin_median_ms = WL_SC_TTF_LEGACY_SPLIT_RCU_NO_SYNC,
 	},
 	{
 		.name = "legacy-split-atomic-no-sync",
@@ -384,6 +404,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 2,
 		.history = "Deacon 2013: the split polls the reader count to "
 			   "zero",
+		.twin = "legacy-split-atomic-no-sync",
+		.twin_median_ms = WL_SC_TTF_LEGACY_SPLIT_ATOMIC_NO_SYNC,
 	},
 	{
 		.name = "legacy-split-today-no-sync",
@@ -405,6 +427,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.watch = "any",
 		.bound_s = 2,
 		.history = "today's walkers: the split's wait is the sync IPI",
+		.twin = "legacy-split-today-no-sync",
+		.twin_median_ms = WL_SC_TTF_LEGACY_SPLIT_TODAY_NO_SYNC,
 	},
 	{
 		.name = "collapse-no-pmd-recheck",
@@ -523,6 +547,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 3,
 		.history = "fix: mm->write_protect_seq, GUP-fast pin "
 			   "retries",
+		.twin = "fork-cow-no-wp-seq",
+		.twin_median_ms = WL_SC_TTF_FORK_COW_NO_WP_SEQ,
 	},
 	{
 		.name = "numa-hinting-no-protnone-bail",
@@ -547,6 +573,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.history = "fix (Gorman): protnone PMD sends GUP-fast "
 			   "to the "
 			   "slow path",
+		.twin = "numa-hinting-no-protnone-bail",
+		.twin_median_ms = WL_SC_TTF_NUMA_HINTING_NO_PROTNONE_BAIL,
 	},
 	{
 		.name = "lazy-tlb-single-user-free",
@@ -583,6 +611,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.history = "fix: tables freed after the flush, which "
 			   "IPIs lazy "
 			   "CPUs when freed_tables",
+		.twin = "lazy-tlb-single-user-free",
+		.twin_median_ms = WL_SC_TTF_LAZY_TLB_SINGLE_USER_FREE,
 	},
 	{
 		.name = "pae-torn-pmd-sync-after-unlock",
@@ -606,6 +636,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 3,
 		.history = "PAE today: the sync before the PMD lock is "
 			   "dropped",
+		.twin = "pae-torn-pmd-sync-after-unlock",
+		.twin_median_ms = WL_SC_TTF_PAE_TORN_PMD_SYNC_AFTER_UNLOCK,
 	},
 	{
 		.name = "none-ipi",
@@ -647,6 +679,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 2,
 		.history = "consolidated RCU (v4.20): IRQ-off walkers are "
 			   "RCU-sched readers; call_rcu frees after them",
+		.twin = "rcu-sched-ignores-irqoff",
+		.twin_median_ms = WL_SC_TTF_RCU_SCHED_IGNORES_IRQOFF,
 	},
 	{
 		.name = "rcu-sched-ignores-irqoff",
@@ -670,6 +704,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 2,
 		.history = "!PT_RECLAIM fallback before 2026: sync IPI, then "
 			   "free at once",
+		.twin = "batch-fail-free-now",
+		.twin_median_ms = WL_SC_TTF_BATCH_FAIL_FREE_NOW,
 	},
 	{
 		.name = "batch-fail-sync-rcu",
@@ -682,6 +718,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 2,
 		.history = "!PT_RECLAIM fallback since Feb 2026 (Lance Yang): "
 			   "synchronize_rcu(), then free",
+		.twin = "batch-fail-free-now",
+		.twin_median_ms = WL_SC_TTF_BATCH_FAIL_FREE_NOW,
 	},
 	{
 		.name = "batch-fail-call-rcu",
@@ -694,6 +732,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 2,
 		.history = "PT_RECLAIM fallback (Qi Zheng): call_rcu on the "
 			   "table's ptdesc",
+		.twin = "batch-fail-free-now",
+		.twin_median_ms = WL_SC_TTF_BATCH_FAIL_FREE_NOW,
 	},
 	{
 		.name = "batch-fail-free-now",
