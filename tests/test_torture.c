@@ -167,6 +167,14 @@ Test(torture, legacy_split_safe)
 	c.mix[WL_OP_MUNMAP] = 1;
 	c.walkers = 1;
 	c.writers = 2;
+	/*
+	 * A writer polling reader counts starves while injected delays keep
+	 * the walker in its section (scripts/walklab-starvation): 2 ops in
+	 * 1 s on a loaded host.  That property is measured there; here the
+	 * split must make progress.
+	 */
+	if (wl_backend.caps & WL_CAP_POLLS)
+		c.inject = false;
 	c.duration_ns = WL_TSAN ? 2000000000ull : 1000000000ull;
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	for (int i = 0; i < WL_NR_OPS; i++)
