@@ -193,7 +193,8 @@ static void split_refcount(struct wl_page *head, uint64_t haddr)
 				  memory_order_relaxed);
 	/* The head keeps its own pins and its PTE's reference. */
 	atomic_fetch_sub_explicit(&head->refcount, moved, memory_order_relaxed);
-	head->order = 0;
+	/* Relaxed: folio_test_large() (page.h) may test it meanwhile. */
+	__atomic_store_n(&head->order, 0, __ATOMIC_RELAXED);
 	atomic_fetch_and_explicit(&head->flags, ~PG_head, memory_order_relaxed);
 }
 

@@ -99,9 +99,14 @@ static inline struct wl_page *page_folio(struct wl_page *p)
 {
 	return pfn_to_page(READ_ONCE(p->head));
 }
+/*
+ * Relaxed: the pre-4.5 split (legacy_thp.c) clears a head's order while
+ * another writer's zap of a PTE-mapped tail may test it, as the kernel's
+ * PageCompound() tests a flag bit a split clears.  Nothing is ordered by it.
+ */
 static inline bool folio_test_large(const struct wl_page *f)
 {
-	return f->order > 0;
+	return __atomic_load_n(&f->order, __ATOMIC_RELAXED) > 0;
 }
 static inline int folio_ref_count(struct wl_page *f)
 {

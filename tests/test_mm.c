@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "legacy_thp.h"
 #include "test_util.h"
+#include "rcu_sched.h"
 
 #ifdef WALKLAB_NO_CRITERION
 #include "tu_nocriterion.h"
@@ -38,6 +39,11 @@ static void teardown(void)
 {
 	wl_inject_hook = NULL;
 	wl_inject_cfg.enabled = false;
+	/*
+	 * No grace period in flight when the bugs are reset: the reclaimer
+	 * reads wl_bugs.rcu_sched_ignores_irqoff in each one.
+	 */
+	rcu_sched_barrier();
 	wl_bugs = (struct wl_bugs){0};
 	wl_mm_destroy(&mm);
 	cr_expect_eq(wl_machine_check_balance(), 0, "frames or tables leaked");
