@@ -105,9 +105,6 @@ int wl_migrate_page(struct wl_mm *mm, uint64_t addr)
 	atomic_fetch_add_explicit(&mm->nr_migrations, 1, memory_order_relaxed);
 out:
 	mmap_read_unlock(mm);
-	if (new) {
-		folio_set_unmapped(new);
-		folio_put(new);
-	}
+	folio_put_unused(new);
 	return ret;
 }

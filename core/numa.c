@@ -119,10 +119,7 @@ int wl_numa_migrate_thp(struct wl_mm *mm, uint64_t addr)
 	atomic_fetch_add_explicit(&mm->nr_numa_fail, 1, memory_order_relaxed);
 out:
 	mmap_read_unlock(mm);
-	if (new) {
-		folio_set_unmapped(new);
-		folio_put(new);
-	}
+	folio_put_unused(new);
 	return ret;
 }
 

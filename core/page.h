@@ -195,6 +195,18 @@ static inline void folio_set_unmapped(struct wl_page *f)
 }
 
 /*
+ * A migration target that was never installed (NULL: none, or it was):
+ * unmark it for the checker and drop the allocation's reference.
+ */
+static inline void folio_put_unused(struct wl_page *f)
+{
+	if (!f)
+		return;
+	folio_set_unmapped(f);
+	folio_put(f);
+}
+
+/*
  * Checker: mark the "no pins" decision.  seq_cst: ordered after the
  * decision's refcount check or freeze; pairs with the holder's read of
  * the flag (check.c): a holder that sees it holds a reference the

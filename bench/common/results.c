@@ -99,15 +99,24 @@ static int get_str(char **p, char *dst, size_t n)
 	return 0;
 }
 
+/*
+ * The next field for a number: -1 when missing, 0 when empty (a value not
+ * measured), 1 with *s at its text.
+ */
+static int number_field(char **p, char **s)
+{
+	*s = field(p);
+	return !*s ? -1 : **s ? 1 : 0;
+}
+
 static int get_int(char **p, int64_t *v)
 {
-	char *s = field(p), *end;
+	char *s, *end;
+	int f = number_field(p, &s);
 
-	if (!s)
-		return -1;
-	if (!*s) {
+	if (f <= 0) {
 		*v = -1;
-		return 0;
+		return f;
 	}
 	*v = strtoll(s, &end, 10);
 	return *end ? -1 : 0;
@@ -115,13 +124,12 @@ static int get_int(char **p, int64_t *v)
 
 static int get_num(char **p, double *v)
 {
-	char *s = field(p), *end;
+	char *s, *end;
+	int f = number_field(p, &s);
 
-	if (!s)
-		return -1;
-	if (!*s) {
+	if (f <= 0) {
 		*v = NAN;
-		return 0;
+		return f;
 	}
 	*v = strtod(s, &end);
 	return *end ? -1 : 0;
