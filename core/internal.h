@@ -23,10 +23,18 @@ static inline _Atomic pteval_t *wl_entry_ptr(uint32_t table, unsigned int i)
 	return &wl_table(table)->e[i];
 }
 
-/* Read an entry of a table the caller keeps alive by its locks. */
+/*
+ * Read an entry of a table the caller keeps alive by its locks.  Consume,
+ * as the walker's READ_ENTRY (gup.c): the locks keep the table alive, but
+ * the entry may have been published under a lock this caller does not
+ * hold (a split fills a PTE table and installs it under the PMD lock while
+ * a zap holds only mmap_lock), and the caller follows it into that table
+ * and its folios.  Pairs with the release in set_entry() below.
+ */
 static inline pteval_t pt_entry(uint32_t table, unsigned int i)
 {
-	return READ_ONCE(wl_table(table)->e[i]);
+	return atomic_load_explicit(&wl_table(table)->e[i],
+				    memory_order_consume);
 }
 
 /* The PMD table covering addr, or WL_TABLE_NONE; mmap_lock held. */

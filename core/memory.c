@@ -295,10 +295,27 @@ int wl_populate(struct wl_mm *mm, uint64_t addr, uint64_t len)
 
 /* ---- zap ---------------------------------------------------------- */
 
-static void zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pte,
-			  uint64_t addr, uint64_t end)
+/*
+ * Zap the PTEs of [addr, end) in the table pmdval names, or return false
+ * with nothing done when pmd's entry no longer names it.  That is
+ * pte_offset_map_lock()'s pmd_same() recheck under the PTE lock: between
+ * our read of the PMD and the lock, another thread holding only mmap_lock
+ * for read (MADV_DONTNEED's try_to_free_pte(), a retract) may unlink the
+ * table, and once freed it may be reused for any other mapping.  The
+ * kernel also holds rcu_read_lock() across that window so the table is not
+ * freed under it; here the table pool outlives every table, so only the
+ * recheck is needed (a table reused at this very PMD slot is ours again).
+ */
+static bool zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pmd,
+			  pteval_t pmdval, uint64_t addr, uint64_t end)
 {
+	uint32_t pte = (uint32_t)pte_pfn(pmdval);
+
 	wl_ptl_lock(pte);
+	if (pt_entry(pmd, pmd_index(addr)) != pmdval) {
+		wl_ptl_unlock(pte);
+		return false;
+	}
 	for (uint64_t a = addr; a < end; a += PAGE_SIZE) {
 		unsigned int i = pte_index(a);
 		pteval_t v = pt_entry(pte, i);
@@ -321,6 +338,7 @@ static void zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pte,
 	}
 	wl_ptl_unlock(pte);
 	tlb_flush_range(tlb, addr, end);
+	return true;
 }
 
 static bool table_empty(uint32_t t)
@@ -423,7 +441,10 @@ static void zap_pmd_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		}
 		if (!pte_present(v))
 			continue;
-		zap_pte_range(tlb, (uint32_t)pte_pfn(v), addr, next);
+		if (!zap_pte_range(tlb, pmd, v, addr, next)) {
+			next = addr; /* the PMD changed: look at it again */
+			continue;
+		}
 		if (reclaim_pt)
 			reclaim_pte_table(tlb, mm, pmd, haddr);
 	}

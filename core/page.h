@@ -95,9 +95,17 @@ static inline bool pfn_valid(uint64_t pfn)
 {
 	return pfn < wl_pages.nr;
 }
+/*
+ * Consume: the folio's fields are read through the pointer this returns
+ * (the kernel relies on that address dependency; compilers promote consume
+ * to acquire, a plain load on x86).  Pairs with the release of ->head in
+ * the pre-4.5 split (legacy_thp.c, split_refcount()): whoever finds a
+ * split tail as its own folio also sees its order and counts.
+ */
 static inline struct wl_page *page_folio(struct wl_page *p)
 {
-	return pfn_to_page(READ_ONCE(p->head));
+	return pfn_to_page(
+		atomic_load_explicit(&p->head, memory_order_consume));
 }
 /*
  * Relaxed: the pre-4.5 split (legacy_thp.c) clears a head's order while
