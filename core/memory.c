@@ -296,6 +296,30 @@ int wl_populate(struct wl_mm *mm, uint64_t addr, uint64_t len)
 /* ---- zap ---------------------------------------------------------- */
 
 /*
+ * The checker: a small folio a zap clears from the PTE for addr must be the
+ * one mapped at addr (mapped_addr, which the stale-pin check relies on
+ * too).  One mapped elsewhere means the zap is in a PTE table that was
+ * freed and reused for another range under it: a use of a freed table by
+ * the writer's own walk (zap-no-pmd-recheck plants it).
+ */
+static void check_zapped_at(struct wl_page *folio, uint64_t addr)
+{
+	uint64_t m;
+
+	if (!wl_check_enabled || folio_test_large(folio))
+		return;
+	m = READ_ONCE(folio->mapped_addr);
+	if (m != addr && m != WL_NOT_MAPPED)
+		wl_violation(WL_V_TABLE_UAF,
+			     "zap at 0x%llx cleared a PTE of pfn %llu mapped "
+			     "at 0x%llx: its PTE table was freed and reused "
+			     "under the zap",
+			     (unsigned long long)addr,
+			     (unsigned long long)page_to_pfn(folio),
+			     (unsigned long long)m);
+}
+
+/*
  * Zap the PTEs of [addr, end) in the table pmdval names, or return false
  * with nothing done when pmd's entry no longer names it.  That is
  * pte_offset_map_lock()'s pmd_same() recheck under the PTE lock: between
@@ -312,7 +336,8 @@ static bool zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pmd,
 	uint32_t pte = (uint32_t)pte_pfn(pmdval);
 
 	wl_ptl_lock(pte);
-	if (pt_entry(pmd, pmd_index(addr)) != pmdval) {
+	if (!wl_bugs.zap_no_pmd_recheck &&
+	    pt_entry(pmd, pmd_index(addr)) != pmdval) {
 		wl_ptl_unlock(pte);
 		return false;
 	}
@@ -328,6 +353,7 @@ static bool zap_pte_range(struct wl_mmu_gather *tlb, uint32_t pmd,
 		if (!pte_present(v) || pte_special(v))
 			continue; /* migration entries: migration cleans up */
 		folio = page_folio(pfn_to_page(pte_pfn(v)));
+		check_zapped_at(folio, a);
 		/*
 		 * The stale-pin check tracks a whole folio's mapping: only a
 		 * small folio is now mapped nowhere.
@@ -441,6 +467,8 @@ static void zap_pmd_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		}
 		if (!pte_present(v))
 			continue;
+		/* The window the recheck closes; widened by injection. */
+		wl_inject(WL_INJ_WALK_LEVEL);
 		if (!zap_pte_range(tlb, pmd, v, addr, next)) {
 			next = addr; /* the PMD changed: look at it again */
 			continue;

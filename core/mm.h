@@ -150,6 +150,8 @@ struct wl_bugs {
 	 */
 	bool munmap_free_before_flush;
 	bool migrate_refs_before_unmap;
+	/* zap follows a PMD to its PTE table with no pmd_same() recheck */
+	bool zap_no_pmd_recheck;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -418,10 +418,82 @@ Test(mm, bad_arguments)
 	cr_assert_eq(wl_mmap(&mm, A + 5, PAGE_SIZE, RW), -EINVAL);
 }
 
+/* ---- a zap against a reclaim, interleaved exactly ----------------- */
+
+static int hook_runs;
+
+/*
+ * Between the zap's read of the PMD and its PTE lock, another DONTNEED of
+ * the same range reclaims the emptied PTE table, the backend frees it, and
+ * a fault in the next 2 MiB reuses it there (the table pool hands the last
+ * freed table out first).  Returns the reused table.
+ */
+static uint32_t reused_table;
+
+static void reclaim_and_reuse_at_zap(enum wl_inject_point p)
+{
+	uint32_t pmd = wl_pmd_table_of(&mm, A);
+
+	if (p != WL_INJ_WALK_LEVEL || hook_runs++)
+		return;
+	cr_assert_eq(wl_madvise_dontneed(&mm, A, PMD_SIZE, true), 0);
+	cr_assert_eq(atomic_load(&mm.nr_pt_reclaims), 1);
+	cr_assert_eq(wl_populate(&mm, A + PMD_SIZE, PAGE_SIZE), 0);
+	pteval_t v = pt_entry(pmd, pmd_index(A + PMD_SIZE));
+
+	reused_table = (uint32_t)pte_pfn(v);
+}
+
+/* Returns whether the page at A + PMD_SIZE survived the zap of A's PMD. */
+static bool zap_against_reclaim(void)
+{
+	pteval_t v;
+	enum wl_level level;
+
+	if (wl_backend.caps & WL_CAP_DEFERS_FREE)
+		cr_skip_test("the reclaimed table is freed a grace period "
+			     "later: no reuse inside the window");
+	map(A, PMD_SIZE, RW, true);
+	map(A + PMD_SIZE, PMD_SIZE, RW, false);
+	uint32_t table = wl_pmd_table_of(&mm, A);
+	uint32_t pte = (uint32_t)pte_pfn(pt_entry(table, pmd_index(A)));
+
+	hook_runs = 0;
+	wl_inject_hook = reclaim_and_reuse_at_zap;
+	wl_inject_cfg.enabled = true;
+	cr_assert_eq(wl_madvise_dontneed(&mm, A, PMD_SIZE, false), 0);
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_geq(hook_runs, 1, "the hook ran at the zap's PMD step");
+	cr_assert_eq(reused_table, pte,
+		     "the fault did not reuse the reclaimed table (%u, %u)",
+		     reused_table, pte);
+	return wl_lookup(&mm, A + PMD_SIZE, &v, &level);
+}
+
+Test(mm, zap_rechecks_the_pmd_under_the_pte_lock)
+{
+	cr_assert(zap_against_reclaim(), "the zap of A cleared the mapping "
+					 "of A + 2 MiB");
+	cr_assert_eq(wl_violations_total(), 0);
+}
+
+/*
+ * Negative control: without pmd_same() under the PTE lock, the zap of A
+ * clears A + 2 MiB's page from the reused table, and the zap's mapped-at
+ * check reports a table use-after-free.
+ */
+Test(mm, zap_without_pmd_recheck_is_caught)
+{
+	wl_bugs.zap_no_pmd_recheck = true;
+	cr_assert(!zap_against_reclaim(), "the zap missed the reused table");
+	cr_assert_eq(wl_violation_count(WL_V_TABLE_UAF), 1);
+	wl_violations_reset();
+}
+
 /* ---- the recheck, interleaved exactly ----------------------------- */
 
 static uint64_t hook_addr;
-static int hook_runs;
 
 /* A writer zaps the PTE between the walker's pin and its recheck. */
 static void zap_at_pin(enum wl_inject_point p)

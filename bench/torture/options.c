@@ -16,21 +16,15 @@
 
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
-static const char *const bug_names[] = {"no-pmd-recheck",
-					"no-pte-recheck",
-					"collapse-no-sync",
-					"pt-reclaim-free-now",
-					"legacy-split-no-ipi",
-					"rcu-sched-ignores-irqoff",
-					"table-one-free-now",
-					"fork-no-wp-seq",
-					"walker-no-protnone",
-					"single-user-table-free",
-					"lazy-tlb-no-ipi",
-					"pae-sync-after-unlock",
-					"munmap-free-before-flush",
-					"migrate-refs-before-unmap",
-					NULL};
+static const char *const bug_names[] = {
+	"no-pmd-recheck",	    "no-pte-recheck",
+	"collapse-no-sync",	    "pt-reclaim-free-now",
+	"legacy-split-no-ipi",	    "rcu-sched-ignores-irqoff",
+	"table-one-free-now",	    "fork-no-wp-seq",
+	"walker-no-protnone",	    "single-user-table-free",
+	"lazy-tlb-no-ipi",	    "pae-sync-after-unlock",
+	"munmap-free-before-flush", "migrate-refs-before-unmap",
+	"zap-no-pmd-recheck",	    NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
@@ -46,6 +40,7 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, pae_sync_after_unlock),
 	offsetof(struct wl_bugs, munmap_free_before_flush),
 	offsetof(struct wl_bugs, migrate_refs_before_unmap),
+	offsetof(struct wl_bugs, zap_no_pmd_recheck),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -118,21 +113,35 @@ static const char torture_usage[] =
 	"(low/high/low)\n"
 	"  --lazy-tlb       walkers are lazy-TLB CPUs: speculative walks, no "
 	"GUP\n"
-	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
-	"                   no-pte-recheck|collapse-no-sync|"
-	"pt-reclaim-free-now|\n"
-	"                   legacy-split-no-ipi|rcu-sched-ignores-irqoff|\n"
-	"                   table-one-free-now|fork-no-wp-seq|"
-	"walker-no-protnone|\n"
-	"                   single-user-table-free|lazy-tlb-no-ipi|"
-	"pae-sync-after-unlock|\n"
-	"                   "
-	"munmap-free-before-flush|migrate-refs-before-unmap\n"
+	"  --bug B          re-introduce a bug (repeatable), one of:\n";
+/* The --bug names print here, from bug_names[] (print_usage()). */
+static const char torture_usage_tail[] =
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
 	"  --backend-opt K=V  a backend option (see walklab backends)\n"
 	"  --quiet          summary only\n";
+
+static void print_usage(FILE *f)
+{
+	const int indent = 19, width = 78;
+	int col = indent;
+
+	fputs(torture_usage, f);
+	fprintf(f, "%*s", indent, "");
+	for (size_t i = 0; bug_names[i]; i++) {
+		int n = (int)strlen(bug_names[i]) + (bug_names[i + 1] ? 1 : 0);
+
+		if (col + n > width && col > indent) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		}
+		fprintf(f, "%s%s", bug_names[i], bug_names[i + 1] ? "|" : "");
+		col += n;
+	}
+	fputs("\n", f);
+	fputs(torture_usage_tail, f);
+}
 
 static const struct option longopts[] = {
 	{"walkers", required_argument, NULL, 'w'},
@@ -406,7 +415,7 @@ static void parse_other(int opt, struct wl_torture_config *c)
 		c->quiet = true;
 		break;
 	case 'h':
-		fputs(torture_usage, stdout);
+		print_usage(stdout);
 		exit(0);
 	}
 }
