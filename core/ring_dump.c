@@ -11,7 +11,8 @@
  * handed to the backend one of its tables, or unlinked or installed one
  * of the entries it read or an entry pointing to one of its tables; and,
  * on each such CPU, its flushes and syncs between the first and the last
- * of those (at most WL_DUMP_WRITERS).  Called once, after the CPUs have
+ * of those (the newest, with the violator's events and theirs at most
+ * WL_DUMP_OWN + 2 * WL_DUMP_WRITERS lines).  Called once, after the CPUs have
  * stopped: static buffers.
  */
 #include "check.h"
@@ -193,7 +194,8 @@ static unsigned int add_between(int cpu, unsigned int nc, unsigned int room,
 	if (lo > hi)
 		return 0;
 	n = wl_trace_read(cpu, buf, WL_RING_SIZE);
-	for (unsigned int i = 0; i < n && added < room; i++)
+	/* Newest first: those nearest the violation matter most. */
+	for (unsigned int i = n; i-- > 0 && added < room;)
 		if ((buf[i].ev == WL_TEV_SYNC ||
 		     (buf[i].ev == WL_TEV_FLUSH && buf[i].addr < in->hi &&
 		      buf[i].val > in->lo)) &&
