@@ -69,20 +69,20 @@ extern _Atomic int wl_trace_on;
 void wl_trace_event(enum wl_tev ev, uint64_t addr, uint32_t table,
 		    uint64_t val);
 
-#define wl_trace(ev, addr, table, val)                                         \
+/* Call the recorder only while recording: one load and a branch. */
+#define wl_trace_if_on(call)                                                   \
 	do {                                                                   \
 		if (atomic_load_explicit(&wl_trace_on, memory_order_relaxed))  \
-			wl_trace_event((ev), (addr), (table), (val));          \
+			call;                                                  \
 	} while (0)
+#define wl_trace(ev, addr, table, val)                                         \
+	wl_trace_if_on(wl_trace_event((ev), (addr), (table), (val)))
 
 /* Entry i of table set or cleared to/from val: recorded above PTE level. */
 void wl_trace_entry_event(enum wl_tev ev, uint32_t table, unsigned int i,
 			  uint64_t val);
 #define wl_trace_entry(ev, table, i, val)                                      \
-	do {                                                                   \
-		if (atomic_load_explicit(&wl_trace_on, memory_order_relaxed))  \
-			wl_trace_entry_event((ev), (table), (i), (val));       \
-	} while (0)
+	wl_trace_if_on(wl_trace_entry_event((ev), (table), (i), (val)))
 
 /* Empty every ring and turn recording on or off (no CPU may be running). */
 void wl_trace_reset(bool on);
