@@ -7,6 +7,7 @@
  * sections) and what it costs the flushing CPU.  See arch.h.
  */
 #include "arch.h"
+#include "ring.h"
 #include "mm.h" /* wl_bugs */
 #include "smp.h"
 
@@ -232,6 +233,7 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	atomic_fetch_add_explicit(&stat_flushes, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_flush_ns, wl_now_ns() - t0,
 				  memory_order_relaxed);
+	wl_trace(WL_TEV_FLUSH, start, WL_TABLE_NONE, end);
 	return ipi;
 }
 

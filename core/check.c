@@ -6,6 +6,7 @@
 #include "mm.h"
 #include "page.h"
 #include "pgtable.h"
+#include "ring.h"
 #include "smp.h"
 
 #include <sched.h>
@@ -55,6 +56,7 @@ void wl_violation(enum wl_violation v, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
+	wl_trace_violation(v);
 	if (!n)
 		atomic_compare_exchange_strong_explicit(
 			&first_ns[v], &zero, wl_now_ns(), memory_order_relaxed,

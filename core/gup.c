@@ -38,6 +38,7 @@
 #include "legacy_thp.h"
 #include "walk_backend.h"
 #include "arch.h"
+#include "ring.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -78,6 +79,7 @@ static __wl_always_inline bool trace_table(struct walk_trace *t, uint32_t table,
 	uint32_t gen = wl_table_gen_begin(table);
 
 	if (unlikely(gen & 1)) {
+		wl_trace(WL_TEV_GEN, addr, table, gen);
 		wl_violation(WL_V_TABLE_UAF,
 			     "walk at %#llx entered table %u already freed "
 			     "(gen %u)",
@@ -99,7 +101,8 @@ static __wl_always_inline void trace_verify(const struct walk_trace *t)
 		return;
 	for (unsigned int i = 0; i < t->n; i++) {
 		/* read_seqcount_retry(), see pgtable.h. */
-		if (unlikely(wl_table_gen_retry(t->table[i], t->gen[i])))
+		if (unlikely(wl_table_gen_retry(t->table[i], t->gen[i]))) {
+			wl_trace(WL_TEV_GEN, t->addr, t->table[i], t->gen[i]);
 			wl_violation(WL_V_TABLE_UAF,
 				     "walk from %#llx: table %u freed or "
 				     "reused under a live section (gen %u -> "
@@ -107,6 +110,7 @@ static __wl_always_inline void trace_verify(const struct walk_trace *t)
 				     (unsigned long long)t->addr, t->table[i],
 				     t->gen[i],
 				     READ_ONCE(wl_ptdesc(t->table[i])->gen));
+		}
 	}
 }
 
@@ -287,6 +291,7 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 		return 0;
 	struct wl_table *table = wl_table((uint32_t)tbl);
 
+	wl_trace(WL_TEV_PTE, addr, (uint32_t)tbl, 0);
 	do {
 		_Atomic pteval_t *ptep = &table->e[pte_index(addr)];
 		pteval_t pte = READ_ENTRY(ptep);
@@ -313,6 +318,8 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 		     unlikely(pmd != RECHECK_ENTRY(pmdp))) ||
 		    (!wl_bugs.walker_no_pte_recheck &&
 		     unlikely(pte != RECHECK_ENTRY(ptep)))) {
+			wl_trace(WL_TEV_RECHECK, addr, (uint32_t)tbl,
+				 WL_TEV_FAILED);
 			wl_gup_put_folio(folio, 1, flags);
 			return 0;
 		}
@@ -327,6 +334,7 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 				addr);
 		pages[(*nr)++] = page;
 	} while (addr += PAGE_SIZE, addr != end);
+	wl_trace(WL_TEV_RECHECK, addr, (uint32_t)tbl, *nr);
 	return 1;
 }
 
@@ -361,6 +369,7 @@ static int gup_fast_leaf(pteval_t orig, _Atomic pteval_t *p, uint64_t size,
 	uint64_t mapped = wl_check_enabled ? read_mapped(folio) : 0;
 
 	if (unlikely(orig != RECHECK_ENTRY(p))) {
+		wl_trace(WL_TEV_RECHECK, addr, WL_TABLE_NONE, WL_TEV_FAILED);
 		wl_gup_put_folio(folio, refs, flags);
 		return 0;
 	}
@@ -371,6 +380,7 @@ static int gup_fast_leaf(pteval_t orig, _Atomic pteval_t *p, uint64_t size,
 		check_mapped(mapped, base, addr);
 	for (int i = 0; i < refs; i++)
 		pages[(*nr)++] = page + i; /* record_subpages() */
+	wl_trace(WL_TEV_RECHECK, addr, WL_TABLE_NONE, *nr);
 	return 1;
 }
 
@@ -389,6 +399,7 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 		_Atomic pteval_t *pmdp = &table->e[pmd_index(addr)];
 		pteval_t pmd = pmdp_get_lockless(pmdp);
 
+		wl_trace(WL_TEV_PMD, addr, (uint32_t)tbl, pmd);
 		next = WL_MIN((addr & PMD_MASK) + PMD_SIZE, end);
 		if (!entry_ok(pmd, addr))
 			return 0;
@@ -427,6 +438,7 @@ static int gup_fast_pud_range(pteval_t pgd, uint64_t addr, uint64_t end,
 		_Atomic pteval_t *pudp = &table->e[pud_index(addr)];
 		pteval_t pud = READ_ENTRY(pudp);
 
+		wl_trace(WL_TEV_PUD, addr, (uint32_t)tbl, pud);
 		next = WL_MIN((addr & PUD_MASK) + PUD_SIZE, end);
 		if (!entry_ok(pud, addr))
 			return 0;
@@ -455,6 +467,7 @@ static void gup_fast_pgd_range(struct wl_mm *mm, uint64_t addr, uint64_t end,
 	do {
 		pteval_t v = READ_ENTRY(&pgd->e[pgd_index(addr)]);
 
+		wl_trace(WL_TEV_PGD, addr, mm->pgd, v);
 		next = WL_MIN((addr & ~(PGDIR_SIZE - 1)) + PGDIR_SIZE, end);
 		if (!pte_present(v))
 			return;
@@ -490,9 +503,11 @@ unsigned long wl_gup_fast(struct wl_mm *mm, uint64_t start,
 	t.n = 0;
 	t.addr = start;
 	cookie = lockless_page_walk_begin(mm);
+	wl_trace(WL_TEV_BEGIN, start, mm->pgd, 0);
 	gup_fast_pgd_range(mm, start, start + (nr_pages << PAGE_SHIFT),
 			   gup_flags, pages, &nr, &t);
 	trace_verify(&t);
+	wl_trace(WL_TEV_END, start, mm->pgd, nr);
 	lockless_page_walk_end(mm, cookie);
 	/* read_seqcount_retry(); seq_cst, ordered and paired as above. */
 	if ((gup_flags & FOLL_PIN) &&
@@ -531,10 +546,12 @@ unsigned int wl_speculative_walk(struct wl_mm *mm, uint64_t addr)
 	uint32_t table = mm->pgd;
 	unsigned int walked = 0;
 
+	wl_trace(WL_TEV_BEGIN, addr, table, 0);
 	for (int level = WL_PGD; wl_arch_lazy() && level >= WL_PTE; level--) {
 		pteval_t v = READ_ENTRY(
 			&wl_table(table)->e[level_index(level, addr)]);
 
+		wl_trace(WL_TEV_LEVEL(level), addr, table, v);
 		walked++;
 		if (!entry_ok(v, addr) || level == WL_PTE || !pte_present(v) ||
 		    pte_leaf(v) || !wl_table_valid(pte_pfn(v)))
@@ -545,6 +562,7 @@ unsigned int wl_speculative_walk(struct wl_mm *mm, uint64_t addr)
 			break;
 	}
 	trace_verify(&t);
+	wl_trace(WL_TEV_END, addr, mm->pgd, walked);
 	local_irq_restore(flags);
 	return walked;
 }

@@ -7,6 +7,7 @@
 
 #include "mm.h"
 #include "mmu_gather.h"
+#include "ring.h"
 
 /* An entry found and locked by wl_entry_lock(). */
 struct wl_locked_entry {
@@ -59,6 +60,7 @@ static inline uint32_t wl_pmd_table_of(struct wl_mm *mm, uint64_t addr)
 static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
 {
 	atomic_store_explicit(wl_entry_ptr(table, i), v, memory_order_release);
+	wl_trace_entry(WL_TEV_SET, table, i, v);
 }
 
 /*
@@ -69,8 +71,11 @@ static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
  */
 static inline pteval_t get_and_clear(uint32_t table, unsigned int i)
 {
-	return atomic_exchange_explicit(wl_entry_ptr(table, i), 0,
-					memory_order_seq_cst);
+	pteval_t old = atomic_exchange_explicit(wl_entry_ptr(table, i), 0,
+						memory_order_seq_cst);
+
+	wl_trace_entry(WL_TEV_UNLINK, table, i, old);
+	return old;
 }
 
 bool wl_vma_intersects(struct wl_mm *mm, uint64_t start, uint64_t end);

@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "check.h"
 #include "internal.h"
+#include "ring.h"
 #include "smp.h"
 #include "util.h"
 
@@ -43,6 +44,7 @@ void wl_tlb_remove_table_sync_one(struct wl_mm *mm)
 	enum wl_ipi_kind kind = wl_ipi_kind_set(WL_IPI_SYNC);
 
 	wl_backend.sync(mm);
+	wl_trace(WL_TEV_SYNC, 0, WL_TABLE_NONE, 0);
 	wl_ipi_kind_set(kind);
 	wl_backend_count_sync(t0);
 }
@@ -119,6 +121,7 @@ void tlb_remove_folio(struct wl_mmu_gather *tlb, struct wl_page *folio,
 
 void tlb_remove_table(struct wl_mmu_gather *tlb, uint32_t table)
 {
+	wl_trace(WL_TEV_DEFER, 0, table, 0);
 	tlb->freed_tables = true;
 	if (!tlb->batch) {
 		tlb->batch = wl_table_batch_alloc();

@@ -9,6 +9,7 @@
  */
 #include "pgtable.h"
 #include "check.h"
+#include "ring.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ uint32_t wl_table_alloc(enum wl_level level)
 	smp_wmb();
 	atomic_fetch_add_explicit(&d->gen, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->allocs, 1, memory_order_relaxed);
+	wl_trace(WL_TEV_ALLOC, 0, idx, level);
 	return idx;
 }
 
@@ -100,6 +102,7 @@ void wl_table_free(uint32_t idx)
 	 */
 	atomic_fetch_add_explicit(&d->gen, 1, memory_order_relaxed);
 	smp_wmb();
+	wl_trace(WL_TEV_FREE, 0, idx, 0);
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)
 		WRITE_ONCE(p->tables[idx].e[j], WL_POISON);
 	pthread_mutex_lock(&p->lock);
@@ -166,4 +169,5 @@ void wl_table_reuse(uint32_t idx)
 	atomic_fetch_add_explicit(&wl_tables.desc[idx].gen, 2,
 				  memory_order_relaxed);
 	smp_wmb();
+	wl_trace(WL_TEV_REUSE, 0, idx, 0);
 }

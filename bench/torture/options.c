@@ -67,6 +67,7 @@ void wl_torture_config_default(struct wl_torture_config *c)
 	c->region_mb = 8;
 	c->pt_reclaim = true;
 	c->check = true;
+	c->ring = true;
 	c->inject = false;
 	c->inject_prob = 4096; /* 1/16 at every point */
 	c->inject_max_ns = 50000;
@@ -100,7 +101,11 @@ static const char torture_usage[] =
 	"on)\n"
 	"  --fast-only      walkers never take the slow path\n"
 	"  --check B        the checker: on|off (default on)\n"
-	"  --check-cost     first measure the checker's ns/walk, on vs off\n"
+	"  --check-cost     first measure the checker's and the event ring's\n"
+	"                   ns/walk, each on vs off\n"
+	"  --ring B         per-CPU event rings, dumped at the first "
+	"violation:\n"
+	"                   on|off (default on)\n"
 	"  --inject B       fault injection: on|off (default off)\n"
 	"  --inject-prob P  per point, parts per 65536 (1..65536, default "
 	"4096)\n"
@@ -161,6 +166,7 @@ static const struct option longopts[] = {
 	{"fast-only", no_argument, NULL, 'F'},
 	{"check", required_argument, NULL, 'c'},
 	{"check-cost", no_argument, NULL, 'C'},
+	{"ring", required_argument, NULL, 'g'},
 	{"inject", required_argument, NULL, 'i'},
 	{"inject-prob", required_argument, NULL, 'I'},
 	{"inject-max-ns", required_argument, NULL, 'M'},
@@ -385,6 +391,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 		break;
 	case 'C':
 		c->check_cost = true;
+		break;
+	case 'g':
+		c->ring = wl_parse_bool("--ring", optarg);
 		break;
 	case 'i':
 		c->inject = wl_parse_bool("--inject", optarg);

@@ -6,6 +6,7 @@
  */
 #include "backend.h"
 #include "rcu_sched.h"
+#include "ring.h"
 #include "smp.h"
 #include "torture_internal.h"
 
@@ -146,7 +147,17 @@ static void print_check_cost(FILE *f, const struct wl_torture_result *r)
 		"ns/walk, cost %.1f ns/walk (median of %d paired "
 		"phases, min %.1f, max %.1f)\n",
 		r->check_on_ns, r->check_off_ns, r->check_cost_ns[1],
-		COST_PHASES / 2, r->check_cost_ns[0], r->check_cost_ns[2]);
+		COST_PHASES / COST_KINDS, r->check_cost_ns[0],
+		r->check_cost_ns[2]);
+	fprintf(f,
+		"walklab-torture: ring: on %.1f ns/walk (checker on), off "
+		"%.1f ns/walk, cost %.1f ns/walk (median of %d paired "
+		"phases, min %.1f, max %.1f); %.2f events/walk, %.2f "
+		"ns/event (median cost / events)\n",
+		r->ring_on_ns, r->check_on_ns, r->ring_cost_ns[1],
+		COST_PHASES / COST_KINDS, r->ring_cost_ns[0],
+		r->ring_cost_ns[2], r->ring_events,
+		r->ring_events > 0 ? r->ring_cost_ns[1] / r->ring_events : 0);
 }
 
 static void print_stalls(FILE *f, struct wl_torture_result *r,
@@ -180,6 +191,8 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");
 	wl_violations_print(f);
+	/* The CPUs have stopped: the frozen rings are read whole. */
+	r->dump_steps = wl_trace_dump(f);
 	print_stalls(f, r, ipi_stalls);
 	if (teardown_done)
 		fprintf(f, "walklab-torture: balance at teardown: %s\n",

@@ -13,6 +13,7 @@
 #include "legacy_thp.h"
 #include "machine.h"
 #include "results.h" /* wl_stats3() */
+#include "ring.h"
 #include "smp.h"
 #include "torture_internal.h"
 #include "util.h"
@@ -71,6 +72,7 @@ static int machine_up(const struct wl_torture_config *c)
 
 static void machine_down(const struct wl_torture_config *c)
 {
+	wl_trace_set(false); /* the tables go: no event may name them */
 	if (c->legacy_thp)
 		wl_legacy_thp_disable();
 	wl_machine_fini();
@@ -87,14 +89,18 @@ static void apply_inject(const struct wl_torture_config *c)
 	wl_inject_cfg.enabled = true;
 }
 
-/* One --check-cost phase, p: walks with the checker on or off. */
-static double cost_phase(struct trun *t, int p, bool check_on)
+/*
+ * One --check-cost phase, p, of kind 0 (checker off), 1 (checker on) or
+ * 2 (checker and event ring on): ns per walk; events per walk in *ev.
+ */
+static double cost_phase(struct trun *t, int p, int kind, double *ev)
 {
 	struct timespec ts = {0, (long)COST_PHASE_NS};
-	uint64_t walks = 0, ns = 0;
+	uint64_t walks = 0, ns = 0, events = 0;
 
 	/* Ordered before the walkers' phase by the barrier. */
-	wl_check_enabled = check_on;
+	wl_check_enabled = kind >= 1;
+	wl_trace_set(kind == 2);
 	atomic_store_explicit(&t->cost_stop, false, memory_order_relaxed);
 	pthread_barrier_wait(&t->cost_barrier);
 	nanosleep(&ts, NULL);
@@ -102,45 +108,53 @@ static double cost_phase(struct trun *t, int p, bool check_on)
 	if (p == COST_PHASES - 1) {
 		/* Ordered before the torture loop by the barrier. */
 		wl_check_enabled = t->c->check;
+		wl_trace_reset(t->c->ring);
 		apply_inject(t->c);
 	}
 	pthread_barrier_wait(&t->cost_barrier);
 	for (unsigned int i = 0; i < t->c->walkers; i++) {
 		walks += t->walkers[i].cost_walks[p];
 		ns += t->walkers[i].cost_ns[p];
+		events += t->walkers[i].cost_events[p];
 	}
+	*ev = walks ? (double)events / (double)walks : 0;
 	return walks ? (double)ns / (double)walks : 0;
 }
 
 /*
- * --check-cost: the same walks with the checker on and off, alternately,
- * without writers and without fault injection (which the torture proper
- * turns on just before the last barrier).
+ * --check-cost: the same walks with the checker off, on, and on with the
+ * event ring, in triples whose order alternates, without writers and
+ * without fault injection (which the torture proper turns on just before
+ * the last barrier).  The checker's cost is on - off and the ring's is
+ * ring - on, each paired within its triple.
  */
 static void check_cost(struct trun *t, struct wl_torture_result *r)
 {
-	double on[COST_PHASES / 2], off[COST_PHASES / 2], diff[COST_PHASES / 2];
-	unsigned int non = 0, noff = 0;
-	double st[3];
+	enum { N = COST_PHASES / COST_KINDS };
+	double v[COST_KINDS][N], ev[COST_KINDS][N], dc[N], dr[N], st[3];
+	double events = 0;
 
 	for (int p = 0; p < COST_PHASES; p++) {
-		/* Pair p / 2 runs on, off when even, off, on when odd. */
-		bool check_on = !(p & 1) == !((p / 2) & 1);
-		double v = cost_phase(t, p, check_on);
+		int k = p / COST_KINDS, i = p % COST_KINDS;
+		int kind = k & 1 ? COST_KINDS - 1 - i : i;
 
-		if (check_on)
-			on[non++] = v;
-		else
-			off[noff++] = v;
+		v[kind][k] = cost_phase(t, p, kind, &ev[kind][k]);
 	}
-	for (unsigned int i = 0; i < COST_PHASES / 2; i++)
-		diff[i] = on[i] - off[i];
-	wl_stats3(on, non, st);
+	for (int k = 0; k < N; k++) {
+		dc[k] = v[1][k] - v[0][k];
+		dr[k] = v[2][k] - v[1][k];
+		events += ev[2][k] / N;
+	}
+	wl_stats3(v[1], N, st);
 	r->check_on_ns = st[1];
-	wl_stats3(off, noff, st);
+	wl_stats3(v[0], N, st);
 	r->check_off_ns = st[1];
-	/* The cost: median of the paired differences, and their range. */
-	wl_stats3(diff, COST_PHASES / 2, r->check_cost_ns);
+	wl_stats3(v[2], N, st);
+	r->ring_on_ns = st[1];
+	/* The costs: medians of the paired differences, and their range. */
+	wl_stats3(dc, N, r->check_cost_ns);
+	wl_stats3(dr, N, r->ring_cost_ns);
+	r->ring_events = events;
 }
 
 /* Wait (bounded) for the backend's deferred frees to be done. */
@@ -190,6 +204,8 @@ static int prepare(struct trun *t)
 	atomic_store(&wl_batch_alloc_fail_prob, c->batch_fail);
 	wl_arch_pae = c->pae;
 	wl_check_enabled = c->check;
+	/* Before the CPUs start; --check-cost turns it on in its phases. */
+	wl_trace_reset(c->ring && !c->check_cost);
 	wl_check_set_context(c->context);
 	wl_violations_reset();
 	wl_violation_set_print_limit(3);

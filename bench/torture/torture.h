@@ -48,6 +48,7 @@ struct wl_torture_config {
 	unsigned int stop_mask; /* 1 << violation: stop at the first */
 	uint64_t stall_ns;
 	bool check_cost;   /* measure the checker on vs off first */
+	bool ring;	   /* per-CPU event rings, dumped at a violation */
 	bool quiet;	   /* summary only */
 	bool pae;	   /* 32-bit PAE: PMDs read in two halves */
 	bool lazy_tlb;	   /* walkers are lazy-TLB CPUs (speculative walks) */
@@ -64,6 +65,10 @@ struct wl_torture_result {
 	uint64_t first_ns; /* to the first stop_mask violation; 0: none */
 	double check_on_ns, check_off_ns; /* per walk, when check_cost */
 	double check_cost_ns[3]; /* on - off per pair: min, median, max */
+	double ring_on_ns;	 /* per walk, checker and ring on */
+	double ring_cost_ns[3];	 /* ring on - off per triple: min, med, max */
+	double ring_events;	 /* events per walk, ring on */
+	unsigned int dump_steps; /* steps of the first violation's dump */
 	bool balance_ok;
 	bool success;
 };

@@ -31,9 +31,13 @@
 
 #define REGION_BASE (UINT64_C(1) << 40) /* 1 TiB: PUD- and PMD-aligned */
 #define MAX_WALK    512
-/* Pairs of phases, on/off then off/on alternately, so drift cancels. */
-#define COST_PHASES   20
-#define COST_PHASE_NS 150000000ull
+/*
+ * Triples of phases: checker off, checker on, checker and event ring on;
+ * then the reverse order, alternately, so that drift cancels.
+ */
+#define COST_KINDS    3
+#define COST_PHASES   30
+#define COST_PHASE_NS 100000000ull
 
 /* Single-writer counters: the owner's relaxed load+store, anyone reads. */
 #define CNT_ADD(c, n)                                                          \
@@ -54,6 +58,7 @@ struct twalker {
 	_Atomic uint64_t walks, pages, fast_pages;
 	/* --check-cost phases: walks and ns of each. */
 	uint64_t cost_walks[COST_PHASES], cost_ns[COST_PHASES];
+	uint64_t cost_events[COST_PHASES]; /* events into its ring */
 	struct wl_page *pages_buf[MAX_WALK];
 };
 

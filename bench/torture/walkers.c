@@ -16,6 +16,7 @@
 #include "legacy_thp.h"
 #include "machine.h"
 #include "smp.h"
+#include "ring.h"
 #include "torture_internal.h"
 #include "util.h"
 
@@ -92,10 +93,11 @@ static void between_walks(void)
 static void cost_phases(struct twalker *w, unsigned int idx)
 {
 	for (int p = 0; p < COST_PHASES; p++) {
-		uint64_t walks = 0, t0;
+		uint64_t walks = 0, t0, ev0;
 
 		pthread_barrier_wait(&torture->cost_barrier);
 		wl_random_seed(torture->c->seed * 1000 + idx);
+		ev0 = wl_trace_count(w->cpu);
 		t0 = wl_now_ns();
 		while (w->up && !atomic_load_explicit(&torture->cost_stop,
 						      memory_order_relaxed)) {
@@ -110,6 +112,7 @@ static void cost_phases(struct twalker *w, unsigned int idx)
 		}
 		w->cost_ns[p] = wl_now_ns() - t0;
 		w->cost_walks[p] = walks;
+		w->cost_events[p] = wl_trace_count(w->cpu) - ev0;
 		pthread_barrier_wait(&torture->cost_barrier);
 	}
 }
