@@ -44,7 +44,7 @@ static const char *const skip_sync_names[] = {"off", "arch", "force", NULL};
 static _Atomic int skip_sync;
 
 #ifdef WL_HELPERS_TARGETED
-_Atomic(struct wl_mm *) wl_active_walk_mm[WL_NR_CPUS];
+struct wl_active_walk wl_active_walk_mm[WL_NR_CPUS];
 /* Indexed by enum wl_targeted_publish. */
 static const char *const publish_names[] = {"store_mb", "xchg", "none", NULL};
 _Atomic int wl_targeted_publish_how;
@@ -140,7 +140,7 @@ static void targeted_sync_barrier(void)
 static struct wl_mm *targeted_tracker_read(int cpu)
 {
 	/* acquire: pairs with targeted_retire()'s release (see above) */
-	return atomic_load_explicit(&wl_active_walk_mm[cpu],
+	return atomic_load_explicit(&wl_active_walk_mm[cpu].mm,
 				    memory_order_acquire);
 }
 

@@ -126,9 +126,13 @@ struct wl_mm;
 /*
  * active_lockless_pt_walk_mm: per simulated CPU, the mm it walks
  * locklessly, or NULL.  Written by its own CPU only (begin, end), read by
- * syncing CPUs (helpers.c).
+ * syncing CPUs (helpers.c).  One cache line each, as a per-CPU variable
+ * is: shared lines would make every walker's publication a miss.
  */
-extern _Atomic(struct wl_mm *) wl_active_walk_mm[WL_NR_CPUS];
+struct wl_active_walk {
+	__wl_cacheline_aligned _Atomic(struct wl_mm *) mm;
+};
+extern struct wl_active_walk wl_active_walk_mm[WL_NR_CPUS];
 
 /* --backend-opt publish= (helpers.c sets it before the run). */
 enum wl_targeted_publish {
@@ -152,11 +156,11 @@ static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 	if (how == WL_PUBLISH_XCHG) {
 		/* seq_cst RMW: orders the publication before the walk;
 		 * pairs with targeted_sync_barrier() (above) */
-		atomic_exchange_explicit(&wl_active_walk_mm[cpu], mm,
+		atomic_exchange_explicit(&wl_active_walk_mm[cpu].mm, mm,
 					 memory_order_seq_cst);
 		return;
 	}
-	WRITE_ONCE(wl_active_walk_mm[cpu], mm);
+	WRITE_ONCE(wl_active_walk_mm[cpu].mm, mm);
 	/* orders the publication before the walk; pairs with
 	 * targeted_sync_barrier() (above) */
 	smp_mb();
@@ -170,7 +174,7 @@ static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 static __wl_always_inline void targeted_retire(int cpu)
 {
 	/* release: the walk before the clear; pairs with the tracker read */
-	atomic_store_explicit(&wl_active_walk_mm[cpu], NULL,
+	atomic_store_explicit(&wl_active_walk_mm[cpu].mm, NULL,
 			      memory_order_release);
 }
 
@@ -188,7 +192,7 @@ targeted_begin(struct wl_mm *mm, unsigned long flags, int how)
 	int cpu = smp_processor_id();
 
 	if (how == WL_PUBLISH_NONE || cpu < 0 ||
-	    READ_ONCE(wl_active_walk_mm[cpu]) == mm)
+	    READ_ONCE(wl_active_walk_mm[cpu].mm) == mm)
 		return flags;
 	targeted_publish(cpu, mm, how);
 	return flags | WL_TARGETED_PUBLISHED;
