@@ -59,7 +59,7 @@ struct wl_row {
 	char mapping[8];	/* 4k | 2m | 1g | "" */
 	char foll[8];		/* get | pin | "" */
 	int64_t cpus;		/* walker CPUs, -1 if n/a */
-	char writer_op[16];	/* munmap | dontneed | ... | "" */
+	char writer_op[24];	/* munmap | dontneed | ... | "" */
 	int64_t writer_rate;	/* writer ops/s asked for, -1 if n/a */
 	int64_t allow_retry;	/* 0/1, -1 if n/a */
 	int64_t t_ms;		/* time of a sample, -1 if n/a */

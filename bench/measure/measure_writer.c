@@ -64,7 +64,8 @@ static void time_syncs(struct wl_mm *mm, unsigned int ops, uint64_t *ns)
 static void emit_writer(const struct wl_measure_ctx *c, const char *op,
 			const char *metric, unsigned int walkers, uint64_t *v,
 			uint64_t n, const struct writer_counts *from,
-			const struct writer_counts *to)
+			const struct writer_counts *to,
+			const struct measure_bys *bys)
 {
 	struct wl_row r;
 
@@ -81,6 +82,29 @@ static void emit_writer(const struct wl_measure_ctx *c, const char *op,
 	measure_emit_value(
 		c, &r,
 		(double)(to->be.grace_periods - from->be.grace_periods) / n, n);
+	measure_bys_emit(c, &r, bys, n);
+}
+
+/* The frees, then the syncs, each with bystanders of its own. */
+static int time_phases(const struct wl_measure_ctx *c, struct wl_mm *mm,
+		       unsigned int ops, uint64_t *free_ns, uint64_t *sync_ns,
+		       struct writer_counts *n, struct measure_bys *bys)
+{
+	int ret = measure_bys_start(c, &bys[0]);
+
+	writer_counts(&n[0]);
+	if (!ret)
+		ret = time_frees(mm, ops, free_ns);
+	writer_counts(&n[1]);
+	measure_bys_stop(&bys[0]);
+	if (!ret)
+		ret = measure_bys_start(c, &bys[1]);
+	writer_counts(&n[2]);
+	if (!ret)
+		time_syncs(mm, ops, sync_ns);
+	writer_counts(&n[3]);
+	measure_bys_stop(&bys[1]);
+	return ret;
 }
 
 static int writer_one(const struct wl_measure_ctx *c, unsigned int walkers)
@@ -88,7 +112,8 @@ static int writer_one(const struct wl_measure_ctx *c, unsigned int walkers)
 	unsigned int ops = c->quick ? 40 : 100;
 	uint64_t *free_ns = calloc(ops, sizeof(*free_ns));
 	uint64_t *sync_ns = calloc(ops, sizeof(*sync_ns));
-	struct writer_counts n0, n1, n2;
+	struct writer_counts n[4];
+	struct measure_bys bys[2];
 	struct measure_pool p;
 	struct wl_mm mm;
 	int ret = -ENOMEM;
@@ -100,20 +125,15 @@ static int writer_one(const struct wl_measure_ctx *c, unsigned int walkers)
 	if (ret)
 		goto out_free;
 	measure_pool_start(&p);
-	writer_counts(&n0);
-	ret = time_frees(&mm, ops, free_ns);
-	writer_counts(&n1);
-	if (!ret)
-		time_syncs(&mm, ops, sync_ns);
-	writer_counts(&n2);
+	ret = time_phases(c, &mm, ops, free_ns, sync_ns, n, bys);
 	measure_pool_stop(&p);
 	if (!ret && p.err)
 		ret = p.err;
 	if (!ret) {
-		emit_writer(c, "free", "free_ns", walkers, free_ns, ops, &n0,
-			    &n1);
-		emit_writer(c, "sync", "sync_ns", walkers, sync_ns, ops, &n1,
-			    &n2);
+		emit_writer(c, "free", "free_ns", walkers, free_ns, ops, &n[0],
+			    &n[1], &bys[0]);
+		emit_writer(c, "sync", "sync_ns", walkers, sync_ns, ops, &n[2],
+			    &n[3], &bys[1]);
 	}
 	wl_mm_destroy(&mm);
 out_free:

@@ -139,6 +139,33 @@ static void print_rcu_sched(FILE *f)
 		(unsigned long long)rs.callbacks);
 }
 
+/*
+ * --bystanders: each one's interrupts by kind (exact counts, smp.h), its
+ * loop's gaps (p50, p99 within 1/8, max exact; host preemption included)
+ * and the gaps in which it ran a simulated interrupt.
+ */
+static void print_bystanders(FILE *f, const struct wl_torture_result *r)
+{
+	for (unsigned int i = 0; i < r->nr_bystanders; i++) {
+		const struct wl_bystander_result *b = &r->bystander[i];
+
+		fprintf(f, "walklab-torture: bystander %u (cpu %d): irqs", i,
+			b->cpu);
+		for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+			fprintf(f, " %s=%llu", wl_ipi_kind_names[k],
+				(unsigned long long)b->irqs[k]);
+		fprintf(f,
+			" loops: %llu gap p50 %llu ns p99 %llu ns max %.1f us"
+			" irq-gaps: %llu longest %.1f us\n",
+			(unsigned long long)b->loops,
+			(unsigned long long)b->gap_p50_ns,
+			(unsigned long long)b->gap_p99_ns,
+			(double)b->gap_max_ns / 1000,
+			(unsigned long long)b->irq_loops,
+			(double)b->irq_gap_max_ns / 1000);
+	}
+}
+
 static void print_check_cost(FILE *f, const struct wl_torture_result *r)
 {
 	fprintf(f,
@@ -176,6 +203,7 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	print_sync(f, r);
 	print_fallback(f, r);
 	print_rcu_sched(f);
+	print_bystanders(f, r);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");
