@@ -39,6 +39,9 @@
 #include <string.h>
 
 #define FALLBACK_REGION (8 << 20) /* the walkers' */
+/* Munmaps a variant; up to 3 tables each (PTE, PMD, PUD), a sample each. */
+#define FALLBACK_OPS(c)	    ((c)->quick ? 20u : 50u)
+#define FALLBACK_SAMPLES(c) (4 * (uint64_t)FALLBACK_OPS(c))
 
 static const char *const variants[] = {"ipi", "sync_rcu", "call_rcu", NULL};
 
@@ -127,7 +130,7 @@ static void emit_counts(const struct wl_measure_ctx *c, struct wl_row *r,
 static int fallback_one(const struct wl_measure_ctx *c, const char *op,
 			unsigned int walkers, uint64_t *wait)
 {
-	unsigned int ops = c->quick ? 30 : 200;
+	unsigned int ops = FALLBACK_OPS(c);
 	struct fb_counts n0, n1;
 	struct measure_pool p;
 	struct measure_bys bys;
@@ -145,7 +148,7 @@ static int fallback_one(const struct wl_measure_ctx *c, const char *op,
 	if (wl_backend.stats_reset)
 		wl_backend.stats_reset(); /* the backlog peak from here */
 	fb_counts(&n0);
-	wl_fallback_sample(wait, 4 * (uint64_t)ops);
+	wl_fallback_sample(wait, FALLBACK_SAMPLES(c));
 	if (!ret)
 		ret = fallback_ops(&mm, ops);
 	fb_counts(&n1);
@@ -187,8 +190,7 @@ static int fallback_variant(const struct wl_measure_ctx *c, const char *v,
 
 int wl_measure_fallback(const struct wl_measure_ctx *c)
 {
-	/* Up to 3 tables a munmap (PTE, PMD, PUD), each one sample. */
-	uint64_t *wait = calloc(4 * (c->quick ? 30 : 200), sizeof(*wait));
+	uint64_t *wait = calloc(FALLBACK_SAMPLES(c), sizeof(*wait));
 	bool has = wl_backend.set_option &&
 		   !wl_backend.set_option("fallback", "ipi");
 	int ret = 0;

@@ -331,6 +331,13 @@ static void stop_threads(struct trun *t, struct wl_torture_result *r)
 		pthread_join(t->writers[i].thread, NULL);
 	r->elapsed_ns = wl_now_ns() - t->t0;
 	/* After the writers: every interrupt sent to them is counted. */
+	if (wl_backend.stats) {
+		struct wl_backend_stats bs;
+
+		wl_backend.stats(&bs);
+		r->run_sync_calls = bs.sync_calls;
+		r->run_free_one_calls = bs.free_one_calls;
+	}
 	r->nr_bystanders = c->bystanders;
 	wl_bystanders_stop(t->bystanders, r->bystander);
 	t->bystanders = NULL;

@@ -68,7 +68,12 @@ struct wl_torture_result {
 	double check_cost_ns[3]; /* on - off per pair: min, median, max */
 	bool balance_ok;
 	bool success;
-	/* --bystanders: each one's interrupts and loop latency. */
+	/*
+	 * --bystanders: each one's interrupts and loop latency, and the
+	 * syncs and fallbacks of the run while they were up (the teardown's
+	 * come after).
+	 */
+	uint64_t run_sync_calls, run_free_one_calls;
 	unsigned int nr_bystanders;
 	struct wl_bystander_result bystander[WL_MAX_BYSTANDERS];
 };
