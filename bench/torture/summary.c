@@ -5,6 +5,7 @@
  * stalls, the reference balance at teardown, and SUCCESS or FAILURE.
  */
 #include "backend.h"
+#include "mmu_gather.h"
 #include "rcu_sched.h"
 #include "smp.h"
 #include "torture_internal.h"
@@ -96,6 +97,29 @@ static void print_sync(FILE *f, const struct wl_torture_result *r)
 }
 
 /*
+ * The IPIs the fallbacks' callers sent, from the invalidating flush to the
+ * end of free_table_one(), by kind and per fallback (mmu_gather.h), with
+ * the count they are divided by: the teardown's included.
+ */
+static void print_fallback_ipis(FILE *f)
+{
+	struct wl_fallback_stats fs;
+
+	wl_fallback_stats(&fs);
+	if (!fs.calls)
+		return;
+	fprintf(f, "walklab-torture: fallback ipis:");
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		fprintf(f, " %s=%llu", wl_ipi_kind_names[k],
+			(unsigned long long)fs.ipis[k]);
+	fprintf(f, "  per fallback (%llu):", (unsigned long long)fs.calls);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		fprintf(f, " %s=%.2f", wl_ipi_kind_names[k],
+			(double)fs.ipis[k] / (double)fs.calls);
+	fputc('\n', f);
+}
+
+/*
  * The single-table fallback (tlb_remove_table_one()): how often batch
  * allocation was made to fail and how often the fallback ran.  Printed
  * when either is non-zero, so that a --batch-fail run shows it reached.
@@ -115,6 +139,7 @@ static void print_fallback(FILE *f, struct wl_torture_result *r)
 		(double)torture->c->batch_fail / 65536,
 		(unsigned long long)bs.free_one_calls,
 		(unsigned long long)bs.free_calls);
+	print_fallback_ipis(f);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "legacy_thp.h"
 #include "machine.h"
+#include "mmu_gather.h"
 #include "results.h" /* wl_stats3() */
 #include "smp.h"
 #include "torture_internal.h"
@@ -208,6 +209,7 @@ static int prepare(struct trun *t)
 	}
 	wl_ipi_stats_reset();
 	wl_arch_stats_reset();
+	wl_fallback_stats_reset();
 	if (wl_backend.stats_reset)
 		wl_backend.stats_reset();
 	memset(&wl_inject_cfg, 0, sizeof(wl_inject_cfg));
