@@ -113,7 +113,7 @@ Test(bystander, broadcast_sync_reaches_them_flush_and_rcu_do_not)
 			     "bystander %d took %llu FQS IPIs in an EQS", i,
 			     (unsigned long long)res[i].irqs[WL_IPI_BACKEND]);
 		/* The probe ran and saw its interrupts. */
-		cr_expect_gt(res[i].loops, 0);
+		cr_expect_geq(res[i].loops, 1);
 		cr_expect_geq(res[i].irq_loops, 1);
 		cr_expect_leq(res[i].irq_loops, K);
 		cr_expect_geq(res[i].gap_max_ns, res[i].irq_gap_max_ns);
@@ -132,5 +132,5 @@ Test(bystander, range)
 
 	cr_expect_eq(wl_bystanders_start(&bs, 0), -EINVAL);
 	cr_expect_eq(wl_bystanders_start(&bs, WL_MAX_BYSTANDERS + 1), -EINVAL);
-	cr_expect_null(bs);
+	cr_expect(!bs);
 }

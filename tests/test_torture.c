@@ -394,7 +394,7 @@ static void bystanders_exact(const char *fallback, const char *skip)
 		wl_backend.set_option("skip_sync", "off");
 	cr_expect(r.success);
 	cr_assert_eq(r.nr_bystanders, 2);
-	cr_expect_gt(r.run_free_one_calls, 0, "no fallback ran");
+	cr_expect_geq(r.run_free_one_calls, 1, "no fallback ran");
 	expect = (strcmp(skip, "off") ? 0 : r.run_sync_calls) +
 		 (strcmp(fallback, "ipi") ? 0 : r.run_free_one_calls);
 	if (targeted)
@@ -412,7 +412,7 @@ static void bystanders_exact(const char *fallback, const char *skip)
 			     (unsigned long long)expect,
 			     (unsigned long long)r.run_sync_calls,
 			     (unsigned long long)r.run_free_one_calls);
-		cr_expect_gt(b->loops, 0);
+		cr_expect_geq(b->loops, 1);
 	}
 }
 
