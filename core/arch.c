@@ -128,14 +128,18 @@ const char *const *wl_arch_names(void)
  */
 static _Atomic bool cpu_lazy[WL_NR_CPUS];
 static _Atomic bool any_lazy; /* a CPU went lazy in this run */
+/* The mm each CPU runs (wl_arch_switch_mm()). */
+static _Atomic(struct wl_mm *) cpu_mm[WL_NR_CPUS];
 
 /* A new run: no CPU is lazy.  Before the CPUs run. */
 static void wl_arch_lazy_reset(void)
 {
 	atomic_store_explicit(&any_lazy, false, memory_order_relaxed);
-	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++)
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
 		atomic_store_explicit(&cpu_lazy[cpu], false,
 				      memory_order_relaxed);
+		atomic_store_explicit(&cpu_mm[cpu], NULL, memory_order_relaxed);
+	}
 }
 
 void wl_arch_lazy_enter(void)
@@ -176,27 +180,84 @@ static void flush_tlb_func(void *info)
 }
 
 /*
- * native_flush_tlb_multi(): every CPU in the mask when tables were freed
- * (lazy ones included: they may walk them speculatively), else only the
- * CPUs not in lazy mode (should_flush_tlb()).  Returns the IPIs sent, and
- * in *all whether every CPU that may walk the mm was IPI'd and waited for.
- * --bug lazy-tlb-no-ipi: the lazy CPUs are skipped even for freed tables,
- * and the flush still claims to have reached every walker.
+ * The mm each CPU runs, as switch_mm_irqs_off() records it: NULL for the
+ * run's mms (every CPU that never switched, the walkers and writers, which
+ * use all of them), else the other mm a CPU switched to
+ * (wl_arch_switch_mm(): a bystander).  Written by the CPU itself, read by
+ * flushing CPUs (relaxed, see wl_arch_switch_mm()).
  */
-static unsigned int native_flush_tlb_multi(bool freed_tables, bool *all)
+
+void wl_arch_switch_mm(struct wl_mm *mm)
+{
+	int cpu = smp_processor_id();
+
+	if (cpu < 0)
+		return;
+	/*
+	 * Relaxed, nothing to order: a CPU switches only to an mm whose
+	 * tables no flushing writer of the run's mms unlinks, and back (NULL)
+	 * only when it walks nothing more before going down; a flush that
+	 * reads a stale value either IPIs a CPU it could skip (harmless) or
+	 * skips one that walks none of its tables.
+	 */
+	atomic_store_explicit(&cpu_mm[cpu], mm, memory_order_relaxed);
+}
+
+/*
+ * mm_cpumask(mm): the CPUs that may hold the mm's translations or walk its
+ * tables.  In the kernel, switch_mm_irqs_off() sets the CPU's bit in
+ * next's mask before it loads CR3, and a CPU that never ran the mm is not
+ * in it; flush_tlb_mm_range() hands mm_cpumask(mm) to
+ * native_flush_tlb_multi(), so CPUs that run another mm take no flush IPI
+ * for this one.  (x86 clears a CPU's bit when it switches to another mm;
+ * a lazy-TLB CPU, running a kernel thread on the borrowed mm, stays in
+ * it: see cpu_lazy.)  The model's CPUs are in every run mm's mask unless
+ * they switched to another mm: a superset, never less safe.
+ */
+static bool in_mm_cpumask(int cpu, struct wl_mm *mm)
+{
+	struct wl_mm *m =
+		atomic_load_explicit(&cpu_mm[cpu], memory_order_relaxed);
+
+	return !m || m == mm;
+}
+
+/*
+ * The flush's targets: the CPUs of mm_cpumask(mm), without the lazy ones
+ * when skip_lazy.  Every CPU id, online or not: smp_call_function_many()
+ * chooses the online ones under its hotplug lock.
+ */
+static void flush_targets(struct wl_mm *mm, bool skip_lazy,
+			  struct wl_cpumask *mask)
+{
+	memset(mask, 0, sizeof(*mask));
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
+		if (!in_mm_cpumask(cpu, mm))
+			continue;
+		if (skip_lazy &&
+		    atomic_load_explicit(&cpu_lazy[cpu], memory_order_relaxed))
+			continue;
+		wl_cpumask_set(mask, cpu);
+	}
+}
+
+/*
+ * native_flush_tlb_multi(): every CPU in the mm's mask when tables were
+ * freed (lazy ones included: they may walk them speculatively), else only
+ * the CPUs not in lazy mode (should_flush_tlb()).  Returns the IPIs sent,
+ * and in *all whether every CPU that may walk the mm was IPI'd and waited
+ * for.  --bug lazy-tlb-no-ipi: the lazy CPUs are skipped even for freed
+ * tables, and the flush still claims to have reached every walker.
+ */
+static unsigned int native_flush_tlb_multi(struct wl_mm *mm, bool freed_tables,
+					   bool *all)
 {
 	struct wl_cpumask mask;
-	int cpu;
+	bool skip_lazy = !(freed_tables && !wl_bugs.lazy_tlb_no_ipi) &&
+			 atomic_load_explicit(&any_lazy, memory_order_relaxed);
 
-	*all = true;
-	if ((freed_tables && !wl_bugs.lazy_tlb_no_ipi) ||
-	    !atomic_load_explicit(&any_lazy, memory_order_relaxed))
-		return smp_call_function(flush_tlb_func, NULL, true);
-	*all = wl_bugs.lazy_tlb_no_ipi;
-	wl_cpu_online_mask(&mask);
-	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		if (atomic_load_explicit(&cpu_lazy[cpu], memory_order_relaxed))
-			wl_cpumask_clear(&mask, cpu);
+	*all = !skip_lazy || wl_bugs.lazy_tlb_no_ipi;
+	flush_targets(mm, skip_lazy, &mask);
 	return smp_call_function_many(&mask, flush_tlb_func, NULL, true);
 }
 
@@ -208,14 +269,13 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	unsigned int ipis;
 	bool ipi = false;
 
-	(void)mm;
 	(void)start;
 	(void)end;
 	switch (arch_cfg.arch) {
 	case WL_ARCH_IPI:
 		/* Waits for its targets, IRQ-off walkers included. */
 		kind = wl_ipi_kind_set(WL_IPI_FLUSH);
-		ipis = native_flush_tlb_multi(freed_tables, &ipi);
+		ipis = native_flush_tlb_multi(mm, freed_tables, &ipi);
 		wl_ipi_kind_set(kind);
 		wl_delay_ns(arch_cfg.ipi_flush_ns);
 		atomic_fetch_add_explicit(&stat_flush_ipis, ipis,

@@ -15,14 +15,16 @@
  *  WL_ARCH_PARAVIRT   a hypercall flush (Hyper-V, KVM PV flush, Xen): the
  *                     hypervisor flushes the vCPUs without interrupting them.
  *
- * The simulated mm is used by every simulated CPU, so the "mm_cpumask" of
- * the model is the set of online CPUs.  Lazy-TLB CPUs (x86, KERNEL.md 2.2):
- * a CPU that ran the mm's task and switched to a kernel thread keeps the mm
- * loaded, and may still walk its tables speculatively (paging-structure
- * caches).  On the ipi arch a flush IPIs it only when page tables were
- * freed (native_flush_tlb_multi(): freed_tables); its handler switches it
- * to init_mm, after which it walks the mm no more.  Only the torture's
- * --lazy-tlb walkers are ever lazy.
+ * The run's mms are used by every simulated CPU, so their "mm_cpumask" is
+ * the set of online CPUs, but for CPUs that switched to another mm
+ * (wl_arch_switch_mm(): bystanders), which a flush of the run's mms does
+ * not IPI, as x86 IPIs only mm_cpumask(mm) (docs/kernel-protocol.md 2.3).
+ * Lazy-TLB CPUs (x86, KERNEL.md 2.2): a CPU that ran the mm's task and
+ * switched to a kernel thread keeps the mm loaded, and may still walk its
+ * tables speculatively (paging-structure caches).  On the ipi arch a
+ * flush IPIs it only when page tables were freed (native_flush_tlb_multi():
+ * freed_tables); its handler switches it to init_mm, after which it walks
+ * the mm no more.  Only the torture's --lazy-tlb walkers are ever lazy.
  */
 #ifndef WALKLAB_ARCH_H
 #define WALKLAB_ARCH_H
@@ -82,6 +84,13 @@ extern bool wl_arch_pae;
  */
 void wl_arch_lazy_enter(void);
 bool wl_arch_lazy(void);
+
+/*
+ * switch_mm(): this CPU now runs mm, another mm than the ones its flushing
+ * writers work on (NULL: back to them).  It leaves their mm_cpumask, so
+ * their flushes no longer IPI it; it must then walk none of their tables.
+ */
+void wl_arch_switch_mm(struct wl_mm *mm);
 
 struct wl_arch_stats {
 	uint64_t flushes;

@@ -20,6 +20,63 @@ void wl_tlb_remove_table_free(struct wl_mm *mm, struct wl_table_batch *batch,
 	wl_backend_count_free(t0);
 }
 
+/*
+ * The fallback's figures (mmu_gather.h): its count, the IPIs its caller
+ * sent during it, by kind, and the sink of its waits.  Statistics:
+ * relaxed, nothing is ordered by them.
+ */
+static struct {
+	_Atomic uint64_t calls, ipis[WL_NR_IPI_KINDS];
+	_Atomic(uint64_t *) buf;
+	_Atomic uint64_t cap, n;
+} fb;
+
+void wl_fallback_stats(struct wl_fallback_stats *st)
+{
+	st->calls = atomic_load_explicit(&fb.calls, memory_order_relaxed);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		st->ipis[k] =
+			atomic_load_explicit(&fb.ipis[k], memory_order_relaxed);
+}
+
+void wl_fallback_stats_reset(void)
+{
+	atomic_store_explicit(&fb.calls, 0, memory_order_relaxed);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		atomic_store_explicit(&fb.ipis[k], 0, memory_order_relaxed);
+}
+
+void wl_fallback_sample(uint64_t *buf, uint64_t cap)
+{
+	/* Set and read with no writer running: the run's start orders. */
+	atomic_store_explicit(&fb.n, 0, memory_order_relaxed);
+	atomic_store_explicit(&fb.cap, buf ? cap : 0, memory_order_relaxed);
+	atomic_store_explicit(&fb.buf, buf, memory_order_relaxed);
+}
+
+uint64_t wl_fallback_samples(void)
+{
+	uint64_t n = atomic_load_explicit(&fb.n, memory_order_relaxed);
+
+	return WL_MIN(n, atomic_load_explicit(&fb.cap, memory_order_relaxed));
+}
+
+static void fallback_count(const uint64_t *sent0, uint64_t wait_ns)
+{
+	uint64_t sent[WL_NR_IPI_KINDS], i;
+	uint64_t *buf = atomic_load_explicit(&fb.buf, memory_order_relaxed);
+
+	wl_ipi_sent_self(sent);
+	wl_stat_add(&fb.calls, 1);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		wl_stat_add(&fb.ipis[k], sent[k] - sent0[k]);
+	if (!buf)
+		return;
+	i = atomic_fetch_add_explicit(&fb.n, 1, memory_order_relaxed);
+	if (i < atomic_load_explicit(&fb.cap, memory_order_relaxed))
+		buf[i] = wait_ns;
+}
+
 void wl_tlb_remove_table_one(struct wl_mm *mm, uint32_t table,
 			     bool flush_ipi_all)
 {
@@ -132,12 +189,17 @@ void tlb_remove_table(struct wl_mmu_gather *tlb, uint32_t table)
 			 * let the backend free this one table synchronously or
 			 * by its own memory-free deferral.
 			 */
-			bool ipi_all =
-				flush_tlb_mm_range(tlb->mm, 0, TASK_SIZE, true);
+			uint64_t sent0[WL_NR_IPI_KINDS], t0;
+			bool ipi_all;
 
+			wl_ipi_sent_self(sent0);
+			ipi_all =
+				flush_tlb_mm_range(tlb->mm, 0, TASK_SIZE, true);
 			wl_inject(WL_INJ_WRITER_FREE);
 			wl_table_deferred_add(1);
+			t0 = wl_now_ns();
 			wl_tlb_remove_table_one(tlb->mm, table, ipi_all);
+			fallback_count(sent0, wl_now_ns() - t0);
 			return;
 		}
 	}

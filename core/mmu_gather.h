@@ -14,6 +14,7 @@
 #define WALKLAB_MMU_GATHER_H
 
 #include "mm.h"
+#include "smp.h" /* WL_NR_IPI_KINDS */
 
 #define WL_GATHER_PAGES 64
 
@@ -57,5 +58,26 @@ void wl_tlb_remove_table_free(struct wl_mm *mm, struct wl_table_batch *batch,
 void wl_tlb_remove_table_one(struct wl_mm *mm, uint32_t table,
 			     bool flush_ipi_all);
 void wl_tlb_remove_table_sync_one(struct wl_mm *mm);
+
+/*
+ * The single-table fallback's figures: how many ran, and the IPIs their
+ * callers sent from the invalidating flush to the end of free_table_one(),
+ * by kind (the caller's own sent counters, smp.h: exact, whatever the
+ * other CPUs do; a grace period's FQS IPIs count when the caller runs
+ * the grace period itself, as synchronize_rcu() does, and not when a
+ * reclaimer thread does, as after call_rcu()).  wl_fallback_sample()
+ * records each one's wait, the time in free_table_one() (the writer's
+ * wait), into buf[0..cap) until it is called again (buf NULL: stop);
+ * wl_fallback_samples() says how many buf holds.  Set them with no writer
+ * running.
+ */
+struct wl_fallback_stats {
+	uint64_t calls;
+	uint64_t ipis[WL_NR_IPI_KINDS];
+};
+void wl_fallback_stats(struct wl_fallback_stats *st);
+void wl_fallback_stats_reset(void);
+void wl_fallback_sample(uint64_t *buf, uint64_t cap);
+uint64_t wl_fallback_samples(void);
 
 #endif /* WALKLAB_MMU_GATHER_H */

@@ -23,6 +23,13 @@ __wl_cacheline_aligned _Atomic uint64_t wl_rcu_sched_gp_seq;
 
 static pthread_mutex_t gp_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * CPUs in an extended quiescent state (user mode on a nohz_full CPU,
+ * wl_rcu_sched_user_enter()): set and cleared by the CPU itself, read by
+ * grace-period waiters.
+ */
+static _Atomic bool cpu_eqs[WL_NR_CPUS];
+
 /* Statistics: relaxed. */
 static struct {
 	_Atomic uint64_t gps, gp_ns, gp_max_ns, fqs_ipis, callbacks, sync_calls;
@@ -57,6 +64,33 @@ void wl_rcu_sched_qs(void)
 	atomic_store_explicit(&c->rcu_qs_seq, gp, memory_order_release);
 }
 
+void wl_rcu_sched_user_enter(void)
+{
+	int cpu = wl_irq.cpu_id;
+
+	if (cpu < 0)
+		return;
+	/*
+	 * release: our earlier sections before the EQS; pairs with the
+	 * acquire in cpu_quiescent(), as a report does (pair 1).
+	 */
+	atomic_store_explicit(&cpu_eqs[cpu], true, memory_order_release);
+}
+
+void wl_rcu_sched_user_exit(void)
+{
+	int cpu = wl_irq.cpu_id;
+
+	if (cpu < 0)
+		return;
+	/*
+	 * Relaxed, nothing to order: the caller walks nothing more before
+	 * it goes down (rcu_sched.h), whose release store of online orders
+	 * its end for the waiters (pair 3).
+	 */
+	atomic_store_explicit(&cpu_eqs[cpu], false, memory_order_relaxed);
+}
+
 /* The FQS IPI: runs only when the target has IRQs enabled. */
 static void rcu_sched_fqs_fn(void *info)
 {
@@ -78,6 +112,9 @@ static bool cpu_quiescent(int cpu, uint64_t g)
 	 * store of online in wl_cpu_down().
 	 */
 	if (atomic_load_explicit(&c->rcu_qs_seq, memory_order_acquire) == g)
+		return true;
+	/* acquire: pairs with the release in wl_rcu_sched_user_enter() */
+	if (atomic_load_explicit(&cpu_eqs[cpu], memory_order_acquire))
 		return true;
 	return !atomic_load_explicit(&c->online, memory_order_acquire);
 }

@@ -61,6 +61,21 @@
  */
 void synchronize_rcu_sched(void);
 
+/*
+ * Extended quiescent states (the kernel's context tracking: a nohz_full
+ * CPU in user mode, whose dynticks counter the grace period samples from
+ * afar instead of sending it a tick or an IPI).  Between
+ * wl_rcu_sched_user_enter() and wl_rcu_sched_user_exit() the calling CPU
+ * is quiescent for every grace period, is never waited for and takes no
+ * FQS IPI; it must run no IRQ-off section that walks tables in between
+ * (a bystander's loop in another mm), and after the exit it walks nothing
+ * before wl_cpu_down().  Departure: the kernel's exit orders the CPU's
+ * later kernel code after the grace period (a full barrier on dynticks);
+ * the model's exit may be followed only by going down.
+ */
+void wl_rcu_sched_user_enter(void);
+void wl_rcu_sched_user_exit(void);
+
 /* The callback head: fits a table batch's or a ptdesc's backend_head. */
 struct wl_rcu_head {
 	struct wl_rcu_head *next;

@@ -106,6 +106,7 @@ static void csd_run(struct wl_cpu *c, struct wl_csd *csd)
 	info = csd->info;
 	fn(info);
 	stat_add(&c->stats.received, 1);
+	stat_add(&c->stats.taken_kind[csd->kind], 1);
 	/*
 	 * release: the ack.  Orders fn's effects, our reads of fn and info,
 	 * and everything this CPU did before (its IRQ-off section) before
@@ -398,10 +399,11 @@ static bool csd_idle(struct wl_csd *csd)
 }
 
 static void csd_publish(struct wl_csd *csd, wl_smp_call_func_t fn, void *info,
-			uint64_t now)
+			int kind, uint64_t now)
 {
 	csd->fn = fn;
 	csd->info = info;
+	csd->kind = kind;
 	atomic_store_explicit(&csd->sent_ns, now, memory_order_relaxed);
 	/*
 	 * release: publishes fn, info, and the caller's writes before the
@@ -465,6 +467,7 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	struct wl_cpu_stats *st = me ? &me->stats : &nocpu_stats;
 	struct wl_cpumask targets, busy, left = {0};
 	struct ipi_waiter w = {.spins = 0};
+	int kind = ipi_kind == WL_IPI_UNLABELLED ? WL_IPI_BACKEND : ipi_kind;
 	unsigned int n = 0;
 	uint64_t t0, dt;
 	int cpu;
@@ -500,16 +503,14 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	t0 = wl_now_ns();
 	wl_for_each_cpu(cpu, &targets)
 	{
-		csd_publish(&wl_cpus[cpu].csd[row], fn, info, t0);
+		csd_publish(&wl_cpus[cpu].csd[row], fn, info, kind, t0);
 		ipi_kick(&wl_cpus[cpu], st);
 		wl_cpumask_set(&left, cpu);
 		n++;
 	}
 	pthread_rwlock_unlock(&hotplug_lock);
 	stat_add(&st->sent, n);
-	stat_add(&st->sent_kind[ipi_kind == WL_IPI_UNLABELLED ? WL_IPI_BACKEND
-							      : ipi_kind],
-		 n);
+	stat_add(&st->sent_kind[kind], n);
 
 	if (wait && n) {
 		for (;;) {
@@ -589,6 +590,31 @@ void wl_ipi_stats(struct wl_ipi_stats *st)
 	stats_sum(st, &nocpu_stats);
 }
 
+void wl_ipi_cpu_taken(int cpu, uint64_t taken[WL_NR_IPI_KINDS])
+{
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		taken[k] =
+			cpu >= 0 && cpu < WL_NR_CPUS
+				? stat_read(&wl_cpus[cpu].stats.taken_kind[k])
+				: 0;
+}
+
+uint64_t wl_ipi_taken_self(void)
+{
+	struct wl_cpu *c = wl_irq.cpu;
+
+	return c ? stat_read(&c->stats.received) : 0;
+}
+
+void wl_ipi_sent_self(uint64_t sent[WL_NR_IPI_KINDS])
+{
+	struct wl_cpu_stats *st =
+		wl_irq.cpu ? &wl_irq.cpu->stats : &nocpu_stats;
+
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		sent[k] = stat_read(&st->sent_kind[k]);
+}
+
 void wl_ipi_wait_hist(struct wl_hist *h)
 {
 	int cpu;
@@ -605,6 +631,9 @@ static void stats_zero(struct wl_cpu_stats *c)
 		atomic_store_explicit(&c->sent_kind[k], 0,
 				      memory_order_relaxed);
 	atomic_store_explicit(&c->received, 0, memory_order_relaxed);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		atomic_store_explicit(&c->taken_kind[k], 0,
+				      memory_order_relaxed);
 	atomic_store_explicit(&c->deferred, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->signals, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->waits, 0, memory_order_relaxed);

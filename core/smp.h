@@ -302,6 +302,22 @@ struct wl_ipi_stats {
 void wl_ipi_stats(struct wl_ipi_stats *st);
 void wl_ipi_stats_reset(void);
 /*
+ * The IPIs CPU cpu has taken (run the function of), by kind, since the last
+ * wl_ipi_stats_reset(): counted by the target when it runs the call, from
+ * the label the sender put in the call slot.  Exact once every call sent
+ * to it has run (a sender's wait=true return, or the target's
+ * wl_cpu_down(), which drains its slots); any thread may read them.
+ */
+void wl_ipi_cpu_taken(int cpu, uint64_t taken[WL_NR_IPI_KINDS]);
+/* The calling CPU's IPIs taken so far, all kinds (its own counter). */
+uint64_t wl_ipi_taken_self(void);
+/*
+ * The IPIs the calling thread has sent, by kind (the row of its CPU, or
+ * the shared row of threads that are not CPUs): a difference of two reads
+ * on one CPU is exactly what it sent in between.
+ */
+void wl_ipi_sent_self(uint64_t sent[WL_NR_IPI_KINDS]);
+/*
  * Round trip of each smp_call_function_many(wait=true) that sent an IPI,
  * from before the first send to the last ack, summed over CPUs into *h
  * (which the caller zeroes or resets first).

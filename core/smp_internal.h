@@ -35,6 +35,7 @@ struct wl_csd {
 	/* Written by the sender while IDLE, read by the target while PENDING. */
 	wl_smp_call_func_t fn;
 	void *info;
+	int kind;		  /* enum wl_ipi_kind, counted by the target */
 	_Atomic uint64_t sent_ns; /* for stall reports */
 };
 
@@ -42,6 +43,7 @@ struct wl_cpu_stats {
 	_Atomic uint64_t sent;
 	_Atomic uint64_t sent_kind[WL_NR_IPI_KINDS];
 	_Atomic uint64_t received;
+	_Atomic uint64_t taken_kind[WL_NR_IPI_KINDS]; /* received, by label */
 	_Atomic uint64_t deferred;
 	_Atomic uint64_t signals;
 	_Atomic uint64_t waits;

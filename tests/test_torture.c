@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef WALKLAB_NO_CRITERION
 #include "tu_nocriterion.h" /* TSan builds: see there */
@@ -345,6 +346,90 @@ Test(torture, batch_fail_free_now_caught)
 		      "unnoticed for %.1f s",
 		      wl_backend.name, (double)r.elapsed_ns / 1e9);
 	cr_expect(!r.success);
+}
+
+/*
+ * --bystanders (core/bystander.h), on the configurations with the
+ * fallback= option (today, targeted): every table through
+ * tlb_remove_table_one() and collapses that sync.  A CPU in another mm
+ * takes no flush IPI (the ipi arch IPIs mm_cpumask only) and no FQS IPI
+ * (it is in an RCU EQS); it takes exactly one sync IPI per broadcast:
+ * each collapse's tlb_remove_table_sync_one() unless skip_sync= skips it,
+ * and, with fallback=ipi, each fallback.  With fallback=sync_rcu the
+ * fallbacks send it nothing; a targeted sync never does (it IPIs only CPUs
+ * walking the mm).  Exact counts, whatever the timing; the broadcast run
+ * is the control that shows the count moves with the syncs.
+ */
+static void bystanders_exact(const char *fallback, const char *skip)
+{
+	struct wl_torture_config c;
+	struct wl_torture_result r;
+#ifdef WL_CAP_TARGETED
+	bool targeted = wl_backend.caps & WL_CAP_TARGETED;
+#else
+	bool targeted = false; /* no targeted configuration in this tree */
+#endif
+	uint64_t expect;
+
+	if (!wl_backend.set_option ||
+	    wl_backend.set_option("fallback", fallback) ||
+	    (strcmp(skip, "off") && wl_backend.set_option("skip_sync", skip)))
+		cr_skip_test("%s has no fallback= or skip_sync= option",
+			     wl_backend.name);
+	base_config(&c, WL_ARCH_IPI);
+	for (int i = 0; i < WL_NR_OPS; i++)
+		c.mix[i] = 0;
+	c.mix[WL_OP_COLLAPSE] = 1;
+	c.mix[WL_OP_MUNMAP] = 1;
+	c.mix[WL_OP_DONTNEED] = 2;
+	c.pt_reclaim = true;
+	c.batch_fail = 65536;
+	c.bystanders = 2;
+	/* Ops, not time: busy bystanders starve a loaded two-PU host. */
+	c.ops = 24;
+	c.duration_ns = 20000000000ull;
+	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
+	wl_backend.set_option("fallback", "ipi");
+	if (strcmp(skip, "off"))
+		wl_backend.set_option("skip_sync", "off");
+	cr_expect(r.success);
+	cr_assert_eq(r.nr_bystanders, 2);
+	cr_expect_geq(r.run_free_one_calls, 1, "no fallback ran");
+	expect = (strcmp(skip, "off") ? 0 : r.run_sync_calls) +
+		 (strcmp(fallback, "ipi") ? 0 : r.run_free_one_calls);
+	if (targeted)
+		expect = 0;
+	for (int i = 0; i < 2; i++) {
+		const struct wl_bystander_result *b = &r.bystander[i];
+
+		cr_expect_eq(b->irqs[WL_IPI_FLUSH], 0);
+		cr_expect_eq(b->irqs[WL_IPI_BACKEND], 0);
+		cr_expect_eq(b->irqs[WL_IPI_SYNC], expect,
+			     "fallback=%s skip_sync=%s: %llu sync IPIs, "
+			     "expected %llu (%llu syncs, %llu fallbacks)",
+			     fallback, skip,
+			     (unsigned long long)b->irqs[WL_IPI_SYNC],
+			     (unsigned long long)expect,
+			     (unsigned long long)r.run_sync_calls,
+			     (unsigned long long)r.run_free_one_calls);
+		cr_expect_geq(b->loops, 1);
+	}
+}
+
+Test(torture, bystanders_broadcast_fallback_interrupts)
+{
+	bystanders_exact("ipi", "off");
+}
+
+Test(torture, bystanders_rcu_fallback_does_not)
+{
+	bystanders_exact("sync_rcu", "off");
+}
+
+/* With the skip on the ipi arch as well, nothing reaches them at all. */
+Test(torture, bystanders_skip_and_rcu_fallback_do_not)
+{
+	bystanders_exact("sync_rcu", "arch");
 }
 
 /* ---- per writer op ------------------------------------------------ */

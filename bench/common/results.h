@@ -17,9 +17,21 @@
  *             fast_path_ratio, section_ns (the begin..end section: the
  *             IRQ-off duration for IRQ-off backends; p50 in median)
  *   writer    free_ns (one table-free: munmap of a populated 2 MiB),
- *             sync_ns (one wl_backend.sync), with cpus = walking threads
- *             (0, 1, 2); ipis_per_op, grace_periods_per_op (writer_op
- *             says free or sync)
+ *             sync_ns (one wl_backend.sync), collapse_ns (one
+ *             collapse_huge_page() of 4 KiB pages), with cpus = walking
+ *             threads (0, 1, 2); ipis_per_op, grace_periods_per_op
+ *             (writer_op says free, sync or collapse)
+ *   fallback  every table through tlb_remove_table_one(), writer_op
+ *             fallback_<variant> (ipi, sync_rcu, call_rcu) or fallback:
+ *             fallback_wait_ns (each one's wait), ipis_<kind>_per_fallback,
+ *             ipis_per_fallback, fqs_ipis_per_fallback,
+ *             grace_periods_per_fallback, backlog_peak_tables, and the
+ *             inputs mm_cpus and online_cpus
+ *   (bystanders) with --bystanders N, writer and fallback rows also get,
+ *             over the N bystanders (min/median/max, n = N):
+ *             bystander_irqs_<kind>_per_op, bystander_irqs_per_op (per
+ *             op of the row's writer_op), bystander_gap_max_ns,
+ *             bystander_gap_p99_ns, bystander_irq_gap_max_ns
  *   mixed     walks_per_s, writer_op_ns, writer_ops_per_s, writer_ops_done
  *             (n: ops attempted), ipis_per_op,
  *             backlog_peak_tables, backlog_peak_bytes, at a writer_rate;
@@ -65,7 +77,7 @@ struct wl_row {
 	char mapping[8];	/* 4k | 2m | 1g | "" */
 	char foll[8];		/* get | pin | "" */
 	int64_t cpus;		/* walker CPUs, -1 if n/a */
-	char writer_op[16];	/* munmap | dontneed | ... | "" */
+	char writer_op[24];	/* munmap | dontneed | ... | "" */
 	int64_t writer_rate;	/* writer ops/s asked for, -1 if n/a */
 	int64_t allow_retry;	/* 0/1, -1 if n/a */
 	int64_t t_ms;		/* time of a sample, -1 if n/a */

@@ -12,6 +12,15 @@
  *            backlog over time (measure_mixed.c)
  *  slowpath  faulting walkers with simulated I/O against an mmap_lock
  *            writer (measure_slowpath.c)
+ *  fallback  the single-table fallback (tlb_remove_table_one()) alone:
+ *            every table batch allocation fails; per fallback variant,
+ *            the writer's wait, the IPIs by kind and the backlog
+ *            (measure_fallback.c)
+ *
+ * --bystanders N adds N CPUs running another mm (core/bystander.h) to the
+ * writer and fallback workloads, started and stopped around each timed
+ * phase: their interrupts by kind per op and their loop's gaps become
+ * rows too (measure_bystander.c).
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -27,8 +36,11 @@
 struct wl_measure_ctx {
 	FILE *out;
 	enum wl_arch arch;
-	bool quick;	       /* a smaller matrix, for tests */
-	unsigned int max_cpus; /* walker CPUs in the sweeps (1..max) */
+	bool quick;		 /* a smaller matrix, for tests */
+	unsigned int max_cpus;	 /* walker CPUs in the sweeps (1..max) */
+	unsigned int bystanders; /* CPUs in another mm (writer, fallback) */
+	/* --backend-opt fallback=V given: the fallback workload runs V only */
+	const char *fallback;
 };
 
 /* The workloads, in the order a run takes them. */
@@ -38,6 +50,7 @@ enum wl_measure_workload {
 	WL_MEASURE_MIXED,
 	WL_MEASURE_SLOWPATH,
 	WL_MEASURE_TRACKING,
+	WL_MEASURE_FALLBACK,
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -65,5 +78,7 @@ int wl_measure_slowpath(const struct wl_measure_ctx *c);
  * callgrind instructions (measure_tracking.c).
  */
 int wl_measure_tracking(const struct wl_measure_ctx *c);
+/* Munmaps whose every table goes through tlb_remove_table_one(). */
+int wl_measure_fallback(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

@@ -8,6 +8,7 @@
 #define WALKLAB_MEASURE_INT_H
 
 #include "measure.h"
+#include "bystander.h"
 #include "gup.h"     /* FOLL_* */
 #include "machine.h" /* WL_NR_CPUS */
 
@@ -42,6 +43,28 @@ void measure_emit_ipis(const struct wl_measure_ctx *c, struct wl_row *r,
 /* n repetitions (or windows) v[0..n), reordered: their min/median/max. */
 void measure_emit_stats(const struct wl_measure_ctx *c, struct wl_row *r,
 			double *v, unsigned int n);
+
+/* ---- bystanders around a timed phase (measure_bystander.c) ---------- */
+
+/* c->bystanders CPUs in another mm, and what they report at the end. */
+struct measure_bys {
+	struct wl_bystanders *bs; /* NULL: none asked for */
+	unsigned int n;
+	struct wl_bystander_result res[WL_MAX_BYSTANDERS];
+};
+/* Start them (none if c->bystanders is 0); 0 or -errno. */
+int measure_bys_start(const struct wl_measure_ctx *c, struct measure_bys *b);
+/* Stop them, once the phase's ops have returned. */
+void measure_bys_stop(struct measure_bys *b);
+/*
+ * Their rows, with r's workload and parameters: over the bystanders
+ * (min/median/max, n = bystanders), the interrupts each took per op of
+ * the phase (ops: its completed ops), by kind (bystander_irqs_<kind>_per_op)
+ * and all (bystander_irqs_per_op); bystander_gap_max_ns, _gap_p99_ns and
+ * _irq_gap_max_ns (bystander.h).  Nothing without bystanders.
+ */
+void measure_bys_emit(const struct wl_measure_ctx *c, struct wl_row *r,
+		      const struct measure_bys *b, uint64_t ops);
 
 /* ---- the measuring thread (measure_pool.c) -------------------------- */
 

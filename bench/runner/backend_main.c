@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "backend_opt.h"
 #include "bench.h"
+#include "bystander.h"
 #include "check.h"
 #include "cli.h"
 #include "machine.h"
@@ -295,8 +296,10 @@ static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
 	"  --arch A          %s (default %s)\n"
 	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,"
-	"tracking "
-	"(default all)\n"
+	"tracking,fallback\n"
+	"                    (default all)\n"
+	"  --bystanders N    CPUs running another mm around the writer and\n"
+	"                    fallback phases (0..16, default 0)\n"
 	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
 	"  --quick           a smaller, faster matrix (tests)\n"
@@ -316,6 +319,7 @@ static const struct option measure_longopts[] = {
 	{"arch", required_argument, NULL, 'A'},
 	{"workloads", required_argument, NULL, 'L'},
 	{"max-cpus", required_argument, NULL, 'c'},
+	{"bystanders", required_argument, NULL, 'Y'},
 	{"quick", no_argument, NULL, 'q'},
 	{"header", no_argument, NULL, 'H'},
 	{"seed", required_argument, NULL, 'S'},
@@ -359,6 +363,10 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 			m->c.max_cpus = (unsigned int)wl_parse_u64(
 				"--max-cpus", optarg, 1, WL_NR_CPUS - 1);
 			break;
+		case 'Y':
+			m->c.bystanders = (unsigned int)wl_parse_u64(
+				"--bystanders", optarg, 0, WL_MAX_BYSTANDERS);
+			break;
 		case 'q':
 			m->c.quick = true;
 			break;
@@ -370,6 +378,8 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 			break;
 		case 'O':
 			wl_backend_opt(optarg);
+			if (!strncmp(optarg, "fallback=", 9))
+				m->c.fallback = optarg + 9;
 			break;
 		case 'h':
 			usage(measure_usage);

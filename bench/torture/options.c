@@ -118,6 +118,10 @@ static const char torture_usage[] =
 	"(low/high/low)\n"
 	"  --lazy-tlb       walkers are lazy-TLB CPUs: speculative walks, no "
 	"GUP\n"
+	"  --bystanders N   CPUs running another mm, a busy loop with a "
+	"latency\n"
+	"                   probe (0..16, default 0): interrupts by kind, "
+	"gaps\n"
 	"  --bug B          re-introduce a bug (repeatable), one of:\n";
 /* The --bug names print here, from bug_names[] (print_usage()). */
 static const char torture_usage_tail[] =
@@ -173,6 +177,7 @@ static const struct option longopts[] = {
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"batch-fail", required_argument, NULL, 'B'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
+	{"bystanders", required_argument, NULL, 'Y'},
 	{"pae", no_argument, NULL, 'E'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
@@ -357,6 +362,10 @@ static bool parse_number(int opt, struct wl_torture_config *c)
 	case 'B':
 		c->batch_fail = parse_probability("--batch-fail", optarg);
 		return true;
+	case 'Y':
+		c->bystanders = (unsigned int)wl_parse_u64(
+			"--bystanders", optarg, 0, WL_MAX_BYSTANDERS);
+		return true;
 	case 'T':
 		c->stall_ns = wl_parse_u64("--stall-ms", optarg, 100, 600000) *
 			      1000000ull;
@@ -474,7 +483,8 @@ void torture_validate(struct wl_torture_config *c)
 			       c->writers);
 	if (c->ops && !c->writers)
 		wl_usage_error("--ops needs writers (--writers >= 1)");
-	if (c->walkers + c->writers + 1 > WL_NR_CPUS)
-		wl_usage_error("--walkers + --writers must be below %d",
+	if (c->walkers + c->writers + c->bystanders + 1 > WL_NR_CPUS)
+		wl_usage_error("--walkers + --writers + --bystanders must be "
+			       "below %d",
 			       WL_NR_CPUS);
 }

@@ -5,6 +5,7 @@
  * stalls, the reference balance at teardown, and SUCCESS or FAILURE.
  */
 #include "backend.h"
+#include "mmu_gather.h"
 #include "rcu_sched.h"
 #include "ring.h"
 #include "smp.h"
@@ -97,6 +98,29 @@ static void print_sync(FILE *f, const struct wl_torture_result *r)
 }
 
 /*
+ * The IPIs the fallbacks' callers sent, from the invalidating flush to the
+ * end of free_table_one(), by kind and per fallback (mmu_gather.h), with
+ * the count they are divided by: the teardown's included.
+ */
+static void print_fallback_ipis(FILE *f)
+{
+	struct wl_fallback_stats fs;
+
+	wl_fallback_stats(&fs);
+	if (!fs.calls)
+		return;
+	fprintf(f, "walklab-torture: fallback ipis:");
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		fprintf(f, " %s=%llu", wl_ipi_kind_names[k],
+			(unsigned long long)fs.ipis[k]);
+	fprintf(f, "  per fallback (%llu):", (unsigned long long)fs.calls);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		fprintf(f, " %s=%.2f", wl_ipi_kind_names[k],
+			(double)fs.ipis[k] / (double)fs.calls);
+	fputc('\n', f);
+}
+
+/*
  * The single-table fallback (tlb_remove_table_one()): how often batch
  * allocation was made to fail and how often the fallback ran.  Printed
  * when either is non-zero, so that a --batch-fail run shows it reached.
@@ -116,6 +140,7 @@ static void print_fallback(FILE *f, struct wl_torture_result *r)
 		(double)torture->c->batch_fail / 65536,
 		(unsigned long long)bs.free_one_calls,
 		(unsigned long long)bs.free_calls);
+	print_fallback_ipis(f);
 }
 
 /*
@@ -138,6 +163,33 @@ static void print_rcu_sched(FILE *f)
 		(unsigned long long)(rs.gp_max_ns / 1000),
 		(unsigned long long)rs.fqs_ipis,
 		(unsigned long long)rs.callbacks);
+}
+
+/*
+ * --bystanders: each one's interrupts by kind (exact counts, smp.h), its
+ * loop's gaps (p50, p99 within 1/8, max exact; host preemption included)
+ * and the gaps in which it ran a simulated interrupt.
+ */
+static void print_bystanders(FILE *f, const struct wl_torture_result *r)
+{
+	for (unsigned int i = 0; i < r->nr_bystanders; i++) {
+		const struct wl_bystander_result *b = &r->bystander[i];
+
+		fprintf(f, "walklab-torture: bystander %u (cpu %d): irqs", i,
+			b->cpu);
+		for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+			fprintf(f, " %s=%llu", wl_ipi_kind_names[k],
+				(unsigned long long)b->irqs[k]);
+		fprintf(f,
+			" loops: %llu gap p50 %llu ns p99 %llu ns max %.1f us"
+			" irq-gaps: %llu longest %.1f us\n",
+			(unsigned long long)b->loops,
+			(unsigned long long)b->gap_p50_ns,
+			(unsigned long long)b->gap_p99_ns,
+			(double)b->gap_max_ns / 1000,
+			(unsigned long long)b->irq_loops,
+			(double)b->irq_gap_max_ns / 1000);
+	}
 }
 
 static void print_check_cost(FILE *f, const struct wl_torture_result *r)
@@ -187,6 +239,7 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	print_sync(f, r);
 	print_fallback(f, r);
 	print_rcu_sched(f);
+	print_bystanders(f, r);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "legacy_thp.h"
 #include "machine.h"
+#include "mmu_gather.h"
 #include "results.h" /* wl_stats3() */
 #include "ring.h"
 #include "smp.h"
@@ -55,7 +56,7 @@ static int machine_up(const struct wl_torture_config *c)
 	mc.nr_frames =
 		WL_MAX(frames * 4 + (UINT64_C(1) << 18), UINT64_C(1) << 19);
 	mc.nr_tables = (uint32_t)WL_MAX(frames / 128 + 2048, 1u << 13);
-	mc.smp.nr_cpus_hint = c->walkers + c->writers;
+	mc.smp.nr_cpus_hint = c->walkers + c->writers + c->bystanders;
 	mc.smp.stall_ns = c->stall_ns;
 	mc.smp.stall_panic_ns = 0; /* the watchdog ends the run instead */
 	wl_arch_config_default(&mc.arch, c->arch);
@@ -224,6 +225,7 @@ static int prepare(struct trun *t)
 	}
 	wl_ipi_stats_reset();
 	wl_arch_stats_reset();
+	wl_fallback_stats_reset();
 	if (wl_backend.stats_reset)
 		wl_backend.stats_reset();
 	memset(&wl_inject_cfg, 0, sizeof(wl_inject_cfg));
@@ -248,15 +250,28 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 		c->writers, c->mms, (unsigned long long)c->region_mb,
 		c->check ? "on" : "off", c->inject ? "on" : "off",
 		c->legacy_thp ? "on" : "off", bugs);
+	if (c->bystanders)
+		fprintf(out, "walklab-torture: bystanders %u (another mm)\n",
+			c->bystanders);
 	fflush(out);
 }
 
-/* The watchdog and the walkers, the --check-cost phases, the writers. */
-static void start_threads(struct trun *t, pthread_t *wd,
-			  struct wl_torture_result *r)
+/*
+ * The watchdog, the bystanders (up before any writer, so that each takes
+ * every broadcast), the walkers, the --check-cost phases, the writers.
+ */
+static int start_threads(struct trun *t, pthread_t *wd,
+			 struct wl_torture_result *r)
 {
 	const struct wl_torture_config *c = t->c;
+	int ret;
 
+	if (c->bystanders &&
+	    (ret = wl_bystanders_start(&t->bystanders, c->bystanders))) {
+		fprintf(stderr, "walklab: torture: bystanders: %s\n",
+			strerror(-ret));
+		return ret;
+	}
 	if (c->check_cost)
 		pthread_barrier_init(&t->cost_barrier, NULL, c->walkers + 1);
 	t->t0 = wl_now_ns();
@@ -270,6 +285,7 @@ static void start_threads(struct trun *t, pthread_t *wd,
 	for (unsigned int i = 0; i < c->writers; i++)
 		pthread_create(&t->writers[i].thread, NULL, torture_writer_main,
 			       &t->writers[i]);
+	return 0;
 }
 
 /* The first violation of a watched type, in wl_now_ns() time; 0: none. */
@@ -332,6 +348,17 @@ static void stop_threads(struct trun *t, struct wl_torture_result *r)
 	for (unsigned int i = 0; i < c->writers; i++)
 		pthread_join(t->writers[i].thread, NULL);
 	r->elapsed_ns = wl_now_ns() - t->t0;
+	/* After the writers: every interrupt sent to them is counted. */
+	if (wl_backend.stats) {
+		struct wl_backend_stats bs;
+
+		wl_backend.stats(&bs);
+		r->run_sync_calls = bs.sync_calls;
+		r->run_free_one_calls = bs.free_one_calls;
+	}
+	r->nr_bystanders = c->bystanders;
+	wl_bystanders_stop(t->bystanders, r->bystander);
+	t->bystanders = NULL;
 	if (c->check_cost)
 		pthread_barrier_destroy(&t->cost_barrier);
 }
@@ -383,7 +410,11 @@ int wl_torture_run(const struct wl_torture_config *cfg,
 		goto out_free;
 	}
 	print_header(&c, out);
-	start_threads(&t, &wd, r);
+	ret = start_threads(&t, &wd, r);
+	if (ret) {
+		machine_down(&c);
+		goto out_free;
+	}
 	watch(&t, r);
 	stop_threads(&t, r);
 	teardown(&t, wd, r);

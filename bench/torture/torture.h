@@ -16,6 +16,7 @@
 #define WALKLAB_TORTURE_H
 
 #include "arch.h"
+#include "bystander.h"
 #include "check.h"
 #include "mm.h"
 #include "writer_ops.h"
@@ -47,12 +48,13 @@ struct wl_torture_config {
 	uint32_t batch_fail;	/* table batch allocation fails, per 65536 */
 	unsigned int stop_mask; /* 1 << violation: stop at the first */
 	uint64_t stall_ns;
-	bool check_cost;   /* measure the checker on vs off first */
-	bool ring;	   /* per-CPU event rings, dumped at a violation */
-	bool quiet;	   /* summary only */
-	bool pae;	   /* 32-bit PAE: PMDs read in two halves */
-	bool lazy_tlb;	   /* walkers are lazy-TLB CPUs (speculative walks) */
-	char context[200]; /* the command line, for violation reports */
+	bool check_cost; /* measure the checker on vs off first */
+	bool ring;	 /* per-CPU event rings, dumped at a violation */
+	bool quiet;	 /* summary only */
+	bool pae;	 /* 32-bit PAE: PMDs read in two halves */
+	bool lazy_tlb;	 /* walkers are lazy-TLB CPUs (speculative walks) */
+	unsigned int bystanders; /* CPUs in another mm (bystander.h) */
+	char context[200];	 /* the command line, for violation reports */
 };
 
 struct wl_torture_result {
@@ -71,6 +73,14 @@ struct wl_torture_result {
 	unsigned int dump_steps; /* steps of the first violation's dump */
 	bool balance_ok;
 	bool success;
+	/*
+	 * --bystanders: each one's interrupts and loop latency, and the
+	 * syncs and fallbacks of the run while they were up (the teardown's
+	 * come after).
+	 */
+	uint64_t run_sync_calls, run_free_one_calls;
+	unsigned int nr_bystanders;
+	struct wl_bystander_result bystander[WL_MAX_BYSTANDERS];
 };
 
 void wl_torture_config_default(struct wl_torture_config *c);

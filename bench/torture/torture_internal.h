@@ -78,6 +78,7 @@ struct trun {
 	unsigned int nr_chunks; /* 2 MiB chunks per mm */
 	struct twalker *walkers;
 	struct twriter *writers;
+	struct wl_bystanders *bystanders; /* NULL: none */
 	pthread_barrier_t cost_barrier;
 	FILE *out;
 	uint64_t t0;
