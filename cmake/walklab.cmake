@@ -26,7 +26,8 @@ function(walklab_add_backend)
     set(A_OPTIONS_STRING "-")
   endif()
   set(t walklab_be_${id})
-  add_library(${t} OBJECT ${A_SOURCES} ${PROJECT_SOURCE_DIR}/core/gup.c)
+  add_library(${t} OBJECT ${A_SOURCES} ${PROJECT_SOURCE_DIR}/core/gup.c
+                          ${PROJECT_SOURCE_DIR}/core/fault.c)
   target_include_directories(${t} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
                                           ${PROJECT_SOURCE_DIR}/backends/common
                                           ${PROJECT_SOURCE_DIR}/core)

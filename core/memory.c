@@ -232,7 +232,12 @@ static int do_pte_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 
 int wl_handle_mm_fault(struct wl_mm *mm, uint64_t addr, unsigned int flags)
 {
-	struct wl_vma *vma = wl_find_vma(mm, addr);
+	return wl_handle_vma_fault(mm, wl_find_vma(mm, addr), addr, flags);
+}
+
+int wl_handle_vma_fault(struct wl_mm *mm, const struct wl_vma *vma,
+			uint64_t addr, unsigned int flags)
+{
 	uint64_t io =
 		atomic_load_explicit(&wl_fault_io_ns, memory_order_relaxed);
 	pteval_t v;

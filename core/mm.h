@@ -31,6 +31,16 @@ struct wl_vma {
 	unsigned int flags;
 };
 
+/*
+ * A per-VMA lock (core/fault.c), by VMA slot: vma_start_read() under RCU
+ * takes readers unless seq equals the mm's odd mmap_seq (the VMA is
+ * write-locked in this mmap_lock write cycle).
+ */
+struct wl_vma_lock {
+	_Atomic int readers;
+	_Atomic unsigned int seq;
+};
+
 /* The mmap_lock: a reader-writer semaphore that prefers writers. */
 struct wl_rwsem {
 	pthread_rwlock_t rw;
@@ -55,6 +65,12 @@ struct wl_mm {
 	__wl_cacheline_aligned _Atomic unsigned int write_protect_seq;
 	_Atomic uint64_t nr_forks, nr_fork_copies, nr_numa_migrations,
 		nr_numa_fail;
+	/*
+	 * The SPF series' mmap_seq (core/fault.c): odd while mmap_lock is
+	 * held for write; speculative faults and per-VMA locks read it.
+	 */
+	__wl_cacheline_aligned _Atomic unsigned int mmap_seq;
+	struct wl_vma_lock vma_lock[WL_MAX_VMAS];
 };
 
 int wl_mm_init(struct wl_mm *mm);
@@ -108,6 +124,12 @@ extern _Atomic uint64_t wl_fault_io_ns;
 
 /* Caller holds mmap_lock for read; returns 0, VM_FAULT_RETRY or -errno. */
 int wl_handle_mm_fault(struct wl_mm *mm, uint64_t addr, unsigned int flags);
+/*
+ * The same for a VMA the caller found and keeps stable (mmap_lock, or its
+ * per-VMA read lock: core/fault.c); vma may be NULL (-EFAULT).
+ */
+int wl_handle_vma_fault(struct wl_mm *mm, const struct wl_vma *vma,
+			uint64_t addr, unsigned int flags);
 
 /*
  * Lookup under locks (the slow path's follow_page): the entry that maps
@@ -150,6 +172,8 @@ struct wl_bugs {
 	 */
 	bool munmap_free_before_flush;
 	bool migrate_refs_before_unmap;
+	/* A speculative fault that skips its mmap_seq checks (fault.c). */
+	bool spf_no_seq_check;
 };
 extern struct wl_bugs wl_bugs;
 

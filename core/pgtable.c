@@ -91,6 +91,7 @@ void wl_table_free(uint32_t idx)
 	struct wl_table_pool *p = &wl_tables;
 	struct wl_ptdesc *d = &p->desc[idx];
 
+	wl_check_table_empty(idx, "freed");
 	/*
 	 * write_seqcount_begin(): the generation becomes odd, then smp_wmb()
 	 * orders it before the poison stores; pairs with the smp_rmb() in
@@ -156,6 +157,7 @@ void wl_table_release_one(uint32_t idx)
 
 void wl_table_reuse(uint32_t idx)
 {
+	wl_check_table_empty(idx, "reused");
 	/*
 	 * A free and an allocation in one (stays even): the caller refills
 	 * the table after this.  smp_wmb() orders the bump before those

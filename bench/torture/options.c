@@ -30,6 +30,7 @@ static const char *const bug_names[] = {"no-pmd-recheck",
 					"pae-sync-after-unlock",
 					"munmap-free-before-flush",
 					"migrate-refs-before-unmap",
+					"spf-no-seq-check", /* fault.c */
 					NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
@@ -46,6 +47,7 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, pae_sync_after_unlock),
 	offsetof(struct wl_bugs, munmap_free_before_flush),
 	offsetof(struct wl_bugs, migrate_refs_before_unmap),
+	offsetof(struct wl_bugs, spf_no_seq_check),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -118,6 +120,9 @@ static const char torture_usage[] =
 	"(low/high/low)\n"
 	"  --lazy-tlb       walkers are lazy-TLB CPUs: speculative walks, no "
 	"GUP\n"
+	"  --spf B          walkers are faulters: a speculative page fault at\n"
+	"                   a random page, then mmap_lock if it aborts: "
+	"on|off\n"
 	"  --bug B          re-introduce a bug (repeatable): no-pmd-recheck|\n"
 	"                   no-pte-recheck|collapse-no-sync|"
 	"pt-reclaim-free-now|\n"
@@ -127,7 +132,8 @@ static const char torture_usage[] =
 	"                   single-user-table-free|lazy-tlb-no-ipi|"
 	"pae-sync-after-unlock|\n"
 	"                   "
-	"munmap-free-before-flush|migrate-refs-before-unmap\n"
+	"munmap-free-before-flush|migrate-refs-before-unmap|\n"
+	"                   spf-no-seq-check (needs --spf on)\n"
 	"  --stop-at-first  stop at the first violation\n"
 	"  --stop-on T,...  stop at the first of these violation types\n"
 	"  --stall-ms N     stall threshold (100..600000, default 5000)\n"
@@ -158,6 +164,7 @@ static const struct option longopts[] = {
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"batch-fail", required_argument, NULL, 'B'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
+	{"spf", required_argument, NULL, 'K'},
 	{"pae", no_argument, NULL, 'E'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
@@ -386,6 +393,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'z':
 		c->lazy_tlb = true;
 		break;
+	case 'K':
+		c->spf = wl_parse_bool("--spf", optarg);
+		break;
 	case 'E':
 		c->pae = true;
 		break;
@@ -434,6 +444,11 @@ void torture_validate(struct wl_torture_config *c)
 	if (c->lazy_tlb && c->legacy_thp)
 		wl_usage_error(
 			"--lazy-tlb and --legacy-thp do not go together");
+	if (c->bugs.spf_no_seq_check && !c->spf)
+		wl_usage_error("--bug spf-no-seq-check needs --spf on");
+	if (c->spf && (c->lazy_tlb || c->legacy_thp))
+		wl_usage_error("--spf on goes with neither --lazy-tlb nor "
+			       "--legacy-thp");
 	if (c->bugs.legacy_split_no_ipi && !c->legacy_thp)
 		wl_usage_error("--bug legacy-split-no-ipi needs --legacy-thp");
 	if (c->legacy_thp) {

@@ -120,6 +120,16 @@
  *    (core/rcu_sched.h).  The negative control's grace period waits for
  *    no CPU, as one blind to IRQ-off readers would: synthetic, no kernel
  *    shipped it for tables (the question was raised in review, 2021).
+ *  - spf-*: the walkers are speculative page faulters (--spf on,
+ *    core/fault.c), the second client of lockless_page_walk_begin/end.
+ *    spf-broadcast-no-rcu: IRQs off (the ipi backend trusting the flush)
+ *    on broadcast TLBI, no RCU table freeing: between reading the PMD and
+ *    taking the PTE lock the table is freed under the fault (the 2021
+ *    review's concern, docs/history.md 3.3).  spf-today: the same walk on
+ *    today's protocol.  spf-no-seq-check: the fault skips its mmap_seq
+ *    checks; the PMD recheck under the PTE lock still catches pt_reclaim,
+ *    but not a munmap that zapped the table before the lock was taken:
+ *    the PTE is installed where no VMA is (orphan_pte).
  *  - batch-fail-*: the table batch allocation fails half the time, so
  *    tlb_remove_table_one() frees single tables, in each kernel variant
  *    (--backend-opt fallback=, docs/kernel-protocol.md 2.9, 6); free-now frees
@@ -191,8 +201,10 @@ struct wl_scenario {
 	"--pae --walkers 4 --region-mb 2 --walk-pages 8 --pt-reclaim off "     \
 	"--inject-prob 32768 --inject-max-ns 20000 --mix retract=6,munmap=1,"  \
 	"dontneed=1,split=2,collapse=0,migrate=0,mprotect=0"
-#define WL_SC_UAF "table_uaf,poison_read"
-#define WL_SC_PIN "stale_pin,pin_after_nopin"
+/* Walkers are speculative faulters (core/fault.c). */
+#define WL_SC_MIX_SPF "--spf on " WL_SC_MIX_ALL
+#define WL_SC_UAF     "table_uaf,poison_read"
+#define WL_SC_PIN     "stale_pin,pin_after_nopin"
 
 /* Half the table batches fail: tlb_remove_table_one() runs often. */
 #define WL_SC_BATCH_FAIL "--batch-fail 0.5 "
@@ -234,6 +246,8 @@ struct wl_scenario {
 #define WL_SC_TTF_RCU_SCHED_IGNORES_IRQOFF                                     \
 	2				 /* .002 (load 5-22) .001 (load 3) */
 #define WL_SC_TTF_BATCH_FAIL_FREE_NOW 11 /* .011 (load 5-22) .001 (load 3) */
+/* spf-no-seq-check: seeds 1..5 at load ~6 (h-spf's report), median. */
+#define WL_SC_TTF_SPF_NO_SEQ_CHECK 200
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -746,6 +760,43 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 20,
 		.history = "synthetic: fallback frees after the flush alone; "
 			   "broadcast TLBI waits for no walker",
+	},
+	{
+		.name = "spf-broadcast-no-rcu",
+		.backend = "ipi",
+		.arch = "broadcast",
+		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_SPF,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2021 SPF review: IRQs off holds no table where the "
+			   "flush IPIs nobody and tables are not RCU-freed",
+	},
+	{
+		.name = "spf-today",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_SPF,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.synthetic = "SPF was not merged; its walk on today's protocol "
+			     "(IRQs off, RCU table free)",
+		.twin = "spf-no-seq-check",
+		.twin_median_ms = WL_SC_TTF_SPF_NO_SEQ_CHECK,
+	},
+	{
+		.name = "spf-no-seq-check",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug spf-no-seq-check " WL_SC_MIX_SPF,
+		.expect = "reproduced",
+		.watch = "orphan_pte",
+		.bound_s = 20,
+		.history = "SPF without its mmap_seq check: a PTE installed "
+			   "after munmap zapped its table",
+		.synthetic = "a planted bug: the series always checked "
+			     "mmap_seq",
 	},
 };
 
