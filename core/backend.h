@@ -84,6 +84,13 @@ struct wl_mm;
 #define WL_CAP_QSBR	      (1u << 4) /* needs quiescent() from walkers */
 #define WL_CAP_POLLS	      (1u << 5)
 #define WL_CAP_FREE_ONE_WAITS (1u << 6)
+/*
+ * The read side does not protect a speculative page fault (core/fault.c):
+ * a SAFE backend whose walkers need more than begin/end (a per-table hook
+ * the fault does not call, say) sets it, and the contract tests skip the
+ * fault's check; every other SAFE backend is held to it.
+ */
+#define WL_CAP_NO_SPF (1u << 7)
 
 struct wl_backend_stats {
 	uint64_t sync_calls; /* sync() calls */

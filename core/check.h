@@ -81,6 +81,7 @@ enum wl_inject_point {
 	WL_INJ_WALK_PIN,      /* walker, between the pin and the recheck */
 	WL_INJ_WRITER_UNLINK, /* writer, after unlinking, before the flush */
 	WL_INJ_WRITER_FREE,   /* writer, after the flush, before the free */
+	WL_INJ_SPF_PTL, /* speculative fault: PMD checked, PTE lock not taken */
 	WL_NR_INJECT,
 };
 

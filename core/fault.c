@@ -183,7 +183,7 @@ static uint32_t spf_pte_map_lock(struct wl_mm *mm, uint64_t addr,
 	if (SPF_READ(pmdp) != orig_pmd ||
 	    spf_next(&t, orig_pmd) == WL_TABLE_NONE)
 		goto out;
-	wl_inject(WL_INJ_WALK_LEVEL); /* the window the review is about */
+	wl_inject(WL_INJ_SPF_PTL); /* the window the review is about */
 	why = WL_ABORT_PTL;
 	if (!ptl_trylock((uint32_t)pte_pfn(orig_pmd)))
 		goto out;
