@@ -29,6 +29,10 @@
  *             backlog_tables over time (t_ms set, one row per sample)
  *   slowpath  mmap_lock_write_wait_ns (the writer's wait for mmap_lock),
  *             walks_per_s, with allow_retry 0/1
+ *   fault     faults_per_s, faults, speculative_ratio, abort_rate,
+ *             mmap_lock_write_wait_ns, writer_ops_per_s; writer_op is the
+ *             fault path (mmap_lock | spf | vma_lock), cpus the faulting
+ *             CPUs, writer_rate the mmap_lock writer's ops/s
  *   process   peak_rss_kib (one row per executable run)
  *   calib     host measurements (walklab calibrate), backend "host", and
  *             the ratios of simulation over host (compare)

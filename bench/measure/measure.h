@@ -12,6 +12,9 @@
  *            backlog over time (measure_mixed.c)
  *  slowpath  faulting walkers with simulated I/O against an mmap_lock
  *            writer (measure_slowpath.c)
+ *  fault     fault throughput of the mmap_lock, speculative and per-VMA
+ *            lock fault paths under an mmap_lock writer (measure_fault.c);
+ *            run only when asked for (compare runs it for one backend)
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -37,6 +40,7 @@ enum wl_measure_workload {
 	WL_MEASURE_WRITER,
 	WL_MEASURE_MIXED,
 	WL_MEASURE_SLOWPATH,
+	WL_MEASURE_FAULT, /* not in the default set: --workloads fault */
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -58,5 +62,7 @@ int wl_measure_writer(const struct wl_measure_ctx *c);
 int wl_measure_mixed(const struct wl_measure_ctx *c);
 /* Faulting walkers with simulated I/O against an mmap_lock writer. */
 int wl_measure_slowpath(const struct wl_measure_ctx *c);
+/* Fault throughput, three fault paths, under an mmap_lock writer. */
+int wl_measure_fault(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

@@ -294,8 +294,9 @@ static int cmd_bench(int argc, char **argv, bool run)
 static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
 	"  --arch A          %s (default %s)\n"
-	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath "
-	"(default all)\n"
+	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,"
+	"fault\n"
+	"                    (default all but fault)\n"
 	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
 	"  --quick           a smaller, faster matrix (tests)\n"
@@ -343,7 +344,7 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 	int opt;
 
 	for (int i = 0; i < WL_MEASURE_NR; i++)
-		m->want[i] = true; /* default: all */
+		m->want[i] = i != WL_MEASURE_FAULT; /* default: all but fault */
 	while ((opt = wl_getopt(argc, argv, "h", measure_longopts,
 				"measure")) != -1) {
 		switch (opt) {
