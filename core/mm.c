@@ -62,6 +62,17 @@ void mmap_write_lock(struct wl_mm *mm)
 
 void mmap_write_unlock(struct wl_mm *mm)
 {
+	/* Publish the VMAs for lookups without mmap_lock (fault.h). */
+	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
+		atomic_store_explicit(&mm->vma_snap[i][0], mm->vmas[i].start,
+				      memory_order_relaxed);
+		atomic_store_explicit(&mm->vma_snap[i][1], mm->vmas[i].end,
+				      memory_order_relaxed);
+		atomic_store_explicit(&mm->vma_snap[i][2], mm->vmas[i].flags,
+				      memory_order_relaxed);
+	}
+	atomic_store_explicit(&mm->nr_vmas_snap, mm->nr_vmas,
+			      memory_order_relaxed);
 	/*
 	 * write_seqcount_end(): release orders our changes before the even
 	 * count; pairs with the readers' acquire load of mmap_seq.  Per-VMA

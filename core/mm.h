@@ -71,6 +71,13 @@ struct wl_mm {
 	 */
 	__wl_cacheline_aligned _Atomic unsigned int mmap_seq;
 	struct wl_vma_lock vma_lock[WL_MAX_VMAS];
+	/*
+	 * What lookups without mmap_lock read (the kernel's RCU-visible VMA
+	 * tree): vmas[] as of the last mmap_write_unlock(), stored atomically
+	 * there; {start, end, flags} per slot.
+	 */
+	_Atomic uint64_t vma_snap[WL_MAX_VMAS][3];
+	_Atomic unsigned int nr_vmas_snap;
 };
 
 int wl_mm_init(struct wl_mm *mm);

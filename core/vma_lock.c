@@ -7,11 +7,11 @@
  * Departure: the kernel's VMAs live in a maple tree freed by RCU; here
  * they are the slots of mm->vmas[], never freed, so the RCU read lock
  * that keeps a VMA alive is implicit.  The slots are written with plain
- * stores under mmap_lock for write; the lockless scans read them with
- * relaxed atomic loads, a seqcount reader's data_race() reads, and what
- * they find is trusted only once validated (mmap_seq unchanged, or the
- * slot read-locked).  A slot moved by wl_vma_remove() is write-locked
- * first (mm.c), as the kernel write-locks every VMA it changes.
+ * stores under mmap_lock for write, and published for these lookups in
+ * mm->vma_snap[] by mmap_write_unlock(); what a lookup finds there is
+ * trusted only once validated (mmap_seq unchanged, or the slot
+ * read-locked).  A slot moved by wl_vma_remove() is write-locked first
+ * (mm.c), as the kernel write-locks every VMA it changes.
  */
 #include "fault.h"
 #include "machine.h"
@@ -44,21 +44,27 @@ void wl_fault_stats_add(struct wl_fault_stats *a,
 		a->abort[i] += b->abort[i];
 }
 
-/* A relaxed read of a plain field another CPU may be writing. */
-#define VMA_PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+/* Field k of slot i as last published (relaxed: validated after). */
+#define VMA_PEEK(mm, i, k)                                                     \
+	atomic_load_explicit(&(mm)->vma_snap[i][k], memory_order_relaxed)
 
 /* The slot whose VMA covers addr, read without mmap_lock; -1 if none. */
 static int vma_scan(struct wl_mm *mm, uint64_t addr)
 {
-	unsigned int n = VMA_PEEK(mm->nr_vmas);
+	unsigned int n =
+		atomic_load_explicit(&mm->nr_vmas_snap, memory_order_relaxed);
 
-	if (n > WL_MAX_VMAS)
-		n = WL_MAX_VMAS;
 	for (unsigned int i = 0; i < n; i++)
-		if (addr >= VMA_PEEK(mm->vmas[i].start) &&
-		    addr < VMA_PEEK(mm->vmas[i].end))
+		if (addr >= VMA_PEEK(mm, i, 0) && addr < VMA_PEEK(mm, i, 1))
 			return (int)i;
 	return -1;
+}
+
+static void vma_copy(struct wl_mm *mm, int i, struct wl_vma *vma)
+{
+	vma->start = VMA_PEEK(mm, i, 0);
+	vma->end = VMA_PEEK(mm, i, 1);
+	vma->flags = (unsigned int)VMA_PEEK(mm, i, 2);
 }
 
 bool wl_vma_lookup_speculative(struct wl_mm *mm, uint64_t addr,
@@ -68,9 +74,7 @@ bool wl_vma_lookup_speculative(struct wl_mm *mm, uint64_t addr,
 
 	if (i < 0)
 		return false;
-	vma->start = VMA_PEEK(mm->vmas[i].start);
-	vma->end = VMA_PEEK(mm->vmas[i].end);
-	vma->flags = VMA_PEEK(mm->vmas[i].flags);
+	vma_copy(mm, i, vma);
 	/*
 	 * read_seqcount_retry(): smp_rmb() orders the copy's loads before
 	 * the reload; pairs with the release increments of mmap_seq in
@@ -141,9 +145,10 @@ int wl_vma_start_read(struct wl_mm *mm, uint64_t addr, struct wl_vma *vma)
 		return -1;
 	}
 	/* Read-locked: no writer changes the slot until we drop it. */
-	*vma = mm->vmas[i];
+	vma_copy(mm, i, vma);
 	if (addr < vma->start || addr >= vma->end ||
-	    (unsigned int)i >= VMA_PEEK(mm->nr_vmas)) {
+	    (unsigned int)i >= atomic_load_explicit(&mm->nr_vmas_snap,
+						    memory_order_relaxed)) {
 		wl_vma_end_read(mm, i);
 		return -1;
 	}
