@@ -28,6 +28,13 @@
  * IPIs nobody, and no RCU table freeing, nothing holds it (the review's
  * concern, scenario spf-broadcast-no-rcu).
  *
+ * A backend with a per-PTE-table reference (backend.h 1b, pte_refcount)
+ * gets its try-get just after each PMD load that leads to a PTE table, and
+ * its put once the fault is done with the table: after the PTE load in
+ * step 3, after the install and the unlock in step 6 (the 2021 series
+ * held pte_try_get() across the fault's PTE work the same way).  The
+ * checker's watch on the table ends before the put, which may free it.
+ *
  * The checker sees every table a section enters (its generation, as
  * gup.c's walk trace does) and, with --bug spf-no-seq-check, the PTE the
  * fault then installs into a detached table or under an unmapped VMA
@@ -38,6 +45,7 @@
 #include "check.h"
 #include "internal.h"
 #include "machine.h"
+#include "pte_ref.h"
 #include "walk_backend.h"
 
 #include <errno.h>
@@ -144,9 +152,13 @@ static bool spf_walk_pmd(struct wl_mm *mm, uint64_t addr, uint32_t *pmd_table,
 			pte = spf_next(&t, *orig_pmd);
 		}
 	}
+	if (pte != WL_TABLE_NONE && !wl_pte_table_try_get(pte))
+		pte = WL_TABLE_NONE;
 	if (pte != WL_TABLE_NONE)
 		v = SPF_READ(&wl_table(pte)->e[pte_index(addr)]);
 	spf_leave(&t);
+	if (pte != WL_TABLE_NONE)
+		wl_pte_table_put(pte);
 	lockless_page_walk_end(mm, cookie);
 	*present = !pte_none(v);
 	if (pte == WL_TABLE_NONE || (*present && !pte_present(v)))
@@ -163,8 +175,8 @@ static bool ptl_trylock(uint32_t table)
 }
 
 /*
- * Step 5, pte_map_lock(): returns the PTE table, locked, or WL_TABLE_NONE
- * after counting the abort.
+ * Step 5, pte_map_lock(): returns the PTE table, locked and with its
+ * reference (pte_ref.h) held, or WL_TABLE_NONE after counting the abort.
  */
 static uint32_t spf_pte_map_lock(struct wl_mm *mm, uint64_t addr,
 				 unsigned int seq, uint32_t pmd_table,
@@ -175,14 +187,17 @@ static uint32_t spf_pte_map_lock(struct wl_mm *mm, uint64_t addr,
 	_Atomic pteval_t *pmdp = &wl_table(pmd_table)->e[pmd_index(addr)];
 	enum wl_fault_abort why = WL_ABORT_SEQ;
 	uint32_t pte = WL_TABLE_NONE;
+	bool got = false;
 
 	wl_inject(WL_INJ_WALK_LEVEL);
 	if (spf_seq_changed(mm, seq) || !spf_enter(&t, pmd_table))
 		goto out;
 	why = WL_ABORT_PMD;
 	if (SPF_READ(pmdp) != orig_pmd ||
-	    spf_next(&t, orig_pmd) == WL_TABLE_NONE)
+	    spf_next(&t, orig_pmd) == WL_TABLE_NONE ||
+	    !wl_pte_table_try_get((uint32_t)pte_pfn(orig_pmd)))
 		goto out;
+	got = true;
 	wl_inject(WL_INJ_SPF_PTL); /* the window the review is about */
 	why = WL_ABORT_PTL;
 	if (!ptl_trylock((uint32_t)pte_pfn(orig_pmd)))
@@ -201,6 +216,8 @@ static uint32_t spf_pte_map_lock(struct wl_mm *mm, uint64_t addr,
 	}
 out:
 	spf_leave(&t);
+	if (got && pte == WL_TABLE_NONE)
+		wl_pte_table_put((uint32_t)pte_pfn(orig_pmd));
 	lockless_page_walk_end(mm, cookie);
 	if (pte == WL_TABLE_NONE)
 		spf_abort(st, why);
@@ -263,6 +280,7 @@ int wl_spf_fault(struct wl_mm *mm, uint64_t addr, bool write,
 		folio = NULL;
 	}
 	wl_ptl_unlock(pte);
+	wl_pte_table_put(pte);
 	folio_put_unused(folio);
 	atomic_fetch_add_explicit(&mm->nr_faults, 1, memory_order_relaxed);
 	return 0;

@@ -91,7 +91,8 @@ void mmap_write_unlock(struct wl_mm *mm)
  * nothing sleeps under it; here the pre-4.5 THP split waits through the
  * backend's sync under the PMD lock (core/legacy_thp.c), and for rcu-qsbr
  * that grace period would wait forever for an online CPU spinning here.
- * Sound because no walk section takes a page-table lock.
+ * Sound because no walk section waits for a page-table lock: the one that
+ * takes one (core/pte_map.c, today's pte_offset_map_lock()) only tries.
  */
 void wl_ptl_lock(uint32_t table)
 {
@@ -126,6 +127,16 @@ void wl_ptl_lock(uint32_t table)
 			}
 		}
 	}
+}
+
+bool wl_ptl_trylock(uint32_t table)
+{
+	_Atomic int *l = &wl_ptdesc(table)->ptl;
+
+	/* Acquire: as in wl_ptl_lock(), pairs with wl_ptl_unlock()'s
+	 * release; the relaxed look first keeps a busy line shared. */
+	return !atomic_load_explicit(l, memory_order_relaxed) &&
+	       !atomic_exchange_explicit(l, 1, memory_order_acquire);
 }
 
 void wl_ptl_unlock(uint32_t table)

@@ -92,6 +92,8 @@ void mmap_write_unlock(struct wl_mm *mm);
 /* Page-table locks (split ptlocks: one per table page). */
 void wl_ptl_lock(uint32_t table);
 void wl_ptl_unlock(uint32_t table);
+/* Take it only if free, without waiting: true if taken. */
+bool wl_ptl_trylock(uint32_t table);
 
 /* Takes mmap_lock for write.  addr and len page-aligned; returns -errno. */
 int wl_mmap(struct wl_mm *mm, uint64_t addr, uint64_t len,
@@ -181,6 +183,11 @@ struct wl_bugs {
 	bool migrate_refs_before_unmap;
 	/* A speculative fault that skips its mmap_seq checks (fault.c). */
 	bool spf_no_seq_check;
+	/*
+	 * Today's pte_offset_map_lock() without its pmd_same() recheck after
+	 * the lock (core/pte_map.c): the negative control of the recheck.
+	 */
+	bool pte_map_no_recheck;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -73,6 +73,8 @@ uint32_t wl_table_alloc(enum wl_level level)
 	d->level = (uint8_t)level;
 	d->deposit = WL_TABLE_NONE;
 	atomic_store_explicit(&d->ptl, 0, memory_order_relaxed);
+	/* Published with the table by the PMD's release store (set_entry). */
+	atomic_store_explicit(&d->pt_refcount, 1, memory_order_relaxed);
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)
 		WRITE_ONCE(p->tables[idx].e[j], 0);
 	/*

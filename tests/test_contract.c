@@ -337,7 +337,12 @@ static bool expect_wait(enum op op, enum wl_arch arch)
 		return false;
 	if (bug_gp_blind && op == OP_FREE)
 		return false;
-	if (assume_flush_ipi && op != OP_SYNC)
+	/*
+	 * pte_refcount-norcu requires a flush that IPIs (WL_REQ_FLUSH_IPI):
+	 * held to the same, and these PTE tables are what it frees at once.
+	 */
+	if ((assume_flush_ipi || (wl_backend.requires & WL_REQ_FLUSH_IPI)) &&
+	    op != OP_SYNC)
 		return (op == OP_FREE_FLUSHED || op == OP_FREE_ONE_FLUSHED) &&
 		       arch == WL_ARCH_IPI;
 	return true;
@@ -536,6 +541,55 @@ Test(contract, ipi_assume_flush_ipi_frees_under_the_walker)
 			     wl_backend.name);
 	set_assume_flush_ipi(true);
 	check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);
+}
+
+/*
+ * The per-PTE-table reference (backend.h 1b; pte_refcount): a reference
+ * held outside any section holds off the free of the table on every arch
+ * and in every writer path that frees it; the put that drops the last
+ * reference frees it; a try-get on a table whose last reference is gone
+ * fails.  Without the reference the same writer frees at once (norcu on
+ * broadcast, checked above through expect_wait()): the check can fail.
+ */
+#ifdef WL_PTE_TABLE_REF
+static void check_ref_holds_free(enum wl_arch arch, enum op op)
+{
+	struct writer x;
+	struct tables t;
+
+	machine_up(arch);
+	writer_prepare(&x, &t, op);
+	for (unsigned int i = 0; i < t.n; i++)
+		cr_assert(wl_pte_table_try_get(t.idx[i]), "get a live table");
+	cr_assert_eq(pthread_create(&x.thread, NULL, writer_main, &x), 0);
+	cr_assert(wait_int(&x.done, 1, COMPLETE_MS), "%s: %s returned",
+		  wl_arch_name(arch), op_names[op]);
+	idle_ms(HOLD_MS);
+	cr_assert(!tables_any_freed(&t), "%s: %s freed a referenced table",
+		  wl_arch_name(arch), op_names[op]);
+	for (unsigned int i = 0; i < t.n; i++)
+		wl_pte_table_put(t.idx[i]);
+	cr_assert(wait_all_freed(&t, COMPLETE_MS), "%s: the last put frees",
+		  wl_arch_name(arch));
+	for (unsigned int i = 0; i < t.n; i++)
+		cr_assert(!wl_pte_table_try_get(t.idx[i]), "get a freed table");
+	atomic_store(&x.quit, 1);
+	pthread_join(x.thread, NULL);
+	machine_down();
+}
+#endif
+
+Test(contract, table_reference_holds_the_free)
+{
+#ifdef WL_PTE_TABLE_REF
+	static const enum op ops[] = {OP_FREE, OP_FREE_FLUSHED, OP_FREE_ONE};
+
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(all_arches); i++)
+		for (unsigned int j = 0; j < WL_ARRAY_SIZE(ops); j++)
+			check_ref_holds_free(all_arches[i], ops[j]);
+#else
+	cr_skip_test("%s has no per-table reference", wl_backend.name);
+#endif
 }
 
 /* lockless_walk_helpers-today: the backend with a fallback= option. */

@@ -15,6 +15,8 @@
  *  fault     fault throughput of the mmap_lock, speculative and per-VMA
  *            lock fault paths under an mmap_lock writer (measure_fault.c);
  *            run only when asked for (compare runs it for one backend)
+ *  locked    the slow path's locked walk to a PTE three ways, under 0-2
+ *            contending CPUs (measure_locked.c); only when asked for
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -40,7 +42,8 @@ enum wl_measure_workload {
 	WL_MEASURE_WRITER,
 	WL_MEASURE_MIXED,
 	WL_MEASURE_SLOWPATH,
-	WL_MEASURE_FAULT, /* not in the default set: --workloads fault */
+	WL_MEASURE_FAULT,  /* not in the default set: --workloads fault */
+	WL_MEASURE_LOCKED, /* not in the default run */
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -64,5 +67,7 @@ int wl_measure_mixed(const struct wl_measure_ctx *c);
 int wl_measure_slowpath(const struct wl_measure_ctx *c);
 /* Fault throughput, three fault paths, under an mmap_lock writer. */
 int wl_measure_fault(const struct wl_measure_ctx *c);
+/* The locked walk (core/pte_map.h) with 0, 1 and 2 contending CPUs. */
+int wl_measure_locked(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

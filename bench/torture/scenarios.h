@@ -64,8 +64,15 @@
  *    series' intermediate state freed an empty PTE table as soon as it was
  *    unlinked; here MADV_DONTNEED's pt_reclaim frees it at once, without
  *    flush or deferral.  Departure: the 2021 series used a per-table
- *    refcount (pte_try_get), not modelled; what is modelled is only the
- *    free-without-RCU step.
+ *    refcount (pte_try_get), modelled by pte-refcount-*; what these
+ *    model is only the free-without-RCU step.
+ *  - pte-refcount-*: the 2021 series' per-PTE-table refcount itself
+ *    (backends/pte_refcount).  no-rcu is patch 6: the last put frees at
+ *    once, and a walker's table is freed between its PMD load and its
+ *    try-get; broadcast, because on ipi the flush between unlink and the
+ *    drop of the table's own reference waits for the IRQ-off walker.  rcu
+ *    is patch 8: freed after an RCU-sched grace period (docs/history.md
+ *    2.10).
  *  - migration-*: migration freezes the refcount after installing the
  *    migration entry; GUP-fast's add-unless-zero and PTE recheck make it
  *    safe.  migration-no-pte-recheck drops the PTE recheck (the broken
@@ -248,6 +255,8 @@ struct wl_scenario {
 #define WL_SC_TTF_BATCH_FAIL_FREE_NOW 11 /* .011 (load 5-22) .001 (load 3) */
 /* spf-no-seq-check: seeds 1..5, one session at load 16-20. */
 #define WL_SC_TTF_SPF_NO_SEQ_CHECK 107 /* .162 .047 .107 .301 .090 */
+/* pte_refcount-norcu's twin: seeds 1..5, load about 14. */
+#define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 79 /* .079 (load 14) */
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -797,6 +806,33 @@ static const struct wl_scenario wl_scenarios[] = {
 			   "after munmap zapped its table",
 		.synthetic = "a planted bug: the series always checked "
 			     "mmap_seq",
+	},
+	{
+		/* docs/history.md 2.10: patch 6 of the 2021 series. */
+		.name = "pte-refcount-no-rcu",
+		.backend = "pte_refcount-norcu",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_RECLAIM,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2021 series, patch 6: the last pte_put() frees at "
+			   "once; GUP-fast's PMD-to-try-get window unprotected "
+			   "(Gunthorpe)",
+	},
+	{
+		.name = "pte-refcount-rcu",
+		.backend = "pte_refcount-rcu",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history =
+			"2021 series, patch 8: PTE tables freed by RCU after "
+			"the last put",
+		.twin = "pte-refcount-no-rcu",
+		.twin_median_ms = WL_SC_TTF_PTE_REFCOUNT_NO_RCU,
 	},
 };
 
