@@ -129,10 +129,11 @@ static bool spf_abort(struct wl_fault_stats *st, enum wl_fault_abort why)
 
 /*
  * Step 3, in a walk section: the PMD table and the PMD's value, which must
- * name a PTE table whose entry for addr is none.  *present: it is not.
+ * name a PTE table whose entry for addr is none, or present and usable
+ * for this access (*present: nothing to do).
  */
-static bool spf_walk_pmd(struct wl_mm *mm, uint64_t addr, uint32_t *pmd_table,
-			 pteval_t *orig_pmd, bool *present,
+static bool spf_walk_pmd(struct wl_mm *mm, uint64_t addr, bool write,
+			 uint32_t *pmd_table, pteval_t *orig_pmd, bool *present,
 			 struct wl_fault_stats *st)
 {
 	struct spf_trace t = {.addr = addr};
@@ -161,7 +162,9 @@ static bool spf_walk_pmd(struct wl_mm *mm, uint64_t addr, uint32_t *pmd_table,
 		wl_pte_table_put(pte);
 	lockless_page_walk_end(mm, cookie);
 	*present = !pte_none(v);
-	if (pte == WL_TABLE_NONE || (*present && !pte_present(v)))
+	/* A PTE there, but not one this access may use: not SPF's case. */
+	if (pte == WL_TABLE_NONE ||
+	    (*present && !pte_access_permitted(v, write)))
 		return spf_abort(st, WL_ABORT_PMD);
 	return true;
 }
@@ -256,7 +259,7 @@ int wl_spf_fault(struct wl_mm *mm, uint64_t addr, bool write,
 	addr &= PAGE_MASK;
 	st->attempts++;
 	if (!spf_vma(mm, addr, write, &seq, &vma, st) ||
-	    !spf_walk_pmd(mm, addr, &pmd_table, &orig_pmd, &present, st))
+	    !spf_walk_pmd(mm, addr, write, &pmd_table, &orig_pmd, &present, st))
 		return -EAGAIN;
 	if (present) {
 		st->present++;

@@ -36,7 +36,7 @@ extern const char *const wl_fault_path_names[WL_NR_FAULT_PATHS + 1];
 enum wl_fault_abort {
 	WL_ABORT_SEQ, /* mmap_seq odd or moved */
 	WL_ABORT_VMA, /* no VMA, a VMA SPF does not handle, or VMA locked */
-	WL_ABORT_PMD, /* no PTE table, or the PMD changed */
+	WL_ABORT_PMD, /* no PTE table, the PMD changed, a PTE SPF can't fix */
 	WL_ABORT_PTL, /* the PTE lock was busy (trylock with IRQs off) */
 	WL_NR_FAULT_ABORTS,
 };
