@@ -475,6 +475,16 @@ static void zap_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 	}
 }
 
+void wl_zap_vma_locked(struct wl_mm *mm, uint64_t addr, uint64_t len)
+{
+	struct wl_mmu_gather tlb;
+
+	tlb_gather_mmu(&tlb, mm);
+	zap_range(&tlb, mm, addr, addr + len, false);
+	tlb_finish_mmu(&tlb);
+	atomic_fetch_add_explicit(&mm->nr_zaps, 1, memory_order_relaxed);
+}
+
 int wl_madvise_dontneed(struct wl_mm *mm, uint64_t addr, uint64_t len,
 			bool reclaim_pt)
 {

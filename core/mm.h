@@ -106,6 +106,11 @@ struct wl_vma *wl_find_vma(struct wl_mm *mm, uint64_t addr);
 int wl_populate(struct wl_mm *mm, uint64_t addr, uint64_t len);
 int wl_madvise_dontneed(struct wl_mm *mm, uint64_t addr, uint64_t len,
 			bool reclaim_pt);
+/*
+ * MADV_DONTNEED under the VMA's read lock (core/fault.h), as madvise()
+ * does since per-VMA locks reached it: no mmap_lock, no table reclaim.
+ */
+void wl_zap_vma_locked(struct wl_mm *mm, uint64_t addr, uint64_t len);
 int wl_split_huge_pmd(struct wl_mm *mm, uint64_t addr);
 int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr);
 int wl_migrate_page(struct wl_mm *mm, uint64_t addr);

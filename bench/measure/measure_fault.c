@@ -7,7 +7,10 @@
  *
  * 1, 2 and 4 CPUs fault in pages of one anonymous VMA, each its own 2 MiB
  * of it, page by page; after each pass a CPU zaps its 2 MiB (DONTNEED,
- * the PTE table kept) and starts again.  Meanwhile the measuring CPU, as
+ * the PTE table kept, under the VMA's read lock as today's madvise()
+ * does: a zap under mmap_lock would queue behind the writer and hand the
+ * faulters their turn only between its holds, so no fault path would
+ * ever meet the writer) and starts again.  Meanwhile the measuring CPU, as
  * the writer, takes mmap_lock for write at 0, 1000 or 10000 ops/s and
  * holds it WRITER_HOLD_NS, as a short mprotect() of its own VMA would:
  * mmap_seq moves (SPF aborts), its own VMA is write-locked (other VMAs'
@@ -57,6 +60,20 @@ struct fault_run {
 	struct fault_cpu cpu[FAULT_MAX_CPUS];
 };
 
+/* Reset a slice for the next pass, not under mmap_lock (see above). */
+static void fault_zap(struct wl_mm *mm, uint64_t base)
+{
+	struct wl_vma vma;
+	int slot = wl_vma_start_read(mm, base, &vma);
+
+	if (slot < 0) {
+		wl_madvise_dontneed(mm, base, FAULT_SLICE, false);
+		return;
+	}
+	wl_zap_vma_locked(mm, base, FAULT_SLICE);
+	wl_vma_end_read(mm, slot);
+}
+
 /* One faulting CPU: passes over its slice, timed; zaps between them. */
 static void *fault_cpu_main(void *arg)
 {
@@ -79,7 +96,7 @@ static void *fault_cpu_main(void *arg)
 				break;
 			}
 		fc->fault_ns += wl_now_ns() - t0;
-		wl_madvise_dontneed(run->mm, base, FAULT_SLICE, false);
+		fault_zap(run->mm, base);
 		measure_qs();
 	}
 	if (fc->up)
