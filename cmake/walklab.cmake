@@ -8,7 +8,8 @@
 # Declares one backend configuration.  Its id is <backend> or
 # <backend>-<config>; it gets:
 #   walklab_be_<id>   an OBJECT library: the backend's sources plus the
-#                     walker (core/gup.c), compiled with the backend's folder
+#                     walkers (core/gup.c, core/pte_map.c), compiled
+#                     with the backend's folder
 #                     on the include path so that "walk_backend.h" inlines
 #                     into the walker, and with the backend's definitions;
 #   walklab-<id>      the per-backend executable (bench/runner/);
@@ -26,7 +27,9 @@ function(walklab_add_backend)
     set(A_OPTIONS_STRING "-")
   endif()
   set(t walklab_be_${id})
-  add_library(${t} OBJECT ${A_SOURCES} ${PROJECT_SOURCE_DIR}/core/gup.c)
+  add_library(${t} OBJECT ${A_SOURCES} ${PROJECT_SOURCE_DIR}/core/gup.c
+                          ${PROJECT_SOURCE_DIR}/core/fault.c
+                          ${PROJECT_SOURCE_DIR}/core/pte_map.c)
   target_include_directories(${t} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
                                           ${PROJECT_SOURCE_DIR}/backends/common
                                           ${PROJECT_SOURCE_DIR}/core)

@@ -31,6 +31,22 @@
  *     Optional: without WL_READ_REFERENCE_NAME only the backend's pair is
  *     timed.  The rcu backends name liburcu's read lock this way.
  *
+ * 1b. optionally, a per-PTE-table reference (the 2021 pte_try_get() /
+ *     pte_put() series): when walk_backend.h defines
+ *
+ *	#define WL_PTE_TABLE_REF 1
+ *	static inline bool wl_pte_table_try_get(uint32_t table);
+ *	static inline void wl_pte_table_put(uint32_t table);
+ *
+ *     every lockless walker calls try_get on the PTE table a PMD names,
+ *     just after the PMD load and inside the section, gives up when it
+ *     fails, and calls put once it has read the table's entries.  Between
+ *     a successful try_get and the put the table is not freed, whatever
+ *     the section does.  Walkers include core/pte_ref.h, which gives both
+ *     as empty inlines when the backend defines none: no cost elsewhere.
+ *     The checker's watch on a table ends at its put (core/gup.c).  Only
+ *     pte_refcount defines it.
+ *
  *  2. the write side, as `const struct wl_backend_ops wl_backend` in its .c
  *     files, which the core calls and never goes around.  Required ops:
  *     init, fini, free_tables, free_table_one, sync, stats and stats_reset.
@@ -88,6 +104,13 @@ struct wl_mm;
 #define WL_CAP_POLLS	      (1u << 5)
 #define WL_CAP_FREE_ONE_WAITS (1u << 6)
 #define WL_CAP_TARGETED	      (1u << 7)
+/*
+ * The read side does not protect a speculative page fault (core/fault.c):
+ * a SAFE backend whose walkers need more than begin/end (a per-table hook
+ * the fault does not call, say) sets it, and the contract tests skip the
+ * fault's check; every other SAFE backend is held to it.
+ */
+#define WL_CAP_NO_SPF (1u << 8)
 
 struct wl_backend_stats {
 	uint64_t sync_calls; /* sync() calls */

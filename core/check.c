@@ -31,6 +31,7 @@ static const char *const violation_names[WL_NR_VIOLATIONS] = {
 	[WL_V_PIN_AFTER_NOPIN] = "pin_after_nopin",
 	[WL_V_REF_IMBALANCE] = "ref_imbalance",
 	[WL_V_STALL] = "stall",
+	[WL_V_ORPHAN_PTE] = "orphan_pte",
 };
 
 const char *wl_violation_name(enum wl_violation v)
@@ -145,6 +146,63 @@ void wl_check_held_pins(struct wl_page *const *pages, unsigned long nr,
 	check_held_flag(pages, nr, start, false, PG_cow_shared,
 			"pinned while fork shares the page with its child: "
 			"fork decided it was not pinned");
+}
+
+void wl_check_table_empty(uint32_t table, const char *when)
+{
+	if (!wl_check_enabled)
+		return;
+	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
+		pteval_t v = READ_ONCE(wl_table(table)->e[i]);
+
+		if (!pte_none(v) && !pte_poisoned(v)) {
+			wl_violation(WL_V_ORPHAN_PTE,
+				     "table %u %s with entry %u = %#llx: "
+				     "installed after the table was detached",
+				     table, when, i, (unsigned long long)v);
+			return;
+		}
+	}
+}
+
+/* The first address in [a, end) whose entry in table (level) is set. */
+static uint64_t range_find_entry(uint32_t table, enum wl_level level,
+				 uint64_t a, uint64_t end)
+{
+	const unsigned int shift = PAGE_SHIFT + 9 * (unsigned int)level;
+	const uint64_t size = UINT64_C(1) << shift;
+
+	for (; a < end; a = (a & ~(size - 1)) + size) {
+		pteval_t v = READ_ONCE(
+			wl_table(table)->e[(a >> shift) % PTRS_PER_TABLE]);
+		uint64_t next = WL_MIN((a & ~(size - 1)) + size, end), hit;
+
+		if (pte_none(v))
+			continue;
+		if (level == WL_PTE || pte_leaf(v) || !pte_present(v) ||
+		    !wl_table_valid(pte_pfn(v)))
+			return a;
+		hit = range_find_entry((uint32_t)pte_pfn(v),
+				       (enum wl_level)(level - 1), a, next);
+		if (hit != next)
+			return hit;
+	}
+	return end;
+}
+
+void wl_check_range_unmapped(struct wl_mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t hit;
+
+	if (!wl_check_enabled)
+		return;
+	hit = range_find_entry(mm->pgd, WL_PGD, start, end);
+	if (hit != end)
+		wl_violation(WL_V_ORPHAN_PTE,
+			     "mmap of [%#llx, %#llx) finds %#llx mapped: "
+			     "installed after its VMA was unmapped",
+			     (unsigned long long)start, (unsigned long long)end,
+			     (unsigned long long)hit);
 }
 
 void wl_violations_print(FILE *f)

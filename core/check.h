@@ -25,6 +25,7 @@ enum wl_violation {
 	WL_V_PIN_AFTER_NOPIN, /* a writer decided "no pins", found one */
 	WL_V_REF_IMBALANCE,   /* refcount/pincount off at teardown */
 	WL_V_STALL,	      /* a wait exceeded the stall threshold */
+	WL_V_ORPHAN_PTE,      /* an entry left where no VMA or no table is */
 	WL_NR_VIOLATIONS,
 };
 
@@ -62,12 +63,25 @@ void wl_check_held_pages(struct wl_page *const *pages, unsigned long nr,
 void wl_check_held_pins(struct wl_page *const *pages, unsigned long nr,
 			uint64_t start);
 
+/*
+ * orphan_pte: a fault installed a PTE after its table was detached (found
+ * when the table is freed or reused with an entry in it), or after its
+ * VMA was unmapped (found when mmap() creates a VMA over a range that
+ * still maps something).  The SPF's mmap_seq check exists to prevent
+ * both (core/fault.c).  No-ops while the checker is off.  The range
+ * check runs under mmap_lock for write.
+ */
+struct wl_mm;
+void wl_check_table_empty(uint32_t table, const char *when);
+void wl_check_range_unmapped(struct wl_mm *mm, uint64_t start, uint64_t end);
+
 /* Fault-injection points. */
 enum wl_inject_point {
 	WL_INJ_WALK_LEVEL,    /* walker, between reading a level and the next */
 	WL_INJ_WALK_PIN,      /* walker, between the pin and the recheck */
 	WL_INJ_WRITER_UNLINK, /* writer, after unlinking, before the flush */
 	WL_INJ_WRITER_FREE,   /* writer, after the flush, before the free */
+	WL_INJ_SPF_PTL, /* speculative fault: PMD checked, PTE lock not taken */
 	WL_NR_INJECT,
 };
 

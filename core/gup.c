@@ -36,6 +36,7 @@
 #include "internal.h"
 #include "machine.h"
 #include "legacy_thp.h"
+#include "pte_ref.h"
 #include "walk_backend.h"
 #include "arch.h"
 #include "ring.h"
@@ -112,6 +113,34 @@ static __wl_always_inline void trace_verify(const struct walk_trace *t)
 				     READ_ONCE(wl_ptdesc(t->table[i])->gen));
 		}
 	}
+}
+
+/*
+ * A PTE table's reference is dropped (backend.h 1b): the checker's watch on
+ * it ends here, before the put that may free it.  Verified now, as
+ * trace_verify() would have, and forgotten.  A table not on top of the
+ * trace (the trace was full) is left to trace_verify().  Returns false
+ * when the table was freed or reused: the count is then somebody else's,
+ * and the caller does not put (the finding is reported; a put would free
+ * a live table and the run would corrupt the pool, not report).
+ */
+static __wl_always_inline bool trace_untable(struct walk_trace *t,
+					     uint32_t table)
+{
+	if (!wl_check_enabled || !t->n || t->table[t->n - 1] != table)
+		return true;
+	t->n--;
+	/* read_seqcount_retry(), see pgtable.h. */
+	if (likely(!wl_table_gen_retry(table, t->gen[t->n])))
+		return true;
+	wl_trace(WL_TEV_GEN, t->addr, table, t->gen[t->n]);
+	wl_violation(WL_V_TABLE_UAF,
+		     "walk from %#llx: PTE table %u freed or reused "
+		     "between its PMD load and its put (gen %u -> "
+		     "%u)",
+		     (unsigned long long)t->addr, table, t->gen[t->n],
+		     READ_ONCE(wl_ptdesc(table)->gen));
+	return false;
 }
 
 static __wl_always_inline bool entry_ok(pteval_t v, uint64_t addr)
@@ -280,18 +309,12 @@ gup_must_unshare(pteval_t pte, struct wl_page *page, unsigned int flags)
 }
 
 static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
-			      uint64_t addr, uint64_t end, unsigned int flags,
-			      struct wl_page **pages, unsigned long *nr,
-			      struct walk_trace *t)
+			      uint32_t tbl, uint64_t addr, uint64_t end,
+			      unsigned int flags, struct wl_page **pages,
+			      unsigned long *nr)
 {
-	uint64_t tbl = pte_pfn(pmd);
+	struct wl_table *table = wl_table(tbl);
 
-	if (unlikely(!wl_table_valid(tbl)) || !pae_table_ok(tbl, addr) ||
-	    !trace_table(t, (uint32_t)tbl, addr))
-		return 0;
-	struct wl_table *table = wl_table((uint32_t)tbl);
-
-	wl_trace(WL_TEV_PTE, addr, (uint32_t)tbl, 0);
 	do {
 		_Atomic pteval_t *ptep = &table->e[pte_index(addr)];
 		pteval_t pte = READ_ENTRY(ptep);
@@ -336,6 +359,40 @@ static int gup_fast_pte_range(pteval_t pmd, _Atomic pteval_t *pmdp,
 	} while (addr += PAGE_SIZE, addr != end);
 	wl_trace(WL_TEV_RECHECK, addr, (uint32_t)tbl, *nr);
 	return 1;
+}
+
+/*
+ * The PTE table a PMD names, entered: with the backend's per-table
+ * reference held around the PTE loads where it has one (backend.h 1b;
+ * pte_ref.h makes both calls empty elsewhere).
+ */
+static int gup_fast_pte_table(pteval_t pmd, _Atomic pteval_t *pmdp,
+			      uint64_t addr, uint64_t end, unsigned int flags,
+			      struct wl_page **pages, unsigned long *nr,
+			      struct walk_trace *t)
+{
+	uint64_t tbl = pte_pfn(pmd);
+	int ret;
+
+	if (unlikely(!wl_table_valid(tbl)) || !pae_table_ok(tbl, addr) ||
+	    !trace_table(t, (uint32_t)tbl, addr))
+		return 0;
+#ifdef WL_PTE_TABLE_REF
+	/* The PMD-to-try-get window (the 2021 series' patch 6), widened. */
+	wl_inject(WL_INJ_WALK_LEVEL);
+	if (!wl_pte_table_try_get((uint32_t)tbl)) {
+		trace_untable(t, (uint32_t)tbl);
+		return 0;
+	}
+#endif
+	wl_trace(WL_TEV_PTE, addr, (uint32_t)tbl, 0);
+	ret = gup_fast_pte_range(pmd, pmdp, (uint32_t)tbl, addr, end, flags,
+				 pages, nr);
+#ifdef WL_PTE_TABLE_REF
+	if (trace_untable(t, (uint32_t)tbl))
+		wl_pte_table_put((uint32_t)tbl);
+#endif
+	return ret;
 }
 
 /* gup_fast_pmd_leaf() / gup_fast_pud_leaf(). */
@@ -415,7 +472,7 @@ static int gup_fast_pmd_range(pteval_t pud, uint64_t addr, uint64_t end,
 			if (!gup_fast_leaf(pmd, pmdp, PMD_SIZE, addr, next,
 					   flags, pages, nr))
 				return 0;
-		} else if (!gup_fast_pte_range(pmd, pmdp, addr, next, flags,
+		} else if (!gup_fast_pte_table(pmd, pmdp, addr, next, flags,
 					       pages, nr, t)) {
 			return 0;
 		}

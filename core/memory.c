@@ -232,7 +232,12 @@ static int do_pte_fault(struct wl_mm *mm, uint64_t addr, unsigned int vm_flags)
 
 int wl_handle_mm_fault(struct wl_mm *mm, uint64_t addr, unsigned int flags)
 {
-	struct wl_vma *vma = wl_find_vma(mm, addr);
+	return wl_handle_vma_fault(mm, wl_find_vma(mm, addr), addr, flags);
+}
+
+int wl_handle_vma_fault(struct wl_mm *mm, const struct wl_vma *vma,
+			uint64_t addr, unsigned int flags)
+{
 	uint64_t io =
 		atomic_load_explicit(&wl_fault_io_ns, memory_order_relaxed);
 	pteval_t v;
@@ -467,8 +472,15 @@ static void zap_pmd_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		}
 		if (!pte_present(v))
 			continue;
-		/* The window the recheck closes; widened by injection. */
-		wl_inject(WL_INJ_WALK_LEVEL);
+		/*
+		 * The window the recheck closes, where tests/test_mm.c's hook
+		 * runs the other DONTNEED.  No random delay here: with one,
+		 * atomic_readers' writers starved in the safe torture tests
+		 * (4 ops in 1 s, each free polling ~1 s), a schedule effect
+		 * not yet understood.
+		 */
+		if (unlikely(wl_inject_hook))
+			wl_inject(WL_INJ_WALK_LEVEL);
 		if (!zap_pte_range(tlb, pmd, v, addr, next)) {
 			next = addr; /* the PMD changed: look at it again */
 			continue;
@@ -517,6 +529,16 @@ static void zap_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 				      reclaim_pt);
 		}
 	}
+}
+
+void wl_zap_vma_locked(struct wl_mm *mm, uint64_t addr, uint64_t len)
+{
+	struct wl_mmu_gather tlb;
+
+	tlb_gather_mmu(&tlb, mm);
+	zap_range(&tlb, mm, addr, addr + len, false);
+	tlb_finish_mmu(&tlb);
+	atomic_fetch_add_explicit(&mm->nr_zaps, 1, memory_order_relaxed);
 }
 
 int wl_madvise_dontneed(struct wl_mm *mm, uint64_t addr, uint64_t len,

@@ -5,6 +5,8 @@
  */
 #include "mm.h"
 #include "backend.h"
+#include "check.h"
+#include "fault.h"
 #include "internal.h"
 #include "machine.h"
 #include "smp.h"
@@ -31,17 +33,52 @@ void mmap_read_unlock(struct wl_mm *mm)
 	pthread_rwlock_unlock(&mm->mmap_lock.rw);
 }
 
+/*
+ * The SPF series' mmap_seq (core/fault.h): odd from mmap_write_lock() to
+ * mmap_write_unlock(), a seqcount whose write side the lock serializes.
+ */
+static void mmap_seq_write_begin(struct wl_mm *mm)
+{
+	atomic_fetch_add_explicit(&mm->mmap_seq, 1, memory_order_relaxed);
+	/*
+	 * write_seqcount_begin()'s smp_wmb(): the odd count before our
+	 * changes; pairs with the smp_rmb() of speculative readers
+	 * (wl_vma_lookup_speculative(), fault.c).
+	 */
+	smp_wmb();
+}
+
 void mmap_write_lock(struct wl_mm *mm)
 {
-	if (!pthread_rwlock_trywrlock(&mm->mmap_lock.rw))
+	if (!pthread_rwlock_trywrlock(&mm->mmap_lock.rw)) {
+		mmap_seq_write_begin(mm);
 		return;
+	}
 	wl_cpu_block_begin();
 	wl_rwlock_wrlock(&mm->mmap_lock.rw);
 	wl_cpu_block_end();
+	mmap_seq_write_begin(mm);
 }
 
 void mmap_write_unlock(struct wl_mm *mm)
 {
+	/* Publish the VMAs for lookups without mmap_lock (fault.h). */
+	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
+		atomic_store_explicit(&mm->vma_snap[i][0], mm->vmas[i].start,
+				      memory_order_relaxed);
+		atomic_store_explicit(&mm->vma_snap[i][1], mm->vmas[i].end,
+				      memory_order_relaxed);
+		atomic_store_explicit(&mm->vma_snap[i][2], mm->vmas[i].flags,
+				      memory_order_relaxed);
+	}
+	atomic_store_explicit(&mm->nr_vmas_snap, mm->nr_vmas,
+			      memory_order_relaxed);
+	/*
+	 * write_seqcount_end(): release orders our changes before the even
+	 * count; pairs with the readers' acquire load of mmap_seq.  Per-VMA
+	 * write locks of this cycle end with it (vma_end_write_all()).
+	 */
+	atomic_fetch_add_explicit(&mm->mmap_seq, 1, memory_order_release);
 	pthread_rwlock_unlock(&mm->mmap_lock.rw);
 }
 
@@ -54,7 +91,8 @@ void mmap_write_unlock(struct wl_mm *mm)
  * nothing sleeps under it; here the pre-4.5 THP split waits through the
  * backend's sync under the PMD lock (core/legacy_thp.c), and for rcu-qsbr
  * that grace period would wait forever for an online CPU spinning here.
- * Sound because no walk section takes a page-table lock.
+ * Sound because no walk section waits for a page-table lock: the one that
+ * takes one (core/pte_map.c, today's pte_offset_map_lock()) only tries.
  */
 void wl_ptl_lock(uint32_t table)
 {
@@ -89,6 +127,16 @@ void wl_ptl_lock(uint32_t table)
 			}
 		}
 	}
+}
+
+bool wl_ptl_trylock(uint32_t table)
+{
+	_Atomic int *l = &wl_ptdesc(table)->ptl;
+
+	/* Acquire: as in wl_ptl_lock(), pairs with wl_ptl_unlock()'s
+	 * release; the relaxed look first keeps a busy line shared. */
+	return !atomic_load_explicit(l, memory_order_relaxed) &&
+	       !atomic_exchange_explicit(l, 1, memory_order_acquire);
 }
 
 void wl_ptl_unlock(uint32_t table)
@@ -160,6 +208,16 @@ static bool range_ok(uint64_t addr, uint64_t len)
  */
 int wl_vma_remove(struct wl_mm *mm, uint64_t start, uint64_t end)
 {
+	/*
+	 * vma_start_write() on every slot that may change: those hit, the
+	 * last (moved into a hole) and the next two (a split's new slot,
+	 * mprotect's re-added VMA).
+	 */
+	for (unsigned int i = 0; i < WL_MIN(mm->nr_vmas + 2, WL_MAX_VMAS); i++)
+		if ((i < mm->nr_vmas && mm->vmas[i].start < end &&
+		     start < mm->vmas[i].end) ||
+		    i + 1 >= mm->nr_vmas)
+			wl_vma_start_write(mm, i);
 	for (unsigned int i = 0; i < mm->nr_vmas;) {
 		struct wl_vma *v = &mm->vmas[i];
 
@@ -203,6 +261,8 @@ int wl_mmap(struct wl_mm *mm, uint64_t addr, uint64_t len,
 	} else if (mm->nr_vmas == WL_MAX_VMAS) {
 		ret = -ENOMEM;
 	} else {
+		wl_check_range_unmapped(mm, addr, addr + len);
+		wl_vma_start_write(mm, mm->nr_vmas);
 		mm->vmas[mm->nr_vmas++] = (struct wl_vma){
 			.start = addr, .end = addr + len, .flags = vm_flags};
 	}

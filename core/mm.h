@@ -31,6 +31,16 @@ struct wl_vma {
 	unsigned int flags;
 };
 
+/*
+ * A per-VMA lock (core/fault.c), by VMA slot: vma_start_read() under RCU
+ * takes readers unless seq equals the mm's odd mmap_seq (the VMA is
+ * write-locked in this mmap_lock write cycle).
+ */
+struct wl_vma_lock {
+	_Atomic int readers;
+	_Atomic unsigned int seq;
+};
+
 /* The mmap_lock: a reader-writer semaphore that prefers writers. */
 struct wl_rwsem {
 	pthread_rwlock_t rw;
@@ -55,6 +65,19 @@ struct wl_mm {
 	__wl_cacheline_aligned _Atomic unsigned int write_protect_seq;
 	_Atomic uint64_t nr_forks, nr_fork_copies, nr_numa_migrations,
 		nr_numa_fail;
+	/*
+	 * The SPF series' mmap_seq (core/fault.c): odd while mmap_lock is
+	 * held for write; speculative faults and per-VMA locks read it.
+	 */
+	__wl_cacheline_aligned _Atomic unsigned int mmap_seq;
+	struct wl_vma_lock vma_lock[WL_MAX_VMAS];
+	/*
+	 * What lookups without mmap_lock read (the kernel's RCU-visible VMA
+	 * tree): vmas[] as of the last mmap_write_unlock(), stored atomically
+	 * there; {start, end, flags} per slot.
+	 */
+	_Atomic uint64_t vma_snap[WL_MAX_VMAS][3];
+	_Atomic unsigned int nr_vmas_snap;
 };
 
 int wl_mm_init(struct wl_mm *mm);
@@ -69,6 +92,8 @@ void mmap_write_unlock(struct wl_mm *mm);
 /* Page-table locks (split ptlocks: one per table page). */
 void wl_ptl_lock(uint32_t table);
 void wl_ptl_unlock(uint32_t table);
+/* Take it only if free, without waiting: true if taken. */
+bool wl_ptl_trylock(uint32_t table);
 
 /* Takes mmap_lock for write.  addr and len page-aligned; returns -errno. */
 int wl_mmap(struct wl_mm *mm, uint64_t addr, uint64_t len,
@@ -81,6 +106,11 @@ struct wl_vma *wl_find_vma(struct wl_mm *mm, uint64_t addr);
 int wl_populate(struct wl_mm *mm, uint64_t addr, uint64_t len);
 int wl_madvise_dontneed(struct wl_mm *mm, uint64_t addr, uint64_t len,
 			bool reclaim_pt);
+/*
+ * MADV_DONTNEED under the VMA's read lock (core/fault.h), as madvise()
+ * does since per-VMA locks reached it: no mmap_lock, no table reclaim.
+ */
+void wl_zap_vma_locked(struct wl_mm *mm, uint64_t addr, uint64_t len);
 int wl_split_huge_pmd(struct wl_mm *mm, uint64_t addr);
 int wl_collapse_huge_page(struct wl_mm *mm, uint64_t addr);
 int wl_migrate_page(struct wl_mm *mm, uint64_t addr);
@@ -108,6 +138,12 @@ extern _Atomic uint64_t wl_fault_io_ns;
 
 /* Caller holds mmap_lock for read; returns 0, VM_FAULT_RETRY or -errno. */
 int wl_handle_mm_fault(struct wl_mm *mm, uint64_t addr, unsigned int flags);
+/*
+ * The same for a VMA the caller found and keeps stable (mmap_lock, or its
+ * per-VMA read lock: core/fault.c); vma may be NULL (-EFAULT).
+ */
+int wl_handle_vma_fault(struct wl_mm *mm, const struct wl_vma *vma,
+			uint64_t addr, unsigned int flags);
 
 /*
  * Lookup under locks (the slow path's follow_page): the entry that maps
@@ -152,6 +188,13 @@ struct wl_bugs {
 	bool migrate_refs_before_unmap;
 	/* zap follows a PMD to its PTE table with no pmd_same() recheck */
 	bool zap_no_pmd_recheck;
+	/* A speculative fault that skips its mmap_seq checks (fault.c). */
+	bool spf_no_seq_check;
+	/*
+	 * Today's pte_offset_map_lock() without its pmd_same() recheck after
+	 * the lock (core/pte_map.c): the negative control of the recheck.
+	 */
+	bool pte_map_no_recheck;
 };
 extern struct wl_bugs wl_bugs;
 

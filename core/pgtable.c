@@ -74,6 +74,8 @@ uint32_t wl_table_alloc(enum wl_level level)
 	d->level = (uint8_t)level;
 	d->deposit = WL_TABLE_NONE;
 	atomic_store_explicit(&d->ptl, 0, memory_order_relaxed);
+	/* Published with the table by the PMD's release store (set_entry). */
+	atomic_store_explicit(&d->pt_refcount, 1, memory_order_relaxed);
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)
 		WRITE_ONCE(p->tables[idx].e[j], 0);
 	/*
@@ -93,6 +95,7 @@ void wl_table_free(uint32_t idx)
 	struct wl_table_pool *p = &wl_tables;
 	struct wl_ptdesc *d = &p->desc[idx];
 
+	wl_check_table_empty(idx, "freed");
 	/*
 	 * write_seqcount_begin(): the generation becomes odd, then smp_wmb()
 	 * orders it before the poison stores; pairs with the smp_rmb() in
@@ -159,6 +162,7 @@ void wl_table_release_one(uint32_t idx)
 
 void wl_table_reuse(uint32_t idx)
 {
+	wl_check_table_empty(idx, "reused");
 	/*
 	 * A free and an allocation in one (stays even): the caller refills
 	 * the table after this.  smp_wmb() orders the bump before those

@@ -143,6 +143,14 @@ struct wl_ptdesc {
 	uint8_t level;
 	/* Split page-table lock for this table's entries. */
 	_Atomic int ptl;
+	/*
+	 * The 2021 series' per-PTE-table count (pte_try_get()/pte_put()):
+	 * 1, the table's own reference, from allocation; walkers add theirs.
+	 * Only the pte_refcount backend drops the own one (at unlink) and
+	 * frees on the last put; elsewhere walkers take and drop theirs and
+	 * the count never reaches zero.
+	 */
+	_Atomic int pt_refcount;
 	/* Room for a backend's deferred-free link (an rcu_head). */
 	alignas(16) unsigned char backend_head[32];
 	/* The allocator's free list; links deposited tables too. */
@@ -235,6 +243,34 @@ static __wl_always_inline bool wl_table_gen_retry(uint32_t idx, uint32_t gen)
 	 */
 	smp_rmb();
 	return READ_ONCE(wl_tables.desc[idx].gen) != gen;
+}
+
+/*
+ * The per-PTE-table count (pt_refcount): pte_try_get() and pte_put(), for
+ * whichever walker or backend uses it (backends/pte_refcount, core/pte_map.c).
+ */
+static __wl_always_inline bool wl_pt_ref_try_get(uint32_t idx)
+{
+	_Atomic int *c = &wl_tables.desc[idx].pt_refcount;
+	int v = atomic_load_explicit(c, memory_order_relaxed);
+
+	do {
+		if (!v)
+			return false;
+		/* seq_cst (atomic_inc_not_zero()): orders the get before the
+		 * table's loads; pairs with the acq_rel put that reaches zero */
+	} while (!atomic_compare_exchange_weak_explicit(
+		c, &v, v + 1, memory_order_seq_cst, memory_order_relaxed));
+	return true;
+}
+
+/* true when that was the last reference: the caller frees the table. */
+static __wl_always_inline bool wl_pt_ref_put(uint32_t idx)
+{
+	/* acq_rel (refcount_dec_and_test()): our loads before the put; the
+	 * acquire half pairs with every earlier put, so the free follows */
+	return atomic_fetch_sub_explicit(&wl_tables.desc[idx].pt_refcount, 1,
+					 memory_order_acq_rel) == 1;
 }
 
 /* Bounds check for a table index read from an entry (a UAF may read junk). */

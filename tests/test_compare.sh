@@ -75,6 +75,18 @@ if [ -x "$(dirname "$walklab")/walklab_calibrate" ]; then
 		fail "no host calibration in summary.txt"
 fi
 
+# The fault workload, once: every path's rows, and the speculative path
+# did its faults without mmap_lock when no writer ran (the measured thing
+# happened).
+for path in mmap_lock spf vma_lock; do
+	awk -F, -v p="$path" '$4 == "fault" && $9 == p && $13 == "faults_per_s" \
+		{ n++ } END { exit n != 9 }' "$out/results.csv" ||
+		fail "not 9 fault faults_per_s rows for $path"
+done
+awk -F, '$4 == "fault" && $9 == "spf" && $10 == 0 && \
+	$13 == "speculative_ratio" && $17 < 0.9 { bad = 1 } END { exit bad }' \
+	"$out/results.csv" || fail "spf faults mostly not speculative"
+
 # results.json: parses, one row per CSV row.
 python3 - "$out" <<'PY' || fail "results.json"
 import csv, json, sys
@@ -88,7 +100,7 @@ PY
 
 # summary.txt: its sections, 80 columns.
 for s in "walklab compare: lockless page-table walk backends" \
-	"^configuration " "^How to read this" "^Plots: "; do
+	"^configuration " "^How to read this" "^Fault path: " "^Plots: "; do
 	grep -q "$s" "$out/summary.txt" || fail "summary.txt lacks '$s'"
 done
 awk 'length > 80 { exit 1 }' "$out/summary.txt" ||
@@ -104,7 +116,8 @@ grep -qx "backends=$backends" "$out/provenance.txt" ||
 	fail "provenance.txt: backends is not $backends"
 
 # plots/: every plot drawn, as PNG and SVG, with its script and data.
-for p in read_vs_cpus sync_latency backlog section_ns throughput_vs_rate; do
+for p in read_vs_cpus sync_latency backlog section_ns throughput_vs_rate \
+	faults_vs_rate; do
 	for f in "$p.png" "$p.svg" "$p.gp" "data/$p.dat"; do
 		[ -s "$out/plots/$f" ] || fail "no plots/$f"
 	done

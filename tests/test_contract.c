@@ -40,6 +40,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "fault.h"
 #include "walk_backend.h"
 
 #define MS	    1000000ull
@@ -340,7 +341,12 @@ static bool expect_wait(enum op op, enum wl_arch arch)
 		return false;
 	if (sync_no_wait && op == OP_SYNC)
 		return false;
-	if (assume_flush_ipi && op != OP_SYNC)
+	/*
+	 * pte_refcount-norcu requires a flush that IPIs (WL_REQ_FLUSH_IPI):
+	 * held to the same, and these PTE tables are what it frees at once.
+	 */
+	if ((assume_flush_ipi || (wl_backend.requires & WL_REQ_FLUSH_IPI)) &&
+	    op != OP_SYNC)
 		return (op == OP_FREE_FLUSHED || op == OP_FREE_ONE_FLUSHED) &&
 		       arch == WL_ARCH_IPI;
 	return true;
@@ -539,6 +545,55 @@ Test(contract, ipi_assume_flush_ipi_frees_under_the_walker)
 			     wl_backend.name);
 	set_assume_flush_ipi(true);
 	check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);
+}
+
+/*
+ * The per-PTE-table reference (backend.h 1b; pte_refcount): a reference
+ * held outside any section holds off the free of the table on every arch
+ * and in every writer path that frees it; the put that drops the last
+ * reference frees it; a try-get on a table whose last reference is gone
+ * fails.  Without the reference the same writer frees at once (norcu on
+ * broadcast, checked above through expect_wait()): the check can fail.
+ */
+#ifdef WL_PTE_TABLE_REF
+static void check_ref_holds_free(enum wl_arch arch, enum op op)
+{
+	struct writer x;
+	struct tables t;
+
+	machine_up(arch);
+	writer_prepare(&x, &t, op);
+	for (unsigned int i = 0; i < t.n; i++)
+		cr_assert(wl_pte_table_try_get(t.idx[i]), "get a live table");
+	cr_assert_eq(pthread_create(&x.thread, NULL, writer_main, &x), 0);
+	cr_assert(wait_int(&x.done, 1, COMPLETE_MS), "%s: %s returned",
+		  wl_arch_name(arch), op_names[op]);
+	idle_ms(HOLD_MS);
+	cr_assert(!tables_any_freed(&t), "%s: %s freed a referenced table",
+		  wl_arch_name(arch), op_names[op]);
+	for (unsigned int i = 0; i < t.n; i++)
+		wl_pte_table_put(t.idx[i]);
+	cr_assert(wait_all_freed(&t, COMPLETE_MS), "%s: the last put frees",
+		  wl_arch_name(arch));
+	for (unsigned int i = 0; i < t.n; i++)
+		cr_assert(!wl_pte_table_try_get(t.idx[i]), "get a freed table");
+	atomic_store(&x.quit, 1);
+	pthread_join(x.thread, NULL);
+	machine_down();
+}
+#endif
+
+Test(contract, table_reference_holds_the_free)
+{
+#ifdef WL_PTE_TABLE_REF
+	static const enum op ops[] = {OP_FREE, OP_FREE_FLUSHED, OP_FREE_ONE};
+
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(all_arches); i++)
+		for (unsigned int j = 0; j < WL_ARRAY_SIZE(ops); j++)
+			check_ref_holds_free(all_arches[i], ops[j]);
+#else
+	cr_skip_test("%s has no per-table reference", wl_backend.name);
+#endif
 }
 
 /* lockless_walk_helpers-today: the backend with a fallback= option. */
@@ -840,4 +895,132 @@ Test(contract, options_are_validated)
 		cr_assert_eq(wl_backend.requires, WL_REQ_NONE);
 		cr_assert(strstr(wl_backend.opts_help, "--arch ipi"));
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* The second client: a speculative page fault (core/fault.c)            */
+
+#define SPF_BASE (UINT64_C(1) << 40)
+
+/* munmap of the fault's 2 MiB when told: frees its PTE table. */
+static struct {
+	pthread_t thread;
+	_Atomic int go, done, quit;
+	uint64_t wait_ms; /* how long the fault gives it */
+} spf_writer;
+
+static void *spf_writer_main(void *arg)
+{
+	(void)arg;
+	if (wl_cpu_start("writer") < 0) {
+		atomic_store(&spf_writer.done, -1);
+		return NULL;
+	}
+	while (!atomic_load(&spf_writer.go))
+		cpu_idle(true);
+	wl_munmap(&mm, SPF_BASE, PMD_SIZE);
+	atomic_store(&spf_writer.done, 1);
+	while (!atomic_load(&spf_writer.quit))
+		cpu_idle(true);
+	wl_cpu_stop();
+	return NULL;
+}
+
+/*
+ * Between the fault's PMD check and its PTE trylock, inside its section:
+ * let the writer unmap, and give it wait_ms to finish (taking IPIs only
+ * if the section left IRQs on, as a CPU would).
+ */
+static void spf_hook(enum wl_inject_point p)
+{
+	uint64_t end = wl_now_ns() + spf_writer.wait_ms * MS;
+
+	if (p != WL_INJ_SPF_PTL)
+		return;
+	atomic_store(&spf_writer.go, 1);
+	while (atomic_load(&spf_writer.done) != 1 && wl_now_ns() < end) {
+		wl_ipi_poll();
+		wl_delay_ns(10000);
+	}
+}
+
+/*
+ * One fault at the second page of a mapped, populated-at-one-page 2 MiB,
+ * the writer unmapping it in the window: returns the table_uaf count.
+ */
+static uint64_t spf_vs_munmap(enum wl_arch arch, bool expect_safe)
+{
+	struct wl_fault_stats st = {0};
+	uint64_t uaf;
+
+	machine_up(arch);
+	cr_assert_eq(wl_mmap(&mm, SPF_BASE, PMD_SIZE, VM_READ | VM_WRITE), 0);
+	cr_assert_eq(wl_populate(&mm, SPF_BASE, PAGE_SIZE), 0);
+	memset(&spf_writer, 0, sizeof(spf_writer));
+	/* An unsafe configuration frees at once; a safe one must not. */
+	spf_writer.wait_ms = expect_safe ? HOLD_MS : COMPLETE_MS;
+	cr_assert_eq(
+		pthread_create(&spf_writer.thread, NULL, spf_writer_main, NULL),
+		0);
+	wl_inject_hook = spf_hook;
+	wl_inject_cfg.enabled = true;
+	wl_spf_fault(&mm, SPF_BASE + PAGE_SIZE, true, &st);
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
+	cr_assert_eq(st.attempts, 1);
+	cr_assert(wait_int(&spf_writer.done, 1, COMPLETE_MS),
+		  "the writer's munmap returns once the fault has left");
+	atomic_store(&spf_writer.quit, 1);
+	pthread_join(spf_writer.thread, NULL);
+	uaf = wl_violation_count(WL_V_TABLE_UAF);
+	wl_violations_reset(); /* the negative controls' are expected */
+	machine_down();
+	return uaf;
+}
+
+/*
+ * Every SAFE backend holds the PTE table between the fault's PMD check
+ * and its PTE lock, on every arch, unless its caps say it cannot
+ * (WL_CAP_NO_SPF); an unsafe one (none) frees it under the fault, which
+ * is what shows the check can fail.
+ */
+Test(contract, spf_section_holds_the_pte_table)
+{
+	bool safe = (wl_backend.caps & WL_CAP_SAFE) &&
+		    !(wl_backend.caps & WL_CAP_NO_SPF);
+
+	if ((wl_backend.caps & WL_CAP_SAFE) &&
+	    (wl_backend.caps & WL_CAP_NO_SPF))
+		cr_skip_test("%s declares WL_CAP_NO_SPF", wl_backend.name);
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(all_arches); i++) {
+		uint64_t uaf = spf_vs_munmap(all_arches[i], safe);
+
+		if (safe)
+			cr_expect_eq(uaf, 0,
+				     "%s/%s: table freed under the "
+				     "speculative fault",
+				     wl_backend.name,
+				     wl_arch_name(all_arches[i]));
+		else
+			cr_expect_gt(uaf, 0,
+				     "%s/%s: the negative control "
+				     "freed nothing under the fault",
+				     wl_backend.name,
+				     wl_arch_name(all_arches[i]));
+	}
+}
+
+/*
+ * The 2021 review's concern, one interleaving: IRQs off and a flush that
+ * IPIs nobody (broadcast), without RCU table freeing, hold nothing.
+ */
+Test(contract, spf_irqs_off_without_rcu_uaf_on_broadcast)
+{
+	if (!is_ipi_with_option())
+		cr_skip_test("%s has no assume_flush_ipi option",
+			     wl_backend.name);
+	set_assume_flush_ipi(true);
+	cr_expect_gt(spf_vs_munmap(WL_ARCH_BROADCAST, false), 0);
+	cr_expect_eq(spf_vs_munmap(WL_ARCH_IPI, true), 0,
+		     "the IPI arch's flush waits for the IRQ-off fault");
 }

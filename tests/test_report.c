@@ -25,9 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const plot_names[] = {"read_vs_cpus", "sync_latency",
-					 "backlog", "section_ns",
-					 "throughput_vs_rate"};
+static const char *const plot_names[] = {
+	"read_vs_cpus", "sync_latency",	      "backlog",
+	"section_ns",	"throughput_vs_rate", "faults_vs_rate"};
 #define NR_PLOT_NAMES (sizeof(plot_names) / sizeof(plot_names[0]))
 
 static const struct {
@@ -112,6 +112,43 @@ static void emit(FILE *f, const struct wl_row *r, bool prov)
  * Rows of every workload for every configuration; calls fn on each.
  * Values are whole numbers, exact in the CSV's 6 significant digits.
  */
+/*
+ * The fault workload, on the first configuration only (as compare runs
+ * it): faults/s (10 (path + 1) + cpus) M less 100 x the rate; at 10000/s
+ * an abort rate of 0.25 and writer waits of 4/9 us (p50/p99).
+ */
+static size_t synth_fault(void (*fn)(const struct wl_row *, void *), void *arg)
+{
+	static const char *const paths[] = {"mmap_lock", "spf", "vma_lock"};
+	static const int64_t rates[] = {0, 1000, 10000};
+	struct wl_row r;
+	size_t n = 0;
+
+	for (int p = 0; p < 3; p++)
+		for (int64_t cpus = 1; cpus <= 4; cpus *= 2)
+			for (int k = 0; k < 3; k++) {
+				row(&r, 0, "fault", "faults_per_s", "1/s",
+				    (10.0 * (p + 1) + (double)cpus) * 1e6 -
+					    100.0 * (double)rates[k]);
+				strcpy(r.writer_op, paths[p]);
+				r.cpus = cpus;
+				r.writer_rate = rates[k];
+				r.oversubscribed = cpus > 2;
+				fn(&r, arg);
+				strcpy(r.metric, "abort_rate");
+				r.median = r.min = r.max = 0.25;
+				if (p)
+					fn(&r, arg);
+				strcpy(r.metric, "mmap_lock_write_wait_ns");
+				r.median = r.min = 4000;
+				r.max = r.p99 = 9000;
+				if (rates[k])
+					fn(&r, arg);
+				n += 1 + !!p + !!rates[k];
+			}
+	return n;
+}
+
 static size_t synth(void (*fn)(const struct wl_row *, void *), void *arg)
 {
 	static const int64_t batch[] = {1, 16, 64, 512};
@@ -238,6 +275,7 @@ static size_t synth(void (*fn)(const struct wl_row *, void *), void *arg)
 		row(&r, c, "process", "peak_rss_kib", "KiB", 81920);
 		r.n = 1;
 		EMIT();
+		n += c ? 0 : synth_fault(fn, arg);
 	}
 	for (int64_t pages = 1; pages <= 256; pages *= 16) {
 		row(&r, -1, "calib", "vmsplice_ns_per_page", "ns", 40);
@@ -517,6 +555,15 @@ Test(report, full_run)
 	cr_assert_not_null(strstr(sum, "n/a: seccomp"));
 	cr_assert_not_null(strstr(sum, "How to read this"));
 	cr_assert_null(strstr(sum, "No data for"));
+	cr_assert_not_null(strstr(sum, "Fault path: "), "%s", sum);
+	cr_assert_not_null(strstr(sum,
+				  "\nspf           2     22.0     21.9     "
+				  "21.0     25.0     4.00     9.00\n"),
+			   "%s", sum);
+	cr_assert_not_null(strstr(sum,
+				  "\nmmap_lock     4     14.0     13.9     "
+				  "13.0        -     4.00     9.00  *\n"),
+			   "%s", sum);
 	free(sum);
 
 	for (size_t i = 0; i < NR_PLOT_NAMES; i++) {

@@ -159,7 +159,8 @@ Test(torture, legacy_split_safe)
 
 	if (!(wl_backend.caps & WL_CAP_SAFE))
 		cr_skip_test("%s does not claim to be safe", wl_backend.name);
-	base_config(&c, WL_ARCH_BROADCAST);
+	base_config(&c, arch_supported(WL_ARCH_BROADCAST) ? WL_ARCH_BROADCAST
+							  : WL_ARCH_IPI);
 	c.legacy_thp = true;
 	for (int i = 0; i < WL_NR_OPS; i++)
 		c.mix[i] = 0;
@@ -453,6 +454,13 @@ struct op_case {
 	bool legacy; /* the pre-4.5 THP split (core/legacy_thp.c) */
 	size_t bug;  /* offsetof(struct wl_bugs, X), or NO_BUG */
 	unsigned int watch;
+	/*
+	 * The planted bug needs broadcast: on ipi the flush's IPI waits for
+	 * IRQ-off walkers and closes (or, for migrate, so narrows that 1.4 s
+	 * never caught it, pte_refcount-norcu) the window.  Skipped for a
+	 * backend that runs on ipi only (WL_REQ_FLUSH_IPI).
+	 */
+	bool needs_broadcast;
 };
 
 /*
@@ -504,6 +512,7 @@ static const struct op_case op_cases[] = {
 		.pt_reclaim = true,
 		.legacy = true,
 		.bug = offsetof(struct wl_bugs, legacy_split_no_ipi),
+		.needs_broadcast = true,
 		.watch = V_LEGACY,
 	},
 	{
@@ -512,12 +521,14 @@ static const struct op_case op_cases[] = {
 			[WL_OP_SPLIT] = 3,
 			[WL_OP_DONTNEED] = 1},
 		.bug = offsetof(struct wl_bugs, collapse_no_sync),
+		.needs_broadcast = true,
 		.watch = V_UAF,
 	},
 	{
 		.op = WL_OP_MIGRATE,
 		.mix = {[WL_OP_MIGRATE] = 6, [WL_OP_DONTNEED] = 1},
 		.bug = offsetof(struct wl_bugs, migrate_refs_before_unmap),
+		.needs_broadcast = true,
 		.watch = V_PIN,
 	},
 	{
@@ -588,6 +599,10 @@ static void op_planted(const struct op_case *oc)
 	struct wl_torture_config c;
 	struct wl_torture_result r;
 
+	if (oc->needs_broadcast && !arch_supported(WL_ARCH_BROADCAST))
+		cr_skip_test("%s runs on ipi only, where the flush IPI hides "
+			     "this misordering",
+			     wl_backend.name);
 	op_config(&c, oc, true);
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	cr_expect_neq(r.first_ns, 0,

@@ -47,6 +47,10 @@
  *             VARIANT_pair_instr, VARIANT_walk_instr,
  *             VARIANT_instr_overhead_pct; VARIANT is today, store_mb or
  *             xchg, plus floor_* (bench/measure/measure_tracking.c)
+ *   fault     faults_per_s, faults, speculative_ratio, abort_rate,
+ *             mmap_lock_write_wait_ns, writer_ops_per_s; writer_op is the
+ *             fault path (mmap_lock | spf | vma_lock), cpus the faulting
+ *             CPUs, writer_rate the mmap_lock writer's ops/s
  *   process   peak_rss_kib (one row per executable run)
  *   calib     host measurements (walklab calibrate), backend "host", and
  *             the ratios of simulation over host (compare)

@@ -2,8 +2,9 @@
 /*
  * compare.c - `walklab compare`, the main job: every built backend
  * configuration through the default matrix (bench/measure/workload.c), one
- * after the other so that no two measure at once, then the host
- * calibration, the ratios of simulation over host, and the report.
+ * after the other so that no two measure at once, the fault paths once
+ * (measure_fault()), then the host calibration, the ratios of simulation
+ * over host, and the report.
  *
  * The results folder is written under a temporary name and renamed into
  * place only when complete, so a failed or interrupted run leaves no
@@ -356,16 +357,21 @@ static void show_log(const char *log)
 		free(ring[i]);
 }
 
-/* walklab-<id> measure into raw/<id>.csv, appended to results.csv. */
-static int measure_one(const struct compare *c, FILE *csv, int i)
+/*
+ * walklab-<id> measure into raw/<id>[-W].csv, appended to results.csv:
+ * its default workloads, or the workloads W.
+ */
+static int measure_one(const struct compare *c, FILE *csv, int i, const char *w)
 {
 	char raw[PATH_MAX + 64], err[PATH_MAX + 64], seed_s[24];
 	char exe[PATH_MAX];
 	int ret;
 
 	snprintf(exe, sizeof(exe), "%s", wl_fe_backend_path(c->ids[i]));
-	snprintf(raw, sizeof(raw), "%s/raw/%s.csv", c->tmp, c->ids[i]);
-	snprintf(err, sizeof(err), "%s/raw/%s.log", c->tmp, c->ids[i]);
+	snprintf(raw, sizeof(raw), "%s/raw/%s%s%s.csv", c->tmp, c->ids[i],
+		 w ? "-" : "", w ? w : "");
+	snprintf(err, sizeof(err), "%s/raw/%s%s%s.log", c->tmp, c->ids[i],
+		 w ? "-" : "", w ? w : "");
 	snprintf(seed_s, sizeof(seed_s), "%llu", (unsigned long long)c->seed);
 	char *args[] = {exe,
 			"measure",
@@ -373,7 +379,9 @@ static int measure_one(const struct compare *c, FILE *csv, int i)
 			(char *)wl_arch_name(c->arch),
 			"--seed",
 			seed_s,
-			c->quick ? "--quick" : NULL,
+			w ? "--workloads" : (c->quick ? "--quick" : NULL),
+			w ? (char *)w : NULL,
+			w && c->quick ? "--quick" : NULL,
 			NULL};
 	const struct wl_spawn_io io = {.out = raw, .err = err};
 
@@ -389,6 +397,26 @@ static int measure_one(const struct compare *c, FILE *csv, int i)
 	return append_rows(csv, raw, c->prov_cols) < 0 ? -1 : 0;
 }
 
+/*
+ * The fault workload (measure_fault.c), once: its fault paths depend on
+ * the backend only through SPF's section, so it runs on today's
+ * configuration, else ipi, else the first.  About 10 s (quick: 1).
+ */
+static int measure_fault(const struct compare *c, FILE *csv)
+{
+	static const char *const pref[] = {"lockless_walk_helpers-today",
+					   "ipi"};
+	int k = 0;
+
+	for (int p = (int)WL_ARRAY_SIZE(pref) - 1; p >= 0; p--)
+		for (int i = 0; i < c->nr; i++)
+			if (!strcmp(c->ids[i], pref[p]))
+				k = i;
+	if (c->tty)
+		fprintf(stderr, "fault paths on %s\n", c->ids[k]);
+	return measure_one(c, csv, k, "fault");
+}
+
 /* Every backend configuration, one after the other. */
 static int measure_all(const struct compare *c, FILE *csv)
 {
@@ -402,7 +430,7 @@ static int measure_all(const struct compare *c, FILE *csv)
 		if (c->tty)
 			fprintf(stderr, "\r[%2d/%d] %-32s", i + 1, c->nr,
 				c->ids[i]);
-		if (measure_one(c, csv, i))
+		if (measure_one(c, csv, i, NULL))
 			return -1;
 		if (!c->tty)
 			continue;
@@ -411,7 +439,7 @@ static int measure_all(const struct compare *c, FILE *csv)
 	}
 	if (c->tty)
 		fprintf(stderr, "\n");
-	return 0;
+	return measure_fault(c, csv);
 }
 
 /* The host itself, beside the simulation: walklab_calibrate, if built. */

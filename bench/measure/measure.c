@@ -14,6 +14,8 @@ const char *const wl_measure_names[WL_MEASURE_NR + 1] = {
 	[WL_MEASURE_SLOWPATH] = "slowpath",
 	[WL_MEASURE_TRACKING] = "tracking",
 	[WL_MEASURE_FALLBACK] = "fallback",
+	[WL_MEASURE_FAULT] = "fault",
+	[WL_MEASURE_LOCKED] = "locked",
 	[WL_MEASURE_NR] = NULL,
 };
 
@@ -27,6 +29,8 @@ int wl_measure_run(enum wl_measure_workload w, const struct wl_measure_ctx *c)
 		[WL_MEASURE_SLOWPATH] = wl_measure_slowpath,
 		[WL_MEASURE_TRACKING] = wl_measure_tracking,
 		[WL_MEASURE_FALLBACK] = wl_measure_fallback,
+		[WL_MEASURE_FAULT] = wl_measure_fault,
+		[WL_MEASURE_LOCKED] = wl_measure_locked,
 	};
 
 	return run[w](c);

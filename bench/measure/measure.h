@@ -12,6 +12,11 @@
  *            backlog over time (measure_mixed.c)
  *  slowpath  faulting walkers with simulated I/O against an mmap_lock
  *            writer (measure_slowpath.c)
+ *  fault     fault throughput of the mmap_lock, speculative and per-VMA
+ *            lock fault paths under an mmap_lock writer (measure_fault.c);
+ *            run only when asked for (compare runs it for one backend)
+ *  locked    the slow path's locked walk to a PTE three ways, under 0-2
+ *            contending CPUs (measure_locked.c); only when asked for
  *  fallback  the single-table fallback (tlb_remove_table_one()) alone:
  *            every table batch allocation fails; per fallback variant,
  *            the writer's wait, the IPIs by kind and the backlog
@@ -51,6 +56,8 @@ enum wl_measure_workload {
 	WL_MEASURE_SLOWPATH,
 	WL_MEASURE_TRACKING,
 	WL_MEASURE_FALLBACK,
+	WL_MEASURE_FAULT,  /* not in the default set: --workloads fault */
+	WL_MEASURE_LOCKED, /* not in the default run */
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -80,5 +87,9 @@ int wl_measure_slowpath(const struct wl_measure_ctx *c);
 int wl_measure_tracking(const struct wl_measure_ctx *c);
 /* Munmaps whose every table goes through tlb_remove_table_one(). */
 int wl_measure_fallback(const struct wl_measure_ctx *c);
+/* Fault throughput, three fault paths, under an mmap_lock writer. */
+int wl_measure_fault(const struct wl_measure_ctx *c);
+/* The locked walk (core/pte_map.h) with 0, 1 and 2 contending CPUs. */
+int wl_measure_locked(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

@@ -13,6 +13,7 @@
 #include "measure_int.h"
 #include "walk_backend.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -285,6 +286,56 @@ static int read_side_pair(const struct wl_measure_ctx *c)
 	return 0;
 }
 
+#ifdef WL_PTE_TABLE_REF
+/*
+ * The per-table reference alone (core/backend.h 1b): try-get + put on one
+ * PTE table, what a walk pays per table on top of begin+end.  One CPU, so
+ * the count's line stays in its cache; walkers sharing a table bounce it
+ * (the read rows with 2 and more CPUs).  Every try-get must succeed and
+ * the count end where it began, or the figure is refused.
+ */
+static uint32_t ref_table;
+static uint64_t ref_got;
+
+PAIR_LOOP time_table_ref(struct wl_mm *mm, uint64_t iters)
+{
+	uint64_t t0 = wl_now_ns(), got = 0;
+
+	for (uint64_t k = 0; k < iters; k++) {
+		if (wl_pte_table_try_get(ref_table)) {
+			got++;
+			wl_pte_table_put(ref_table);
+		}
+	}
+	ref_got += got;
+	return (double)(wl_now_ns() - t0) / (double)iters;
+}
+
+static int table_ref_pair(const struct wl_measure_ctx *c)
+{
+	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
+	const uint64_t iters = c->quick ? 1000000 : 5000000;
+	double v[PAIR_REPS_MAX];
+
+	ref_table = wl_table_alloc(WL_PTE);
+	if (ref_table == WL_TABLE_NONE)
+		return -ENOMEM;
+	ref_got = 0;
+	for (unsigned int i = 0; i < reps; i++) {
+		v[i] = time_table_ref(NULL, iters);
+		measure_qs();
+	}
+	bool ok = ref_got == reps * iters &&
+		  atomic_load(&wl_ptdesc(ref_table)->pt_refcount) == 1;
+
+	wl_table_free(ref_table);
+	if (!ok)
+		return -EIO;
+	emit_pair_stats(c, "read_side_table_ref_ns", "ns", v, reps);
+	return 0;
+}
+#endif
+
 int wl_measure_read(const struct wl_measure_ctx *c)
 {
 	static const uint64_t lengths[] = {1, 16, 64, 512};
@@ -292,6 +343,10 @@ int wl_measure_read(const struct wl_measure_ctx *c)
 	int ret = 0;
 
 	ret = read_side_pair(c);
+#ifdef WL_PTE_TABLE_REF
+	if (!ret)
+		ret = table_ref_pair(c);
+#endif
 	/* Walk length and batch size, one CPU. */
 	for (unsigned int i = 0; i < WL_ARRAY_SIZE(lengths) && !ret; i++)
 		ret = read_one(c, 1, lengths[i], WL_MAP_4K, false);

@@ -104,6 +104,23 @@ static const struct plot_def plots[] = {
 		.cpus = WL_ANY,
 		.strict = true,
 	},
+	{
+		.name = "faults_vs_rate",
+		.title = "Faults per second against an mmap_lock writer's "
+			 "rate (2 faulting CPUs)",
+		.xlabel = "mmap_lock writes per second asked for "
+			  "(0: no writer)",
+		.ylabel = "faults per second, all faulting CPUs "
+			  "(median; bars: min..max)",
+		.workload = "fault",
+		.metric = "faults_per_s",
+		.x = X_RATE,
+		.style = ST_RANGE,
+		.scale = 1,
+		.pages = WL_ANY,
+		.cpus = 2,
+		.strict = false,
+	},
 };
 #define NR_PLOTS (sizeof(plots) / sizeof(plots[0]))
 

@@ -12,8 +12,9 @@
  *                        provenance, one line per backend configuration,
  *                        a legend, host calibration, notes on plots
  *   DIR/plots/NAME.png   and NAME.svg, for NAME in read_vs_cpus,
- *                        sync_latency, backlog, section_ns and
- *                        throughput_vs_rate (a plot without data is
+ *                        sync_latency, backlog, section_ns,
+ *                        throughput_vs_rate and faults_vs_rate (the
+ *                        fault workload's) (a plot without data is
  *                        skipped, with a note in summary.txt)
  *   DIR/plots/NAME.gp    the gnuplot script of each; redraw one with
  *                        `cd DIR/plots && gnuplot NAME.gp`

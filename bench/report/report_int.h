@@ -6,6 +6,7 @@
  *   load.c     results.csv, provenance.txt and the backend configurations
  *   json.c     results.json
  *   summary.c  summary.txt
+ *   fault.c    summary.txt's fault-path section
  *   plot.c     the plots: which rows, in which series
  *   gnuplot.c  each plot's data file and script, and gnuplot itself
  *   report.c   wl_report_write() and `walklab plot`
@@ -65,6 +66,8 @@ const char *rp_tristate(const struct report *rp, bool pinned);
 /* json.c, summary.c: the contents of results.json and summary.txt. */
 void rp_json(FILE *f, const struct report *rp);
 void rp_summary(FILE *f, const struct report *rp);
+/* fault.c: summary.txt's fault-path section (nothing without its rows). */
+void rp_summary_fault(FILE *f, const struct report *rp);
 
 /* plot.c: plan (the notes for summary.txt), then draw; then free. */
 struct rp_plots;

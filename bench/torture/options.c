@@ -16,15 +16,23 @@
 
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
-static const char *const bug_names[] = {
-	"no-pmd-recheck",	    "no-pte-recheck",
-	"collapse-no-sync",	    "pt-reclaim-free-now",
-	"legacy-split-no-ipi",	    "rcu-sched-ignores-irqoff",
-	"table-one-free-now",	    "fork-no-wp-seq",
-	"walker-no-protnone",	    "single-user-table-free",
-	"lazy-tlb-no-ipi",	    "pae-sync-after-unlock",
-	"munmap-free-before-flush", "migrate-refs-before-unmap",
-	"zap-no-pmd-recheck",	    NULL};
+static const char *const bug_names[] = {"no-pmd-recheck",
+					"no-pte-recheck",
+					"collapse-no-sync",
+					"pt-reclaim-free-now",
+					"legacy-split-no-ipi",
+					"rcu-sched-ignores-irqoff",
+					"table-one-free-now",
+					"fork-no-wp-seq",
+					"walker-no-protnone",
+					"single-user-table-free",
+					"lazy-tlb-no-ipi",
+					"pae-sync-after-unlock",
+					"munmap-free-before-flush",
+					"migrate-refs-before-unmap",
+					"zap-no-pmd-recheck",
+					"spf-no-seq-check",
+					NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
@@ -41,6 +49,7 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, munmap_free_before_flush),
 	offsetof(struct wl_bugs, migrate_refs_before_unmap),
 	offsetof(struct wl_bugs, zap_no_pmd_recheck),
+	offsetof(struct wl_bugs, spf_no_seq_check),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -122,6 +131,9 @@ static const char torture_usage[] =
 	"latency\n"
 	"                   probe (0..16, default 0): interrupts by kind, "
 	"gaps\n"
+	"  --spf B          walkers are faulters: a speculative page fault at\n"
+	"                   a random page, then mmap_lock if it aborts: "
+	"on|off\n"
 	"  --bug B          re-introduce a bug (repeatable), one of:\n";
 /* The --bug names print here, from bug_names[] (print_usage()). */
 static const char torture_usage_tail[] =
@@ -178,6 +190,7 @@ static const struct option longopts[] = {
 	{"batch-fail", required_argument, NULL, 'B'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
 	{"bystanders", required_argument, NULL, 'Y'},
+	{"spf", required_argument, NULL, 'K'},
 	{"pae", no_argument, NULL, 'E'},
 	{"bug", required_argument, NULL, 'b'},
 	{"stop-at-first", no_argument, NULL, '1'},
@@ -413,6 +426,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'z':
 		c->lazy_tlb = true;
 		break;
+	case 'K':
+		c->spf = wl_parse_bool("--spf", optarg);
+		break;
 	case 'E':
 		c->pae = true;
 		break;
@@ -461,6 +477,11 @@ void torture_validate(struct wl_torture_config *c)
 	if (c->lazy_tlb && c->legacy_thp)
 		wl_usage_error(
 			"--lazy-tlb and --legacy-thp do not go together");
+	if (c->bugs.spf_no_seq_check && !c->spf)
+		wl_usage_error("--bug spf-no-seq-check needs --spf on");
+	if (c->spf && (c->lazy_tlb || c->legacy_thp))
+		wl_usage_error("--spf on goes with neither --lazy-tlb nor "
+			       "--legacy-thp");
 	if (c->bugs.legacy_split_no_ipi && !c->legacy_thp)
 		wl_usage_error("--bug legacy-split-no-ipi needs --legacy-thp");
 	if (c->legacy_thp) {

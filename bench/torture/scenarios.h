@@ -64,8 +64,15 @@
  *    series' intermediate state freed an empty PTE table as soon as it was
  *    unlinked; here MADV_DONTNEED's pt_reclaim frees it at once, without
  *    flush or deferral.  Departure: the 2021 series used a per-table
- *    refcount (pte_try_get), not modelled; what is modelled is only the
- *    free-without-RCU step.
+ *    refcount (pte_try_get), modelled by pte-refcount-*; what these
+ *    model is only the free-without-RCU step.
+ *  - pte-refcount-*: the 2021 series' per-PTE-table refcount itself
+ *    (backends/pte_refcount).  no-rcu is patch 6: the last put frees at
+ *    once, and a walker's table is freed between its PMD load and its
+ *    try-get; broadcast, because on ipi the flush between unlink and the
+ *    drop of the table's own reference waits for the IRQ-off walker.  rcu
+ *    is patch 8: freed after an RCU-sched grace period (docs/history.md
+ *    2.10).
  *  - migration-*: migration freezes the refcount after installing the
  *    migration entry; GUP-fast's add-unless-zero and PTE recheck make it
  *    safe.  migration-no-pte-recheck drops the PTE recheck (the broken
@@ -120,6 +127,16 @@
  *    (core/rcu_sched.h).  The negative control's grace period waits for
  *    no CPU, as one blind to IRQ-off readers would: synthetic, no kernel
  *    shipped it for tables (the question was raised in review, 2021).
+ *  - spf-*: the walkers are speculative page faulters (--spf on,
+ *    core/fault.c), the second client of lockless_page_walk_begin/end.
+ *    spf-broadcast-no-rcu: IRQs off (the ipi backend trusting the flush)
+ *    on broadcast TLBI, no RCU table freeing: between reading the PMD and
+ *    taking the PTE lock the table is freed under the fault (the 2021
+ *    review's concern, docs/history.md 3.3).  spf-today: the same walk on
+ *    today's protocol.  spf-no-seq-check: the fault skips its mmap_seq
+ *    checks; the PMD recheck under the PTE lock still catches pt_reclaim,
+ *    but not a munmap that zapped the table before the lock was taken:
+ *    the PTE is installed where no VMA is (orphan_pte).
  *  - batch-fail-*: the table batch allocation fails half the time, so
  *    tlb_remove_table_one() frees single tables, in each kernel variant
  *    (--backend-opt fallback=, docs/kernel-protocol.md 2.9, 6); free-now frees
@@ -226,8 +243,10 @@ struct wl_scenario {
 	"--pae --walkers 4 --region-mb 2 --walk-pages 8 --pt-reclaim off "     \
 	"--inject-prob 32768 --inject-max-ns 20000 --mix retract=6,munmap=1,"  \
 	"dontneed=1,split=2,collapse=0,migrate=0,mprotect=0"
-#define WL_SC_UAF "table_uaf,poison_read"
-#define WL_SC_PIN "stale_pin,pin_after_nopin"
+/* Walkers are speculative faulters (core/fault.c). */
+#define WL_SC_MIX_SPF "--spf on " WL_SC_MIX_ALL
+#define WL_SC_UAF     "table_uaf,poison_read"
+#define WL_SC_PIN     "stale_pin,pin_after_nopin"
 
 /* Half the table batches fail: tlb_remove_table_one() runs often. */
 #define WL_SC_BATCH_FAIL "--batch-fail 0.5 "
@@ -269,6 +288,13 @@ struct wl_scenario {
 #define WL_SC_TTF_RCU_SCHED_IGNORES_IRQOFF                                     \
 	2				 /* .002 (load 5-22) .001 (load 3) */
 #define WL_SC_TTF_BATCH_FAIL_FREE_NOW 11 /* .011 (load 5-22) .001 (load 3) */
+/*
+ * spf-no-seq-check: seeds 1..5, the larger median of two sessions, at
+ * loads 16-20 (.107) and 77 (.141).
+ */
+#define WL_SC_TTF_SPF_NO_SEQ_CHECK 141 /* .107 (load 16-20) .141 (77) */
+/* pte_refcount-norcu's twin: seeds 1..5, load about 14. */
+#define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 79 /* .079 (load 14) */
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -891,6 +917,70 @@ static const struct wl_scenario wl_scenarios[] = {
 			   "table under a walker",
 		.synthetic = "a tracker that misses every walker (negative "
 			     "control)",
+	},
+	{
+		.name = "spf-broadcast-no-rcu",
+		.backend = "ipi",
+		.arch = "broadcast",
+		.options = "--backend-opt assume_flush_ipi=1 " WL_SC_MIX_SPF,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2021 SPF review: IRQs off holds no table where the "
+			   "flush IPIs nobody and tables are not RCU-freed",
+	},
+	{
+		.name = "spf-today",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_SPF,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.synthetic = "SPF was not merged; its walk on today's protocol "
+			     "(IRQs off, RCU table free)",
+		.twin = "spf-no-seq-check",
+		.twin_median_ms = WL_SC_TTF_SPF_NO_SEQ_CHECK,
+	},
+	{
+		.name = "spf-no-seq-check",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--bug spf-no-seq-check " WL_SC_MIX_SPF,
+		.expect = "reproduced",
+		.watch = "orphan_pte",
+		.bound_s = 20,
+		.history = "SPF without its mmap_seq check: a PTE installed "
+			   "after munmap zapped its table",
+		.synthetic = "a planted bug: the series always checked "
+			     "mmap_seq",
+	},
+	{
+		/* docs/history.md 2.10: patch 6 of the 2021 series. */
+		.name = "pte-refcount-no-rcu",
+		.backend = "pte_refcount-norcu",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_RECLAIM,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "2021 series, patch 6: the last pte_put() frees at "
+			   "once; GUP-fast's PMD-to-try-get window unprotected "
+			   "(Gunthorpe)",
+	},
+	{
+		.name = "pte-refcount-rcu",
+		.backend = "pte_refcount-rcu",
+		.arch = "broadcast",
+		.options = WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history =
+			"2021 series, patch 8: PTE tables freed by RCU after "
+			"the last put",
+		.twin = "pte-refcount-no-rcu",
+		.twin_median_ms = WL_SC_TTF_PTE_REFCOUNT_NO_RCU,
 	},
 };
 

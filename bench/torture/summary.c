@@ -192,6 +192,34 @@ static void print_bystanders(FILE *f, const struct wl_torture_result *r)
 	}
 }
 
+/* --spf: faults, how many were speculative, the aborts by cause. */
+static void print_spf(FILE *f)
+{
+	uint64_t faults = 0, spec = 0, att = 0, ab[WL_NR_FAULT_ABORTS] = {0};
+	uint64_t all = 0;
+
+	for (unsigned int i = 0; i < torture->c->walkers; i++) {
+		struct twalker *w = &torture->walkers[i];
+
+		faults += CNT(w->spf_faults);
+		spec += CNT(w->spf_speculative);
+		att += CNT(w->spf_attempts);
+		for (int k = 0; k < WL_NR_FAULT_ABORTS; k++)
+			ab[k] += CNT(w->spf_abort[k]);
+	}
+	for (int k = 0; k < WL_NR_FAULT_ABORTS; k++)
+		all += ab[k];
+	fprintf(f,
+		"walklab-torture: spf: faults=%llu speculative=%llu "
+		"attempts=%llu aborts=%llu (",
+		(unsigned long long)faults, (unsigned long long)spec,
+		(unsigned long long)att, (unsigned long long)all);
+	for (int k = 0; k < WL_NR_FAULT_ABORTS; k++)
+		fprintf(f, "%s%s=%llu", k ? " " : "", wl_fault_abort_names[k],
+			(unsigned long long)ab[k]);
+	fprintf(f, ")\n");
+}
+
 static void print_check_cost(FILE *f, const struct wl_torture_result *r)
 {
 	fprintf(f,
@@ -240,6 +268,8 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	print_fallback(f, r);
 	print_rcu_sched(f);
 	print_bystanders(f, r);
+	if (torture->c->spf)
+		print_spf(f);
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");

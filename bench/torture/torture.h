@@ -53,6 +53,7 @@ struct wl_torture_config {
 	bool quiet;	 /* summary only */
 	bool pae;	 /* 32-bit PAE: PMDs read in two halves */
 	bool lazy_tlb;	 /* walkers are lazy-TLB CPUs (speculative walks) */
+	bool spf;	 /* walkers fault pages in speculatively (fault.h) */
 	unsigned int bystanders; /* CPUs in another mm (bystander.h) */
 	char context[200];	 /* the command line, for violation reports */
 };

@@ -24,6 +24,7 @@
 #define WALKLAB_TORTURE_INTERNAL_H
 
 #include "torture.h"
+#include "fault.h"
 #include "page.h"
 
 #include <pthread.h>
@@ -56,6 +57,9 @@ struct twalker {
 	_Atomic bool up;
 	_Atomic uint64_t walk_since; /* 0: not in a walk */
 	_Atomic uint64_t walks, pages, fast_pages;
+	/* --spf: the fault paths' counts (fault.h), as CNT_ADD counters. */
+	_Atomic uint64_t spf_faults, spf_speculative, spf_attempts,
+		spf_abort[WL_NR_FAULT_ABORTS];
 	/* --check-cost phases: walks and ns of each. */
 	uint64_t cost_walks[COST_PHASES], cost_ns[COST_PHASES];
 	uint64_t cost_events[COST_PHASES]; /* events into its ring */

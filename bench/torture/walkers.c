@@ -150,6 +150,32 @@ static void checked_walk(struct twalker *w)
 }
 
 /*
+ * --spf on: fault a random page of a random mm in, speculatively first
+ * (fault.h); writers' zaps and unmaps leave plenty without a PTE.
+ */
+static void spf_walk(struct twalker *w)
+{
+	const struct wl_torture_config *c = torture->c;
+	uint64_t r = wl_random();
+	struct wl_mm *mm = &torture->mms[r % c->mms];
+	struct wl_fault_stats st = {0};
+
+	atomic_store_explicit(&w->walk_since, wl_now_ns(),
+			      memory_order_relaxed);
+	wl_fault(mm, REGION_BASE + ((r >> 8) % region_pages() << PAGE_SHIFT),
+		 (r >> 61) & 1, WL_FAULT_SPF, &st);
+	atomic_store_explicit(&w->walk_since, 0, memory_order_relaxed);
+	CNT_ADD(w->walks, 1);
+	CNT_ADD(w->pages, st.faults);
+	CNT_ADD(w->spf_faults, st.faults);
+	CNT_ADD(w->spf_speculative, st.speculative);
+	CNT_ADD(w->spf_attempts, st.attempts);
+	for (int i = 0; i < WL_NR_FAULT_ABORTS; i++)
+		CNT_ADD(w->spf_abort[i], st.abort[i]);
+	between_walks();
+}
+
+/*
  * --lazy-tlb: this CPU ran the mm's task and is now lazy on the mm; its
  * hardware may walk any address's tables (core/arch.h).  After a flush IPI
  * made it leave, the task runs here again and it goes lazy again.
@@ -191,6 +217,8 @@ void *torture_walker_main(void *arg)
 	while (!atomic_load_explicit(&torture->stop, memory_order_relaxed)) {
 		if (c->lazy_tlb)
 			lazy_walk(w);
+		else if (c->spf)
+			spf_walk(w);
 		else
 			checked_walk(w);
 	}
