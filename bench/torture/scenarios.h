@@ -293,8 +293,8 @@ struct wl_scenario {
  * loads 16-20 (.107) and 77 (.141).
  */
 #define WL_SC_TTF_SPF_NO_SEQ_CHECK 141 /* .107 (load 16-20) .141 (77) */
-/* pte_refcount-norcu's twin: seeds 1..5, load about 14. */
-#define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 79 /* .079 (load 14) */
+/* pte_refcount-norcu's twin: seeds 1..5, two sessions, the larger. */
+#define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 81 /* .079 (load 14) .081 (load 27) */
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
