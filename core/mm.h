@@ -150,6 +150,13 @@ struct wl_bugs {
 	 */
 	bool munmap_free_before_flush;
 	bool migrate_refs_before_unmap;
+	/*
+	 * Counterfactual, no architecture's state: the TLB flush implies
+	 * no full barrier (core/arch.c, wl_arch_flush_steps()), so it does
+	 * not drain the simulated store buffer.  Shows which paths only the
+	 * flush's barrier saves under targeted sync's sync_barrier=rmb.
+	 */
+	bool flush_no_barrier;
 };
 extern struct wl_bugs wl_bugs;
 

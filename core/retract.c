@@ -79,8 +79,8 @@ int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr)
 	}
 	pte = (uint32_t)pte_pfn(v);
 	wl_ptl_lock(pte);
-	/* pmdp_collapse_flush(): clear, then flush. */
-	get_and_clear(pmd, i);
+	/* pmdp_collapse_flush(): clear (a publication point), then flush. */
+	wl_unlink_get_and_clear(pmd, i);
 	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
 	if (!wl_bugs.pae_sync_after_unlock)
 		pmdp_get_lockless_sync(mm);

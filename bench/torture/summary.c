@@ -6,6 +6,7 @@
  */
 #include "backend.h"
 #include "rcu_sched.h"
+#include "sb.h"
 #include "smp.h"
 #include "torture_internal.h"
 
@@ -176,6 +177,10 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	print_sync(f, r);
 	print_fallback(f, r);
 	print_rcu_sched(f);
+	if (torture->c->inject_sb) {
+		fprintf(f, "walklab-torture: ");
+		wl_sb_stats_print(f);
+	}
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");

@@ -13,6 +13,7 @@
 #include "legacy_thp.h"
 #include "machine.h"
 #include "results.h" /* wl_stats3() */
+#include "sb.h"
 #include "smp.h"
 #include "torture_internal.h"
 #include "util.h"
@@ -172,6 +173,7 @@ static void free_run(struct trun *t)
 	memset(&wl_bugs, 0, sizeof(wl_bugs));
 	atomic_store(&wl_batch_alloc_fail_prob, 0);
 	wl_arch_pae = false;
+	wl_sb_on = false;
 	wl_inject_cfg.enabled = false;
 	free(t->mms);
 	free(t->walkers);
@@ -189,6 +191,8 @@ static int prepare(struct trun *t)
 	/* Before the writers start: they read it relaxed. */
 	atomic_store(&wl_batch_alloc_fail_prob, c->batch_fail);
 	wl_arch_pae = c->pae;
+	/* Before the CPUs come up: they read it relaxed (core/sb.h). */
+	wl_sb_on = c->inject_sb;
 	wl_check_enabled = c->check;
 	wl_check_set_context(c->context);
 	wl_violations_reset();
@@ -208,6 +212,7 @@ static int prepare(struct trun *t)
 	}
 	wl_ipi_stats_reset();
 	wl_arch_stats_reset();
+	wl_sb_stats_reset();
 	if (wl_backend.stats_reset)
 		wl_backend.stats_reset();
 	memset(&wl_inject_cfg, 0, sizeof(wl_inject_cfg));
@@ -226,11 +231,12 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 	fprintf(out,
 		"walklab-torture: backend %s (%s) arch %s seed %llu "
 		"walkers %u writers %u mms %u region %llu MiB check %s "
-		"inject %s legacy-thp %s bugs %s\n",
+		"inject %s%s legacy-thp %s bugs %s\n",
 		wl_backend.name, wl_backend.build_options,
 		wl_arch_name(c->arch), (unsigned long long)c->seed, c->walkers,
 		c->writers, c->mms, (unsigned long long)c->region_mb,
 		c->check ? "on" : "off", c->inject ? "on" : "off",
+		c->inject_sb ? " inject-sb on" : "",
 		c->legacy_thp ? "on" : "off", bugs);
 	fflush(out);
 }

@@ -51,6 +51,7 @@ struct wl_torture_config {
 	bool quiet;	   /* summary only */
 	bool pae;	   /* 32-bit PAE: PMDs read in two halves */
 	bool lazy_tlb;	   /* walkers are lazy-TLB CPUs (speculative walks) */
+	bool inject_sb;	   /* publication points store through core/sb.h */
 	char context[200]; /* the command line, for violation reports */
 };
 
