@@ -355,7 +355,8 @@ static void reclaim_pte_table(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		wl_ptl_unlock(pmd);
 		return;
 	}
-	get_and_clear(pmd, i);
+	/* try_get_and_clear_pmd(): pmd_clear(), a publication point. */
+	wl_unlink_plain(pmd, i);
 	wl_ptl_unlock(pte);
 	wl_ptl_unlock(pmd);
 	atomic_fetch_add_explicit(&mm->nr_pt_reclaims, 1, memory_order_relaxed);

@@ -90,6 +90,11 @@ int wl_mprotect(struct wl_mm *mm, uint64_t addr, uint64_t len,
 int wl_fork_range(struct wl_mm *mm, uint64_t addr);
 /* khugepaged.c: retract addr's PTE table (retract_page_tables()). */
 int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr);
+/*
+ * retract.c: huge_pmd_unshare()'s order on addr's PTE table: a plain
+ * clear, the sync, the flush, then the table is reused (freed at once).
+ */
+int wl_unshare_pte_table(struct wl_mm *mm, uint64_t addr);
 /* numa.c: NUMA-hint the THP at addr's PMD, then migrate it (v3.13). */
 int wl_numa_migrate_thp(struct wl_mm *mm, uint64_t addr);
 

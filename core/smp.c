@@ -478,6 +478,11 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 			  "smp_call_function_many() with IRQs disabled");
 	if (!me)
 		pthread_mutex_lock(&nocpu_lock); /* the shared row is ours */
+	/*
+	 * The kernel's send is fully ordered (llist_add()'s cmpxchg in
+	 * smp_call_function_many_cond()): it drains the store buffer.
+	 */
+	wl_sb_barrier(WL_SB_DRAIN_RMW);
 	wl_stall_wait_init(&w.stall, "IPI ack");
 
 	/*

@@ -98,6 +98,7 @@
 #ifndef WALKLAB_BACKEND_LOCKLESS_WALK_HELPERS_H
 #define WALKLAB_BACKEND_LOCKLESS_WALK_HELPERS_H
 
+#include "sb.h"
 #include "smp.h"
 
 #if defined(WALKLAB_HELPERS_MODE_RCU)
@@ -150,13 +151,19 @@ static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 						int how)
 {
 	if (how == WL_PUBLISH_XCHG) {
+		/* A full RMW: drains the simulated store buffer (sb.h). */
+		wl_sb_barrier(WL_SB_DRAIN_RMW);
 		/* seq_cst RMW: orders the publication before the walk;
 		 * pairs with targeted_sync_barrier() (above) */
 		atomic_exchange_explicit(&wl_active_walk_mm[cpu], mm,
 					 memory_order_seq_cst);
 		return;
 	}
-	WRITE_ONCE(wl_active_walk_mm[cpu], mm);
+	/*
+	 * WRITE_ONCE(), a publication point: with --inject-sb it waits in
+	 * this CPU's simulated store buffer (core/sb.h) until smp_mb().
+	 */
+	wl_sb_store_ptr(&wl_active_walk_mm[cpu], mm);
 	/* orders the publication before the walk; pairs with
 	 * targeted_sync_barrier() (above) */
 	smp_mb();

@@ -88,7 +88,8 @@ static const char torture_usage[] =
 	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
 	"  --mix OP=W,...   writer weights; OP: munmap|dontneed|split|"
 	"collapse|\n"
-	"                   migrate|mprotect|fork|numa|retract (default "
+	"                   migrate|mprotect|fork|numa|retract|unshare "
+	"(default "
 	"munmap=2,"
 	"dontneed=3,\n"
 	"                   split=1,collapse=1,migrate=2,mprotect=1)\n"
@@ -447,11 +448,11 @@ void torture_validate(struct wl_torture_config *c)
 			wl_usage_error("--legacy-thp: collapse is not modelled "
 				       "(give --mix collapse=0)");
 		if (c->mix[WL_OP_FORK] || c->mix[WL_OP_NUMA] ||
-		    c->mix[WL_OP_RETRACT])
+		    c->mix[WL_OP_RETRACT] || c->mix[WL_OP_UNSHARE])
 			wl_usage_error(
-				"--legacy-thp: fork, numa and retract are "
-				"not modelled (give --mix fork=0,numa=0,"
-				"retract=0)");
+				"--legacy-thp: fork, numa, retract and unshare "
+				"are not modelled (give --mix fork=0,numa=0,"
+				"retract=0,unshare=0)");
 		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
 		c->fast_only = true;
 	}
