@@ -288,6 +288,8 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	 */
 	if (likely(!wl_bugs.flush_no_barrier))
 		wl_sb_barrier(WL_SB_DRAIN_FLUSH);
+	else
+		wl_sb_held = true; /* the counterfactual: no step drains */
 	switch (arch_cfg.arch) {
 	case WL_ARCH_IPI:
 		/* Waits for its targets, IRQ-off walkers included. */
@@ -307,6 +309,7 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	default:
 		break;
 	}
+	wl_sb_held = false;
 	atomic_fetch_add_explicit(&stat_flushes, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_flush_ns, wl_now_ns() - t0,
 				  memory_order_relaxed);

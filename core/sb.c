@@ -17,6 +17,7 @@
 
 bool wl_sb_on;
 _Thread_local unsigned int wl_sb_pending;
+_Thread_local bool wl_sb_held;
 _Atomic unsigned int wl_sb_nr_buffered;
 
 const char *const wl_sb_drain_names[WL_NR_SB_DRAIN] = {

@@ -75,6 +75,12 @@ enum wl_sb_kind {
 	WL_SB_PTR,	   /* _Atomic(void *), relaxed (WRITE_ONCE()) */
 };
 
+/*
+ * Set by this CPU around a flush under --bug flush-no-barrier (arch.c):
+ * none of the flush's steps drains (its IPI send included).
+ */
+extern _Thread_local bool wl_sb_held;
+
 /* The store itself, for the slow path; wl_sb_store_*() decide. */
 void wl_sb_buffer(void *addr, uint64_t val, enum wl_sb_kind kind,
 		  uint32_t table);
@@ -88,7 +94,7 @@ void wl_sb_drain_all(enum wl_sb_drain_reason why);
  */
 static __wl_always_inline void wl_sb_barrier(enum wl_sb_drain_reason why)
 {
-	if (unlikely(wl_sb_pending))
+	if (unlikely(wl_sb_pending) && !wl_sb_held)
 		wl_sb_drain_all(why);
 }
 
