@@ -38,6 +38,7 @@ struct sb_entry {
 struct sb_cpu {
 	__wl_cacheline_aligned _Atomic int lock;
 	unsigned int nr;
+	_Atomic unsigned int hint; /* nr, for a racy peek by other CPUs */
 	struct sb_entry e[WL_SB_ENTRIES];
 };
 
@@ -61,6 +62,7 @@ static void sb_lock(struct sb_cpu *b)
 
 static void sb_unlock(struct sb_cpu *b)
 {
+	atomic_store_explicit(&b->hint, b->nr, memory_order_relaxed);
 	/* release: the entries before the unlock; pairs with sb_trylock() */
 	atomic_store_explicit(&b->lock, 0, memory_order_release);
 }
@@ -209,9 +211,9 @@ void wl_sb_commit_table(uint32_t table)
 	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
 		struct sb_cpu *b = &sb_cpus[cpu];
 
-		/* Racy peek, a hint: an entry added later is the owner's
-		 * after our lock, which the owner's next drain commits. */
-		if (!b->nr)
+		/* A hint: an entry added after it is the owner's, after
+		 * our lock, which the owner's next drain commits. */
+		if (!atomic_load_explicit(&b->hint, memory_order_relaxed))
 			continue;
 		sb_lock(b);
 		sb_commit_table_one(b, table);
