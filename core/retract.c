@@ -75,14 +75,16 @@ static void free_detached(struct wl_mm *mm, uint32_t pte, bool reused)
 }
 
 /*
- * With mmap_lock for read: lock addr's PMD table and return it, with the
- * PTE table its entry links in *pte; else unlock and return -errno.
+ * Take mmap_lock for read and the lock of haddr's PMD table, which goes
+ * to *pmd, with the PTE table its entry links in *pte; else unlock all
+ * and return -errno.
  */
 static int lock_pte_table(struct wl_mm *mm, uint64_t haddr, uint32_t *pmd,
 			  uint32_t *pte)
 {
 	pteval_t v;
 
+	mmap_read_lock(mm);
 	*pmd = wl_pmd_table_of(mm, haddr);
 	if (*pmd == WL_TABLE_NONE) {
 		mmap_read_unlock(mm);
@@ -106,7 +108,6 @@ int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr)
 	uint32_t pmd, pte;
 	int ret;
 
-	mmap_read_lock(mm);
 	ret = lock_pte_table(mm, haddr, &pmd, &pte);
 	if (ret)
 		return ret;
@@ -139,7 +140,6 @@ int wl_unshare_pte_table(struct wl_mm *mm, uint64_t addr)
 	uint32_t pmd, pte;
 	int ret;
 
-	mmap_read_lock(mm);
 	ret = lock_pte_table(mm, haddr, &pmd, &pte);
 	if (ret)
 		return ret;
