@@ -210,21 +210,18 @@ const struct wl_flush_step *wl_arch_flush_steps(enum wl_arch arch,
 	}
 }
 
-void wl_arch_print_barriers(FILE *f)
+void wl_arch_print_barriers(FILE *f, enum wl_arch arch)
 {
-	for (int a = 0; a < WL_NR_ARCH; a++) {
-		unsigned int nr;
-		const struct wl_flush_step *st =
-			wl_arch_flush_steps((enum wl_arch)a, &nr);
+	unsigned int nr;
+	const struct wl_flush_step *st = wl_arch_flush_steps(arch, &nr);
 
-		fprintf(f, "%s: pmdp_huge_get_and_clear() %s\n", arch_names[a],
-			a == WL_ARCH_BROADCAST ? "xchg_relaxed: no barrier"
-					       : "xchg: full barrier");
-		for (unsigned int i = 0; i < nr; i++)
-			fprintf(f, "  %-44s %-12s %s\n", st[i].step,
-				st[i].full_barrier ? "full barrier" : "-",
-				st[i].why);
-	}
+	fprintf(f, "  %-44s %-12s %s\n", "pmdp_huge_get_and_clear()",
+		arch == WL_ARCH_BROADCAST ? "-" : "full barrier",
+		arch == WL_ARCH_BROADCAST ? "arm64 xchg_relaxed()"
+					  : "x86 xchg()");
+	for (unsigned int i = 0; i < nr; i++)
+		fprintf(f, "  %-44s %-12s %s\n", st[i].step,
+			st[i].full_barrier ? "full barrier" : "-", st[i].why);
 }
 
 bool wl_arch_clear_is_full_barrier(void)

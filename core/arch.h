@@ -86,8 +86,8 @@ struct wl_flush_step {
 /* The steps of arch's flush; *nr gets their number. */
 const struct wl_flush_step *wl_arch_flush_steps(enum wl_arch arch,
 						unsigned int *nr);
-/* Prints each arch model's steps with their marks. */
-void wl_arch_print_barriers(FILE *f);
+/* Prints arch's clear and flush steps with their marks, one a line. */
+void wl_arch_print_barriers(FILE *f, enum wl_arch arch);
 /*
  * Is the current arch model's pmdp_huge_get_and_clear() a fully ordered
  * RMW?  ipi and paravirt model x86 (xchg: yes); broadcast models arm64

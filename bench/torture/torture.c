@@ -238,6 +238,13 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 		c->check ? "on" : "off", c->inject ? "on" : "off",
 		c->inject_sb ? " inject-sb on" : "",
 		c->legacy_thp ? "on" : "off", bugs);
+	if (c->inject_sb) {
+		fprintf(out,
+			"walklab-torture: store buffer at the publication "
+			"points (core/sb.h); on %s:\n",
+			wl_arch_name(c->arch));
+		wl_arch_print_barriers(out, c->arch);
+	}
 	fflush(out);
 }
 
