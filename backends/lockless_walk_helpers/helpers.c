@@ -44,7 +44,7 @@ static const char *const skip_sync_names[] = {"off", "arch", "force", NULL};
 static _Atomic int skip_sync;
 
 #ifdef WL_HELPERS_TARGETED
-_Atomic(struct wl_mm *) wl_active_walk_mm[WL_NR_CPUS];
+struct wl_active_walk wl_active_walk_mm[WL_NR_CPUS];
 /* Indexed by enum wl_targeted_publish. */
 static const char *const publish_names[] = {"store_mb", "xchg", "none", NULL};
 _Atomic int wl_targeted_publish_how;
@@ -140,7 +140,7 @@ static void targeted_sync_barrier(void)
 static struct wl_mm *targeted_tracker_read(int cpu)
 {
 	/* acquire: pairs with targeted_retire()'s release (see above) */
-	return atomic_load_explicit(&wl_active_walk_mm[cpu],
+	return atomic_load_explicit(&wl_active_walk_mm[cpu].mm,
 				    memory_order_acquire);
 }
 
@@ -176,6 +176,7 @@ static unsigned int targeted_sync(struct wl_mm *mm)
 }
 #endif
 
+#ifdef WL_HELPERS_TODAY
 /* tlb_remove_table_sync_one() of today's modes; the IPIs it sent. */
 static unsigned int helpers_sync_ipi(struct wl_mm *mm)
 {
@@ -185,6 +186,7 @@ static unsigned int helpers_sync_ipi(struct wl_mm *mm)
 	return ipi_sync_all();
 #endif
 }
+#endif
 
 static void helpers_stats_reset(void)
 {

@@ -30,7 +30,7 @@
  *                        synchronize_rcu(), then free at once;
  *              call_rcu  PT_RECLAIM: call_rcu() on the table's ptdesc.
  *            And --backend-opt skip_sync= (tlb_table_flush_implies_ipi_
- *            broadcast(), Lance Yang's series, docs/kernel-protocol.md 7):
+ *            broadcast(), Lance Yang's series, docs/kernel-protocol.md 6.1):
  *              off       false, as in v6.18 (the default): always sync;
  *              arch      the series: true only where the arch model's
  *                        flush IPIs and waits for every CPU that can walk
@@ -41,7 +41,7 @@
  *                        control.
  *   targeted today's protocol plus the per-CPU active-walk pointer of
  *            "targeted TLB sync IPIs for lockless page table walkers"
- *            (Lance Yang, v4, February 2026; docs/kernel-protocol.md 7):
+ *            (Lance Yang, v4, February 2026; docs/kernel-protocol.md 6.2):
  *            begin masks IRQs, then publishes the mm in this CPU's
  *            pointer (targeted_publish()); end clears it with
  *            smp_store_release(NULL); the sync IPIs only the CPUs whose
@@ -127,9 +127,13 @@ struct wl_mm;
 /*
  * active_lockless_pt_walk_mm: per simulated CPU, the mm it walks
  * locklessly, or NULL.  Written by its own CPU only (begin, end), read by
- * syncing CPUs (helpers.c).
+ * syncing CPUs (helpers.c).  One cache line each, as a per-CPU variable
+ * is: shared lines would make every walker's publication a miss.
  */
-extern _Atomic(struct wl_mm *) wl_active_walk_mm[WL_NR_CPUS];
+struct wl_active_walk {
+	__wl_cacheline_aligned _Atomic(struct wl_mm *) mm;
+};
+extern struct wl_active_walk wl_active_walk_mm[WL_NR_CPUS];
 
 /* --backend-opt publish= (helpers.c sets it before the run). */
 enum wl_targeted_publish {
@@ -155,7 +159,7 @@ static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 		wl_sb_barrier(WL_SB_DRAIN_RMW);
 		/* seq_cst RMW: orders the publication before the walk;
 		 * pairs with targeted_sync_barrier() (above) */
-		atomic_exchange_explicit(&wl_active_walk_mm[cpu], mm,
+		atomic_exchange_explicit(&wl_active_walk_mm[cpu].mm, mm,
 					 memory_order_seq_cst);
 		return;
 	}
@@ -163,7 +167,7 @@ static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 	 * WRITE_ONCE(), a publication point: with --inject-sb it waits in
 	 * this CPU's simulated store buffer (core/sb.h) until smp_mb().
 	 */
-	wl_sb_store_ptr(&wl_active_walk_mm[cpu], mm);
+	wl_sb_store_ptr(&wl_active_walk_mm[cpu].mm, mm);
 	/* orders the publication before the walk; pairs with
 	 * targeted_sync_barrier() (above) */
 	smp_mb();
@@ -177,7 +181,7 @@ static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 static __wl_always_inline void targeted_retire(int cpu)
 {
 	/* release: the walk before the clear; pairs with the tracker read */
-	atomic_store_explicit(&wl_active_walk_mm[cpu], NULL,
+	atomic_store_explicit(&wl_active_walk_mm[cpu].mm, NULL,
 			      memory_order_release);
 }
 
@@ -195,7 +199,7 @@ targeted_begin(struct wl_mm *mm, unsigned long flags, int how)
 	int cpu = smp_processor_id();
 
 	if (how == WL_PUBLISH_NONE || cpu < 0 ||
-	    READ_ONCE(wl_active_walk_mm[cpu]) == mm)
+	    READ_ONCE(wl_active_walk_mm[cpu].mm) == mm)
 		return flags;
 	targeted_publish(cpu, mm, how);
 	return flags | WL_TARGETED_PUBLISHED;

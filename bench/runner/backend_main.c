@@ -294,7 +294,8 @@ static int cmd_bench(int argc, char **argv, bool run)
 static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
 	"  --arch A          %s (default %s)\n"
-	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath "
+	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,"
+	"tracking "
 	"(default all)\n"
 	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
