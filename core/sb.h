@@ -2,13 +2,14 @@
 /*
  * sb.h - a simulated per-CPU store buffer (torture --inject-sb on), to make
  * store-buffering bugs show on a host whose own store buffer empties in
- * nanoseconds (docs/kernel-protocol.md 7.2).
+ * nanoseconds (docs/kernel-protocol.md 6.3).
  *
- * Only the protocol's publication points store through it (wl_sb_store()):
+ * Only the protocol's publication points store through it
+ * (wl_sb_store_u64(), wl_sb_store_ptr()):
  * the targeted sync's per-CPU active-walk pointer and the writer's unlink
  * of a table before a sync reads those pointers.  A buffered store is not
  * in memory: other CPUs read the old value; its own CPU reads the new one
- * (store forwarding, wl_sb_load()).  It reaches memory, in program order
+ * (store forwarding, wl_sb_load_u64(), pt_entry()).  It reaches memory, in program order
  * per location, only at one of these (wl_sb_drain_reason):
  *
  *  - a full barrier of the owning CPU: smp_mb() (compiler.h), a fully
@@ -31,15 +32,16 @@
  *    not: this narrows the window only, and none of the routed paths
  *    has one between its unlink and its tracker read).
  *
- * Plain stores, smp_wmb(), smp_rmb(), acquire loads and lock
- * acquire/release of the owner do not drain it: the LKMM orders none of
- * those before a later load.  Departure, on the safe side: a lock
- * acquire (x86 LOCK CMPXCHG) does drain a real x86 store buffer; no
- * lock is taken between a publication point and the load it races with
- * in the paths the model routes, so it changes no verdict (each call site
- * says so).
+ * Plain stores, smp_wmb(), smp_rmb(), acquire loads and the owner's lock
+ * releases do not drain it: the LKMM orders none of those before a later
+ * load.  Departure: a page-table or mmap_lock acquire commits the stores
+ * buffered in that table by every CPU, the owner's included (a real x86
+ * LOCK CMPXCHG drains the whole buffer, an LKMM acquire would not).  That
+ * can only hide a reordering, never invent one; on the routed paths no
+ * lock is taken between an unlink and its tracker read but in
+ * free_pgtables, whose flush drains before the sync anyway.
  *
- * Off (the default), nothing is ever buffered: wl_sb_store() is a
+ * Off (the default), nothing is ever buffered: wl_sb_store_*() are a
  * relaxed store after one predictable load of wl_sb_on, and smp_mb()
  * tests one thread-local word (wl_sb_pending, always 0).
  */
