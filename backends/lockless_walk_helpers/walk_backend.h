@@ -198,8 +198,12 @@ targeted_begin(struct wl_mm *mm, unsigned long flags, int how)
 {
 	int cpu = smp_processor_id();
 
+	/*
+	 * IRQs were on (flags 0): no section runs on this CPU, since every
+	 * section masks them, so publish without looking, as the kernel does.
+	 */
 	if (how == WL_PUBLISH_NONE || cpu < 0 ||
-	    READ_ONCE(wl_active_walk_mm[cpu].mm) == mm)
+	    (flags && READ_ONCE(wl_active_walk_mm[cpu].mm) == mm))
 		return flags;
 	targeted_publish(cpu, mm, how);
 	return flags | WL_TARGETED_PUBLISHED;

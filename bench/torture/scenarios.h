@@ -129,7 +129,8 @@
  *    returns from tlb_remove_table_sync_one() at once where the arch
  *    model's flush IPIs and waits for every CPU (ipi): safe, the flush
  *    before the sync (pmdp_collapse_flush()) already waited for every
- *    IRQ-off walker.  skip_sync=force says true on broadcast, the INVLPGB
+ *    IRQ-off walker; on paravirt the predicate is false and the sync
+ *    stays (skip-sync-paravirt, the twin of paravirt-khugepaged-no-sync).  skip_sync=force says true on broadcast, the INVLPGB
  *    (and arm64) case the series excludes: the sync is gone and the
  *    detached table is reused under a walker, as in collapse-no-sync.
  *    The PMD-unshare path is stood for by collapse-and-reuse: in both the
@@ -831,6 +832,19 @@ static const struct wl_scenario wl_scenarios[] = {
 			   "the ipi flush already waited for every walker",
 		.twin = "collapse-no-sync",
 		.twin_median_ms = WL_SC_TTF_COLLAPSE_NO_SYNC,
+	},
+	{
+		.name = "skip-sync-paravirt",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "paravirt",
+		.options = "--backend-opt skip_sync=arch " WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "skip redundant sync IPIs: false on a paravirt "
+			   "flush, which interrupts nobody, so the sync stays",
+		.twin = "paravirt-khugepaged-no-sync",
+		.twin_median_ms = WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC,
 	},
 	{
 		.name = "skip-sync-forced-broadcast",
