@@ -54,7 +54,13 @@ void wl_sb_drain(void);
 		/* orders as the caller's comment says */                      \
 		atomic_thread_fence(memory_order_seq_cst);                     \
 	} while (0)
-#define barrier() atomic_signal_fence(memory_order_seq_cst)
+/*
+ * __smp_mb() - the bare fence, without smp_mb()'s store-buffer test: only
+ * where the caller has just found --inject-sb off (nothing is buffered).
+ * The caller's comment names what it orders and its pair.
+ */
+#define __smp_mb() atomic_thread_fence(memory_order_seq_cst) /* see above */
+#define barrier()  atomic_signal_fence(memory_order_seq_cst)
 
 static inline void cpu_relax(void)
 {
