@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "ring.h"
 #include "mm.h" /* wl_bugs */
+#include "sb.h"
 #include "smp.h"
 
 #include <errno.h>
@@ -165,6 +166,74 @@ bool wl_arch_lazy(void)
 	       atomic_load_explicit(&cpu_lazy[cpu], memory_order_relaxed);
 }
 
+/*
+ * Which steps of a flush imply a full barrier (sb.h).  Sources: x86
+ * arch/x86/mm/tlb.c flush_tlb_mm_range() calls inc_mm_tlb_gen() first,
+ * atomic64_inc_return(), "also a full barrier that synchronizes with
+ * switch_mm()" (asm/mmu_context.h), before choosing local, IPI, INVLPGB
+ * or paravirt flush_tlb_multi(); arm64 asm/tlbflush.h __flush_tlb_range()
+ * is dsb(ishst); TLBI ...IS; dsb(ish), and a DSB stalls every later
+ * instruction until the accesses it covers complete.
+ */
+static const struct wl_flush_step steps_ipi[] = {
+	{"inc_mm_tlb_gen()", true,
+	 "atomic64_inc_return(): a fully ordered RMW (x86 LOCK XADD)"},
+	{"IPI send", true,
+	 "llist_add() cmpxchg in smp_call_function_many_cond(); x2APIC "
+	 "ICR write after weak_wrmsr_fence() (MFENCE)"},
+	{"wait for acks", false, "csd_lock_wait(): acquire loads only"},
+	{"local INVLPG / CR3 write", true,
+	 "serializing instructions (SDM vol. 3, 9.3)"},
+};
+static const struct wl_flush_step steps_broadcast[] = {
+	{"dsb(ishst)", true,
+	 "arm64: earlier stores complete before any later instruction"},
+	{"TLBI ...IS", false, "no ordering of ordinary loads and stores"},
+	{"dsb(ish)", true, "arm64: a full barrier, and more"},
+	{"(x86 INVLPGB: inc_mm_tlb_gen())", true,
+	 "as ipi's first step; INVLPGB+TLBSYNC after it"},
+};
+static const struct wl_flush_step steps_paravirt[] = {
+	{"inc_mm_tlb_gen()", true, "as ipi's first step"},
+	{"hypercall (KVM/Hyper-V/Xen flush_tlb_multi)", true,
+	 "VMCALL: a VM exit, serializing"},
+};
+
+const struct wl_flush_step *wl_arch_flush_steps(enum wl_arch arch,
+						unsigned int *nr)
+{
+	switch (arch) {
+	case WL_ARCH_BROADCAST:
+		*nr = WL_ARRAY_SIZE(steps_broadcast);
+		return steps_broadcast;
+	case WL_ARCH_PARAVIRT:
+		*nr = WL_ARRAY_SIZE(steps_paravirt);
+		return steps_paravirt;
+	default:
+		*nr = WL_ARRAY_SIZE(steps_ipi);
+		return steps_ipi;
+	}
+}
+
+void wl_arch_print_barriers(FILE *f, enum wl_arch arch)
+{
+	unsigned int nr;
+	const struct wl_flush_step *st = wl_arch_flush_steps(arch, &nr);
+
+	fprintf(f, "  %-44s %-12s %s\n", "pmdp_huge_get_and_clear()",
+		arch == WL_ARCH_BROADCAST ? "-" : "full barrier",
+		arch == WL_ARCH_BROADCAST ? "arm64 xchg_relaxed()"
+					  : "x86 xchg()");
+	for (unsigned int i = 0; i < nr; i++)
+		fprintf(f, "  %-44s %-12s %s\n", st[i].step,
+			st[i].full_barrier ? "full barrier" : "-", st[i].why);
+}
+
+bool wl_arch_clear_is_full_barrier(void)
+{
+	return arch_cfg.arch != WL_ARCH_BROADCAST;
+}
+
 /* The flush IPI's function: in IRQ context, so atomics only. */
 static void flush_tlb_func(void *info)
 {
@@ -271,6 +340,14 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 
 	(void)start;
 	(void)end;
+	/*
+	 * Every model's first step is a full barrier (wl_arch_flush_steps()):
+	 * it drains this CPU's simulated store buffer.
+	 */
+	if (likely(!wl_bugs.flush_no_barrier))
+		wl_sb_barrier(WL_SB_DRAIN_FLUSH);
+	else
+		wl_sb_held = true; /* the counterfactual: no step drains */
 	switch (arch_cfg.arch) {
 	case WL_ARCH_IPI:
 		/* Waits for its targets, IRQ-off walkers included. */
@@ -290,6 +367,7 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	default:
 		break;
 	}
+	wl_sb_held = false;
 	atomic_fetch_add_explicit(&stat_flushes, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_flush_ns, wl_now_ns() - t0,
 				  memory_order_relaxed);

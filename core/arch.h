@@ -31,6 +31,8 @@
 
 #include "compiler.h"
 
+#include <stdio.h>
+
 enum wl_arch {
 	WL_ARCH_IPI,
 	WL_ARCH_BROADCAST,
@@ -70,6 +72,31 @@ const char *const *wl_arch_names(void);
 struct wl_mm;
 bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 			bool freed_tables);
+
+/*
+ * Memory order (core/sb.h, torture --inject-sb): the steps of each arch
+ * model's flush_tlb_mm_range(), in order, and whether each implies a full
+ * barrier (and so drains the simulated store buffer).  The model's flush
+ * drains at its first such step; docs/kernel-protocol.md 7.2 has the
+ * table.
+ */
+struct wl_flush_step {
+	const char *step;  /* the kernel's step */
+	bool full_barrier; /* orders earlier stores before later loads */
+	const char *why;   /* the kernel/ISA fact */
+};
+/* The steps of arch's flush; *nr gets their number. */
+const struct wl_flush_step *wl_arch_flush_steps(enum wl_arch arch,
+						unsigned int *nr);
+/* Prints arch's clear and flush steps with their marks, one a line. */
+void wl_arch_print_barriers(FILE *f, enum wl_arch arch);
+/*
+ * Is the current arch model's pmdp_huge_get_and_clear() a fully ordered
+ * RMW?  ipi and paravirt model x86 (xchg: yes); broadcast models arm64
+ * (xchg_relaxed: no).  x86 with INVLPGB, also broadcast, has x86's xchg;
+ * the model takes the weaker, arm64, where the question has teeth.
+ */
+bool wl_arch_clear_is_full_barrier(void);
 
 /*
  * 32-bit PAE (KERNEL.md 4.9, 7.5): a PMD is read as two 32-bit halves,

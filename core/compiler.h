@@ -39,11 +39,28 @@
 #define WRITE_ONCE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
 
 /*
- * smp_mb() - full barrier.  The caller's comment names the pair.
+ * smp_mb() - full barrier.  The caller's comment names the pair.  It also
+ * drains this CPU's simulated store buffer (core/sb.h, torture
+ * --inject-sb): wl_sb_pending is non-zero only while a store is buffered,
+ * never when the option is off, so the cost off is one thread-local test.
  * barrier() - compiler barrier only.
  */
-#define smp_mb()  atomic_thread_fence(memory_order_seq_cst)
-#define barrier() atomic_signal_fence(memory_order_seq_cst)
+extern _Thread_local unsigned int wl_sb_pending;
+void wl_sb_drain(void);
+#define smp_mb()                                                               \
+	do {                                                                   \
+		if (unlikely(wl_sb_pending))                                   \
+			wl_sb_drain();                                         \
+		/* orders as the caller's comment says */                      \
+		atomic_thread_fence(memory_order_seq_cst);                     \
+	} while (0)
+/*
+ * __smp_mb() - the bare fence, without smp_mb()'s store-buffer test: only
+ * where the caller has just found --inject-sb off (nothing is buffered).
+ * The caller's comment names what it orders and its pair.
+ */
+#define __smp_mb() atomic_thread_fence(memory_order_seq_cst) /* see above */
+#define barrier()  atomic_signal_fence(memory_order_seq_cst)
 
 static inline void cpu_relax(void)
 {

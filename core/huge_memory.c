@@ -151,7 +151,8 @@ static int collapse_scan_pmd(struct collapse_control *cc)
 static void collapse_clear_pmd(struct collapse_control *cc)
 {
 	wl_ptl_lock(cc->pmd);
-	cc->pmdval = get_and_clear(cc->pmd, cc->index);
+	/* A publication point: the unlink the sync's tracker read races. */
+	cc->pmdval = wl_unlink_get_and_clear(cc->pmd, cc->index);
 	flush_tlb_mm_range(cc->mm, cc->haddr, cc->haddr + PMD_SIZE, false);
 	wl_ptl_unlock(cc->pmd);
 	wl_inject(WL_INJ_WRITER_UNLINK);

@@ -5,9 +5,11 @@
 #ifndef WALKLAB_INTERNAL_H
 #define WALKLAB_INTERNAL_H
 
+#include "arch.h"
 #include "mm.h"
 #include "mmu_gather.h"
 #include "ring.h"
+#include "sb.h"
 
 /* An entry found and locked by wl_entry_lock(). */
 struct wl_locked_entry {
@@ -30,12 +32,17 @@ static inline _Atomic pteval_t *wl_entry_ptr(uint32_t table, unsigned int i)
  * the entry may have been published under a lock this caller does not
  * hold (a split fills a PTE table and installs it under the PMD lock while
  * a zap holds only mmap_lock), and the caller follows it into that table
- * and its folios.  Pairs with the release in set_entry() below.
+ * and its folios.  Pairs with the release in set_entry() below.  A store
+ * of this CPU still in its simulated store buffer is forwarded (sb.h).
  */
 static inline pteval_t pt_entry(uint32_t table, unsigned int i)
 {
-	return atomic_load_explicit(&wl_table(table)->e[i],
-				    memory_order_consume);
+	_Atomic pteval_t *p = &wl_table(table)->e[i];
+	uint64_t v;
+
+	if (unlikely(wl_sb_pending) && wl_sb_forward((const void *)p, &v))
+		return v;
+	return atomic_load_explicit(p, memory_order_consume);
 }
 
 /* The PMD table covering addr, or WL_TABLE_NONE; mmap_lock held. */
@@ -59,6 +66,8 @@ static inline uint32_t wl_pmd_table_of(struct wl_mm *mm, uint64_t addr)
  */
 static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
 {
+	wl_sb_barrier(WL_SB_DRAIN_RELEASE); /* buffered stores first (sb.h) */
+	/* release: orders the initialisation first; pairs as said above */
 	atomic_store_explicit(wl_entry_ptr(table, i), v, memory_order_release);
 	wl_trace_entry(WL_TEV_SET, table, i, v);
 }
@@ -71,11 +80,45 @@ static inline void set_entry(uint32_t table, unsigned int i, pteval_t v)
  */
 static inline pteval_t get_and_clear(uint32_t table, unsigned int i)
 {
+	wl_sb_barrier(WL_SB_DRAIN_RMW); /* a full RMW drains (sb.h) */
+	/* seq_cst: orders and pairs as said above */
 	pteval_t old = atomic_exchange_explicit(wl_entry_ptr(table, i), 0,
 						memory_order_seq_cst);
 
 	wl_trace_entry(WL_TEV_UNLINK, table, i, old);
 	return old;
+}
+
+/*
+ * The unlink at a publication point (sb.h): the store a sync's tracker
+ * read races with.  With --inject-sb off, get_and_clear() as everywhere.
+ *
+ * pmd_clear()/pud_clear() (free_pgtables, huge_pmd_unshare()): a plain
+ * store on every architecture, so it goes through the store buffer.
+ * Returns the old value (the caller holds the table's lock).
+ */
+static inline pteval_t wl_unlink_plain(uint32_t table, unsigned int i)
+{
+	pteval_t v;
+
+	if (likely(!wl_sb_on))
+		return get_and_clear(table, i);
+	v = pt_entry(table, i);
+	wl_sb_store_u64(wl_entry_ptr(table, i), 0, false, table);
+	return v;
+}
+
+/*
+ * pmdp_huge_get_and_clear() (pmdp_collapse_flush()): x86's is xchg(), a
+ * fully ordered RMW (it drains); arm64's is xchg_relaxed(), whose store
+ * is ordered before nothing later, modelled as a buffered store.  Which
+ * one the arch model runs: wl_arch_clear_is_full_barrier() (arch.c).
+ */
+static inline pteval_t wl_unlink_get_and_clear(uint32_t table, unsigned int i)
+{
+	if (likely(!wl_sb_on) || wl_arch_clear_is_full_barrier())
+		return get_and_clear(table, i);
+	return wl_unlink_plain(table, i);
 }
 
 bool wl_vma_intersects(struct wl_mm *mm, uint64_t start, uint64_t end);

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "page.h"
 #include "pgtable.h"
+#include "sb.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +136,8 @@ void wl_cpu_stop(void)
 
 void wl_cpu_block_begin(void)
 {
+	/* A context switch: __schedule()'s smp_mb__after_spinlock(). */
+	wl_sb_barrier(WL_SB_DRAIN_SCHED);
 	if (wl_backend.blocking_begin)
 		wl_backend.blocking_begin();
 }

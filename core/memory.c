@@ -404,7 +404,8 @@ static void reclaim_pte_table(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 		wl_ptl_unlock(pmd);
 		return;
 	}
-	get_and_clear(pmd, i);
+	/* try_get_and_clear_pmd(): pmd_clear(), a publication point. */
+	wl_unlink_plain(pmd, i);
 	wl_ptl_unlock(pte);
 	wl_ptl_unlock(pmd);
 	atomic_fetch_add_explicit(&mm->nr_pt_reclaims, 1, memory_order_relaxed);
@@ -574,8 +575,12 @@ static bool free_child(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 
 	if (!table_empty(child))
 		return false;
+	/*
+	 * pmd_clear()/pud_clear() in free_pgtables: a plain store, and a
+	 * publication point (the fallback's sync reads the trackers after).
+	 */
 	wl_ptl_lock(parent);
-	get_and_clear(parent, i);
+	wl_unlink_plain(parent, i);
 	wl_ptl_unlock(parent);
 	wl_inject(WL_INJ_WRITER_UNLINK);
 	if (wl_bugs.single_user_table_free ||

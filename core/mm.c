@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "machine.h"
 #include "smp.h"
+#include "sb.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -21,11 +22,13 @@
  */
 void mmap_read_lock(struct wl_mm *mm)
 {
-	if (!pthread_rwlock_tryrdlock(&mm->mmap_lock.rw))
-		return;
-	wl_cpu_block_begin();
-	wl_rwlock_rdlock(&mm->mmap_lock.rw);
-	wl_cpu_block_end();
+	if (pthread_rwlock_tryrdlock(&mm->mmap_lock.rw)) {
+		wl_cpu_block_begin();
+		wl_rwlock_rdlock(&mm->mmap_lock.rw);
+		wl_cpu_block_end();
+	}
+	/* Stores buffered before an unlock are the new holder's to see. */
+	wl_sb_lock_acquired(WL_SB_ALL_TABLES);
 }
 
 void mmap_read_unlock(struct wl_mm *mm)
@@ -50,13 +53,12 @@ static void mmap_seq_write_begin(struct wl_mm *mm)
 
 void mmap_write_lock(struct wl_mm *mm)
 {
-	if (!pthread_rwlock_trywrlock(&mm->mmap_lock.rw)) {
-		mmap_seq_write_begin(mm);
-		return;
+	if (pthread_rwlock_trywrlock(&mm->mmap_lock.rw)) {
+		wl_cpu_block_begin();
+		wl_rwlock_wrlock(&mm->mmap_lock.rw);
+		wl_cpu_block_end();
 	}
-	wl_cpu_block_begin();
-	wl_rwlock_wrlock(&mm->mmap_lock.rw);
-	wl_cpu_block_end();
+	wl_sb_lock_acquired(WL_SB_ALL_TABLES); /* as mmap_read_lock() */
 	mmap_seq_write_begin(mm);
 }
 
@@ -106,6 +108,8 @@ void wl_ptl_lock(uint32_t table)
 		if (!atomic_exchange_explicit(l, 1, memory_order_acquire)) {
 			if (blocked)
 				wl_cpu_block_end();
+			/* The last holder's buffered stores in this table. */
+			wl_sb_lock_acquired(table);
 			return;
 		}
 		while (atomic_load_explicit(l, memory_order_relaxed)) {

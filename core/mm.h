@@ -120,6 +120,11 @@ int wl_mprotect(struct wl_mm *mm, uint64_t addr, uint64_t len,
 int wl_fork_range(struct wl_mm *mm, uint64_t addr);
 /* khugepaged.c: retract addr's PTE table (retract_page_tables()). */
 int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr);
+/*
+ * retract.c: huge_pmd_unshare()'s order on addr's PTE table: a plain
+ * clear, the sync, the flush, then the table is reused (freed at once).
+ */
+int wl_unshare_pte_table(struct wl_mm *mm, uint64_t addr);
 /* numa.c: NUMA-hint the THP at addr's PMD, then migrate it (v3.13). */
 int wl_numa_migrate_thp(struct wl_mm *mm, uint64_t addr);
 
@@ -195,6 +200,13 @@ struct wl_bugs {
 	 * the lock (core/pte_map.c): the negative control of the recheck.
 	 */
 	bool pte_map_no_recheck;
+	/*
+	 * Counterfactual, no architecture's state: the TLB flush implies
+	 * no full barrier (core/arch.c, wl_arch_flush_steps()), so it does
+	 * not drain the simulated store buffer.  Shows which paths only the
+	 * flush's barrier saves under targeted sync's sync_barrier=rmb.
+	 */
+	bool flush_no_barrier;
 };
 extern struct wl_bugs wl_bugs;
 

@@ -22,6 +22,16 @@
  * are put after the flush, the table goes through the backend as
  * pte_free_defer() does.  Without PAE the sync is skipped, as the kernel's
  * stub is empty.
+ *
+ * wl_unshare_pte_table() stands for hugetlb's huge_pmd_unshare() as Jann
+ * Horn's 2025 fix of its race with GUP-fast has it (pud_clear(), then
+ * tlb_remove_table_sync_one() at once, the TLB flush later in the caller,
+ * and the table then lives on in another mm).  Departures: no shared
+ * hugetlb PMD tables are modelled, so a PTE table linked by a PMD entry
+ * stands for the PMD table linked by a PUD entry, and its reuse is an
+ * immediate free (the checker sees both as a table reused under a walk).
+ * The order of the steps, which is what a store-buffering race depends
+ * on, is the kernel's.
  */
 #include "arch.h"
 #include "check.h"
@@ -36,8 +46,12 @@ static void pmdp_get_lockless_sync(struct wl_mm *mm)
 		wl_tlb_remove_table_sync_one(mm);
 }
 
-/* The detached table's pages, and the table, after the flush. */
-static void free_detached(struct wl_mm *mm, uint32_t pte)
+/*
+ * The detached table's pages, and the table, after the flush: through the
+ * backend (pte_free_defer()), or at once when reused (the table lives on
+ * as another mm's, as a hugetlb PMD table does after unsharing).
+ */
+static void free_detached(struct wl_mm *mm, uint32_t pte, bool reused)
 {
 	struct wl_mmu_gather tlb;
 
@@ -53,8 +67,38 @@ static void free_detached(struct wl_mm *mm, uint32_t pte)
 			folio_set_unmapped(folio);
 		tlb_remove_folio(&tlb, folio, 1);
 	}
-	tlb_remove_table(&tlb, pte); /* pte_free_defer() */
+	if (!reused)
+		tlb_remove_table(&tlb, pte); /* pte_free_defer() */
 	tlb_finish_mmu(&tlb);
+	if (reused)
+		wl_table_free(pte); /* no deferral: the sync was the wait */
+}
+
+/*
+ * Take mmap_lock for read and the lock of haddr's PMD table, which goes
+ * to *pmd, with the PTE table its entry links in *pte; else unlock all
+ * and return -errno.
+ */
+static int lock_pte_table(struct wl_mm *mm, uint64_t haddr, uint32_t *pmd,
+			  uint32_t *pte)
+{
+	pteval_t v;
+
+	mmap_read_lock(mm);
+	*pmd = wl_pmd_table_of(mm, haddr);
+	if (*pmd == WL_TABLE_NONE) {
+		mmap_read_unlock(mm);
+		return -ENOENT;
+	}
+	wl_ptl_lock(*pmd);
+	v = pt_entry(*pmd, pmd_index(haddr));
+	if (!pte_present(v) || pte_leaf(v) || !wl_table_valid(pte_pfn(v))) {
+		wl_ptl_unlock(*pmd);
+		mmap_read_unlock(mm);
+		return -EINVAL;
+	}
+	*pte = (uint32_t)pte_pfn(v);
+	return 0;
 }
 
 int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr)
@@ -62,25 +106,14 @@ int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr)
 	uint64_t haddr = addr & PMD_MASK;
 	unsigned int i = pmd_index(haddr);
 	uint32_t pmd, pte;
-	pteval_t v;
+	int ret;
 
-	mmap_read_lock(mm);
-	pmd = wl_pmd_table_of(mm, haddr);
-	if (pmd == WL_TABLE_NONE) {
-		mmap_read_unlock(mm);
-		return -ENOENT;
-	}
-	wl_ptl_lock(pmd);
-	v = pt_entry(pmd, i);
-	if (!pte_present(v) || pte_leaf(v) || !wl_table_valid(pte_pfn(v))) {
-		wl_ptl_unlock(pmd);
-		mmap_read_unlock(mm);
-		return -EINVAL;
-	}
-	pte = (uint32_t)pte_pfn(v);
+	ret = lock_pte_table(mm, haddr, &pmd, &pte);
+	if (ret)
+		return ret;
 	wl_ptl_lock(pte);
-	/* pmdp_collapse_flush(): clear, then flush. */
-	get_and_clear(pmd, i);
+	/* pmdp_collapse_flush(): clear (a publication point), then flush. */
+	wl_unlink_get_and_clear(pmd, i);
 	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
 	if (!wl_bugs.pae_sync_after_unlock)
 		pmdp_get_lockless_sync(mm);
@@ -95,8 +128,34 @@ int wl_retract_pte_table(struct wl_mm *mm, uint64_t addr)
 		wl_handle_mm_fault(mm, haddr, FAULT_FLAG_TRIED);
 		pmdp_get_lockless_sync(mm);
 	}
-	free_detached(mm, pte);
+	free_detached(mm, pte, false);
 	mmap_read_unlock(mm);
 	atomic_fetch_add_explicit(&mm->nr_collapses, 1, memory_order_relaxed);
+	return 0;
+}
+
+int wl_unshare_pte_table(struct wl_mm *mm, uint64_t addr)
+{
+	uint64_t haddr = addr & PMD_MASK;
+	uint32_t pmd, pte;
+	int ret;
+
+	ret = lock_pte_table(mm, haddr, &pmd, &pte);
+	if (ret)
+		return ret;
+	/* pud_clear(): a plain store, a publication point (sb.h). */
+	wl_unlink_plain(pmd, pmd_index(haddr));
+	/*
+	 * tlb_remove_table_sync_one() at once, before any flush: nothing
+	 * but the sync's own barrier orders the clear before its tracker
+	 * read.  No lock is taken between them (sb.h's departure).
+	 */
+	wl_tlb_remove_table_sync_one(mm);
+	wl_ptl_unlock(pmd);
+	wl_inject(WL_INJ_WRITER_UNLINK);
+	/* The caller's flush_hugetlb_tlb_range(), then the reuse. */
+	flush_tlb_mm_range(mm, haddr, haddr + PMD_SIZE, false);
+	free_detached(mm, pte, true);
+	mmap_read_unlock(mm);
 	return 0;
 }

@@ -56,6 +56,7 @@
  * call is waited for outside it, acks after it.
  */
 #include "smp_internal.h"
+#include "sb.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -120,6 +121,8 @@ static void csd_drain(struct wl_cpu *c)
 {
 	int s, hwm;
 
+	/* Interrupt entry: this CPU's store buffer drains (core/sb.h). */
+	wl_sb_irq_entry();
 	/*
 	 * acquire: clear the kick before the scan, and see every slot
 	 * published before a kick we clear; pairs with the release
@@ -322,6 +325,7 @@ void wl_cpu_down(void)
 	 * slots and kicks happen before our drain.  Later senders see us
 	 * offline.
 	 */
+	wl_sb_barrier(WL_SB_DRAIN_SCHED); /* going offline: a switch */
 	pthread_rwlock_wrlock(&hotplug_lock);
 	/*
 	 * release: our last walk sections before offline; pairs with the
@@ -477,6 +481,11 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 			  "smp_call_function_many() with IRQs disabled");
 	if (!me)
 		pthread_mutex_lock(&nocpu_lock); /* the shared row is ours */
+	/*
+	 * The kernel's send is fully ordered (llist_add()'s cmpxchg in
+	 * smp_call_function_many_cond()): it drains the store buffer.
+	 */
+	wl_sb_barrier(WL_SB_DRAIN_RMW);
 	wl_stall_wait_init(&w.stall, "IPI ack");
 
 	/*

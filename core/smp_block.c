@@ -3,6 +3,7 @@
  * smp_block.c - blocking on behalf of a CPU: locks, condition variables
  * and sleeps that keep taking the CPU's IPIs in poll delivery (smp.h).
  */
+#include "sb.h"
 #include "smp_internal.h"
 
 #include <errno.h>
@@ -66,6 +67,7 @@ int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m)
 	struct timespec ts;
 	int ret;
 
+	wl_sb_barrier(WL_SB_DRAIN_SCHED); /* blocking: a context switch */
 	if (!block_must_poll())
 		return pthread_cond_wait(cond, m);
 	wl_ipi_poll();
@@ -85,6 +87,8 @@ void wl_sleep_ns(uint64_t ns)
 {
 	uint64_t end = wl_now_ns() + ns, now, step;
 	struct timespec ts;
+
+	wl_sb_barrier(WL_SB_DRAIN_SCHED); /* sleeping: a context switch */
 
 	while ((now = wl_now_ns()) < end) {
 		step = end - now;

@@ -13,7 +13,8 @@ const char *const wl_writer_op_names[WL_NR_OPS + 1] = {
 	[WL_OP_SPLIT] = "split",     [WL_OP_COLLAPSE] = "collapse",
 	[WL_OP_MIGRATE] = "migrate", [WL_OP_MPROTECT] = "mprotect",
 	[WL_OP_RETRACT] = "retract", [WL_OP_FORK] = "fork",
-	[WL_OP_NUMA] = "numa",	     [WL_NR_OPS] = NULL,
+	[WL_OP_NUMA] = "numa",	     [WL_OP_UNSHARE] = "unshare",
+	[WL_NR_OPS] = NULL,
 };
 
 const unsigned int wl_writer_op_weights[WL_NR_OPS] = {
@@ -101,13 +102,22 @@ static int op_retract(struct wl_mm *mm, const struct wl_writer_op_args *a)
 	return wl_writer_populate(mm, a->addr, PMD_SIZE, a->flags);
 }
 
+static int op_unshare(struct wl_mm *mm, const struct wl_writer_op_args *a)
+{
+	int ret = wl_unshare_pte_table(mm, a->addr);
+
+	if (ret || !(a->flags & WL_OPF_REFILL))
+		return ret;
+	return wl_writer_populate(mm, a->addr, PMD_SIZE, a->flags);
+}
+
 static int (*const op_call[WL_NR_OPS])(struct wl_mm *mm,
 				       const struct wl_writer_op_args *a) = {
 	[WL_OP_MUNMAP] = op_munmap,   [WL_OP_DONTNEED] = op_dontneed,
 	[WL_OP_SPLIT] = op_split,     [WL_OP_COLLAPSE] = op_collapse,
 	[WL_OP_MIGRATE] = op_migrate, [WL_OP_MPROTECT] = op_mprotect,
 	[WL_OP_RETRACT] = op_retract, [WL_OP_FORK] = op_fork,
-	[WL_OP_NUMA] = op_numa,
+	[WL_OP_NUMA] = op_numa,	      [WL_OP_UNSHARE] = op_unshare,
 };
 
 int wl_writer_op_run(enum wl_writer_op op, struct wl_mm *mm,

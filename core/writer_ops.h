@@ -25,6 +25,7 @@ enum wl_writer_op {
 	WL_OP_FORK,	/* fork's copy of addr's PMD, then the child exits */
 	WL_OP_NUMA,	/* NUMA-hint addr's THP, then migrate it (v3.13) */
 	WL_OP_RETRACT,	/* khugepaged retracts addr's PTE table (2023) */
+	WL_OP_UNSHARE,	/* huge_pmd_unshare()'s order (2025), retract.c */
 	WL_NR_OPS,
 };
 

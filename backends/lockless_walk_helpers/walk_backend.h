@@ -98,6 +98,7 @@
 #ifndef WALKLAB_BACKEND_LOCKLESS_WALK_HELPERS_H
 #define WALKLAB_BACKEND_LOCKLESS_WALK_HELPERS_H
 
+#include "sb.h"
 #include "smp.h"
 
 #if defined(WALKLAB_HELPERS_MODE_RCU)
@@ -143,6 +144,28 @@ enum wl_targeted_publish {
 extern _Atomic int wl_targeted_publish_how;
 
 /*
+ * targeted_publish() with --inject-sb on (core/sb.h): WRITE_ONCE() puts
+ * the pointer in this CPU's simulated store buffer, and smp_mb() drains
+ * it; xchg(), a full RMW, drains what is buffered and stores directly.
+ */
+static __wl_always_inline void targeted_publish_sb(int cpu, struct wl_mm *mm,
+						   int how)
+{
+	if (how == WL_PUBLISH_XCHG) {
+		wl_sb_barrier(WL_SB_DRAIN_RMW);
+		/* seq_cst RMW: orders the publication before the walk;
+		 * pairs with targeted_sync_barrier() (helpers.c) */
+		atomic_exchange_explicit(&wl_active_walk_mm[cpu].mm, mm,
+					 memory_order_seq_cst);
+		return;
+	}
+	wl_sb_store_ptr(&wl_active_walk_mm[cpu].mm, mm);
+	/* drains it: orders the publication before the walk; pairs with
+	 * targeted_sync_barrier() (helpers.c) */
+	smp_mb();
+}
+
+/*
  * The publication point: this CPU's pointer := mm, then a full barrier
  * (store_mb) or as one atomic RMW (xchg), either of which orders the
  * store before the walk's page-table loads.  Pairs with the sync's
@@ -153,17 +176,23 @@ extern _Atomic int wl_targeted_publish_how;
 static __wl_always_inline void targeted_publish(int cpu, struct wl_mm *mm,
 						int how)
 {
+	/* --inject-sb on: the simulated store buffer's path (above). */
+	if (unlikely(wl_sb_on)) {
+		targeted_publish_sb(cpu, mm, how);
+		return;
+	}
 	if (how == WL_PUBLISH_XCHG) {
 		/* seq_cst RMW: orders the publication before the walk;
-		 * pairs with targeted_sync_barrier() (above) */
+		 * pairs with targeted_sync_barrier() (helpers.c) */
 		atomic_exchange_explicit(&wl_active_walk_mm[cpu].mm, mm,
 					 memory_order_seq_cst);
 		return;
 	}
 	WRITE_ONCE(wl_active_walk_mm[cpu].mm, mm);
 	/* orders the publication before the walk; pairs with
-	 * targeted_sync_barrier() (above) */
-	smp_mb();
+	 * targeted_sync_barrier() (helpers.c).  Nothing is buffered with
+	 * --inject-sb off: the bare fence, without smp_mb()'s test. */
+	__smp_mb();
 }
 
 /*

@@ -16,23 +16,16 @@
 
 static const char *const foll_names[] = {"get", "pin", "mixed", NULL};
 /* --bug names, and the wl_bugs field each one sets. */
-static const char *const bug_names[] = {"no-pmd-recheck",
-					"no-pte-recheck",
-					"collapse-no-sync",
-					"pt-reclaim-free-now",
-					"legacy-split-no-ipi",
-					"rcu-sched-ignores-irqoff",
-					"table-one-free-now",
-					"fork-no-wp-seq",
-					"walker-no-protnone",
-					"single-user-table-free",
-					"lazy-tlb-no-ipi",
-					"pae-sync-after-unlock",
-					"munmap-free-before-flush",
-					"migrate-refs-before-unmap",
-					"zap-no-pmd-recheck",
-					"spf-no-seq-check",
-					NULL};
+static const char *const bug_names[] = {
+	"no-pmd-recheck",	    "no-pte-recheck",
+	"collapse-no-sync",	    "pt-reclaim-free-now",
+	"legacy-split-no-ipi",	    "rcu-sched-ignores-irqoff",
+	"table-one-free-now",	    "fork-no-wp-seq",
+	"walker-no-protnone",	    "single-user-table-free",
+	"lazy-tlb-no-ipi",	    "pae-sync-after-unlock",
+	"munmap-free-before-flush", "migrate-refs-before-unmap",
+	"zap-no-pmd-recheck",	    "spf-no-seq-check",
+	"flush-no-barrier",	    NULL};
 static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, walker_no_pmd_recheck),
 	offsetof(struct wl_bugs, walker_no_pte_recheck),
@@ -50,6 +43,7 @@ static const size_t bug_offsets[] = {
 	offsetof(struct wl_bugs, migrate_refs_before_unmap),
 	offsetof(struct wl_bugs, zap_no_pmd_recheck),
 	offsetof(struct wl_bugs, spf_no_seq_check),
+	offsetof(struct wl_bugs, flush_no_barrier),
 };
 _Static_assert(WL_ARRAY_SIZE(bug_offsets) + 1 == WL_ARRAY_SIZE(bug_names),
 	       "a wl_bugs field for every --bug name");
@@ -98,7 +92,8 @@ static const char torture_usage[] =
 	"  --arch A         ipi|broadcast|paravirt (default ipi)\n"
 	"  --mix OP=W,...   writer weights; OP: munmap|dontneed|split|"
 	"collapse|\n"
-	"                   migrate|mprotect|fork|numa|retract (default "
+	"                   migrate|mprotect|fork|numa|retract|unshare "
+	"(default "
 	"munmap=2,"
 	"dontneed=3,\n"
 	"                   split=1,collapse=1,migrate=2,mprotect=1)\n"
@@ -119,6 +114,9 @@ static const char torture_usage[] =
 	"  --inject-prob P  per point, parts per 65536 (1..65536, default "
 	"4096)\n"
 	"  --inject-max-ns N  longest injected spin (default 50000)\n"
+	"  --inject-sb B    a simulated store buffer at the publication "
+	"points:\n"
+	"                   on|off (default off; core/sb.h)\n"
 	"  --legacy-thp     pre-4.5 THP refcounting and split\n"
 	"  --batch-fail P   table batch allocation fails with probability P\n"
 	"                   (0..1 or 0%..100%, default 0): "
@@ -186,6 +184,7 @@ static const struct option longopts[] = {
 	{"inject", required_argument, NULL, 'i'},
 	{"inject-prob", required_argument, NULL, 'I'},
 	{"inject-max-ns", required_argument, NULL, 'M'},
+	{"inject-sb", required_argument, NULL, 'Q'},
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"batch-fail", required_argument, NULL, 'B'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
@@ -420,6 +419,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'i':
 		c->inject = wl_parse_bool("--inject", optarg);
 		break;
+	case 'Q':
+		c->inject_sb = wl_parse_bool("--inject-sb", optarg);
+		break;
 	case 'L':
 		c->legacy_thp = true;
 		break;
@@ -472,6 +474,8 @@ void torture_validate(struct wl_torture_config *c)
 	if (c->bugs.single_user_table_free && !c->lazy_tlb)
 		wl_usage_error("--bug single-user-table-free needs --lazy-tlb "
 			       "(GUP walkers are users of the mm)");
+	if (c->bugs.flush_no_barrier && !c->inject_sb)
+		wl_usage_error("--bug flush-no-barrier needs --inject-sb on");
 	if (c->bugs.pae_sync_after_unlock && !c->pae)
 		wl_usage_error("--bug pae-sync-after-unlock needs --pae");
 	if (c->lazy_tlb && c->legacy_thp)
@@ -489,11 +493,11 @@ void torture_validate(struct wl_torture_config *c)
 			wl_usage_error("--legacy-thp: collapse is not modelled "
 				       "(give --mix collapse=0)");
 		if (c->mix[WL_OP_FORK] || c->mix[WL_OP_NUMA] ||
-		    c->mix[WL_OP_RETRACT])
+		    c->mix[WL_OP_RETRACT] || c->mix[WL_OP_UNSHARE])
 			wl_usage_error(
-				"--legacy-thp: fork, numa and retract are "
-				"not modelled (give --mix fork=0,numa=0,"
-				"retract=0)");
+				"--legacy-thp: fork, numa, retract and unshare "
+				"are not modelled (give --mix fork=0,numa=0,"
+				"retract=0,unshare=0)");
 		c->foll = WL_T_FOLL_GET; /* FOLL_PIN came with v5.6 */
 		c->fast_only = true;
 	}

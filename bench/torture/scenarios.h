@@ -176,6 +176,25 @@
  *    collapse and under the no-batch fallback.  targeted-no-publish is
  *    the negative control (synthetic): walkers never publish, so the sync
  *    IPIs nobody, as a sync that read stale pointers would.
+ *  - targeted-sync-*: the sync's barrier as posted (sync_barrier=rmb)
+ *    and as Peter Zijlstra said it must be (mb), with the publication
+ *    points through the simulated store buffer (--inject-sb on, core/sb.h;
+ *    docs/kernel-protocol.md 6.3): a store stays invisible to other CPUs
+ *    until its CPU's next full barrier, so the store-buffering outcome
+ *    the host's own buffer hides shows in under a second.  Which paths
+ *    the rmb breaks depends on what lies between the unlink and the
+ *    tracker read.  targeted-sync-rmb: huge_pmd_unshare()'s order (Jann
+ *    Horn's 2025 fix: pud_clear(), a plain store, then the sync at once)
+ *    on broadcast: nothing orders the clear, the table is reused under a
+ *    walker.  The other paths are saved, each by one named thing, and each
+ *    safe scenario's twin removes just that thing (--bug flush-no-barrier,
+ *    a counterfactual: no arch model's flush lacks a full barrier):
+ *    collapse on broadcast (arm64's xchg_relaxed clear) by the flush's
+ *    DSB; collapse on paravirt (x86) by the xchg clear itself, even
+ *    without the flush's barrier; the no-batch fallback of free_pgtables
+ *    and pt_reclaim (a plain pmd_clear()) by tlb_table_invalidate()'s
+ *    flush; unshare on ipi by its later flush, which drains the clear
+ *    and then IPIs and waits for the walkers that read the old entry.
  */
 #ifndef WALKLAB_SCENARIOS_H
 #define WALKLAB_SCENARIOS_H
@@ -248,6 +267,17 @@ struct wl_scenario {
 #define WL_SC_UAF     "table_uaf,poison_read"
 #define WL_SC_PIN     "stale_pin,pin_after_nopin"
 
+/*
+ * huge_pmd_unshare()'s order (core/retract.c), and the simulated store
+ * buffer at the publication points (core/sb.h).
+ */
+#define WL_SC_MIX_UNSHARE                                                      \
+	"--mix unshare=6,munmap=1,dontneed=1,collapse=0,split=0,migrate=0,"    \
+	"mprotect=0"
+#define WL_SC_SB_RMB	       "--inject-sb on --backend-opt sync_barrier=rmb "
+#define WL_SC_SB_MB	       "--inject-sb on --backend-opt sync_barrier=mb "
+#define WL_SC_NO_FLUSH_BARRIER "--bug flush-no-barrier "
+
 /* Half the table batches fail: tlb_remove_table_one() runs often. */
 #define WL_SC_BATCH_FAIL "--batch-fail 0.5 "
 
@@ -295,6 +325,14 @@ struct wl_scenario {
 #define WL_SC_TTF_SPF_NO_SEQ_CHECK 141 /* .107 (load 16-20) .141 (77) */
 /* pte_refcount-norcu's twin: seeds 1..5, two sessions, the larger. */
 #define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 81 /* .079 (load 14) .081 (load 27) */
+/* --inject-sb (core/sb.h), median of 5 seeds, 2 vCPUs loaded by 8 builds */
+#define WL_SC_TTF_TARGETED_SYNC_RMB 468 /* 1.574 .535 .050 .250 .468 */
+#define WL_SC_TTF_RMB_UNSHARE_IPI_NO_FLUSH_BARRIER                             \
+	302 /* 1.719 .302 .105 .214 .483 */
+#define WL_SC_TTF_RMB_COLLAPSE_NO_FLUSH_BARRIER                                \
+	869 /* .279 >10 4.580 .869 .446 */
+#define WL_SC_TTF_RMB_BATCH_FAIL_NO_FLUSH_BARRIER                              \
+	558 /* .558 .137 .547 .832 .773 */
 
 static const struct wl_scenario wl_scenarios[] = {
 	{
@@ -981,6 +1019,130 @@ static const struct wl_scenario wl_scenarios[] = {
 			"the last put",
 		.twin = "pte-refcount-no-rcu",
 		.twin_median_ms = WL_SC_TTF_PTE_REFCOUNT_NO_RCU,
+	},
+	{
+		.name = "targeted-sync-rmb",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = WL_SC_SB_RMB WL_SC_MIX_UNSHARE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "targeted sync as posted (v4, 2026): smp_rmb() "
+			   "after huge_pmd_unshare()'s plain clear; table "
+			   "reused under a walker",
+	},
+	{
+		.name = "targeted-sync-mb",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = WL_SC_SB_MB WL_SC_MIX_UNSHARE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "targeted sync with Peter Zijlstra's smp_mb(): the "
+			   "store-buffering pair holds",
+		.twin = "targeted-sync-rmb",
+		.twin_median_ms = WL_SC_TTF_TARGETED_SYNC_RMB,
+	},
+	{
+		.name = "targeted-sync-rmb-unshare-ipi",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "ipi",
+		.options = WL_SC_SB_RMB WL_SC_MIX_UNSHARE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "rmb on unshare, native x86: saved by the later "
+			   "flush (drains, then IPIs and waits)",
+		.twin = "targeted-sync-rmb-unshare-ipi-no-flush-barrier",
+		.twin_median_ms = WL_SC_TTF_RMB_UNSHARE_IPI_NO_FLUSH_BARRIER,
+	},
+	{
+		.name = "targeted-sync-rmb-unshare-ipi-no-flush-barrier",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "ipi",
+		.options =
+			WL_SC_SB_RMB WL_SC_NO_FLUSH_BARRIER WL_SC_MIX_UNSHARE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "rmb on unshare, native x86, flush without its "
+			   "barrier: table reused under a walker",
+		.synthetic = "a flush that implies no full barrier "
+			     "(counterfactual)",
+	},
+	{
+		.name = "targeted-sync-rmb-collapse",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = WL_SC_SB_RMB WL_SC_MIX_COLLAPSE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "rmb on collapse, arm64: xchg_relaxed clear, saved "
+			   "by the flush's DSB ISH",
+		.twin = "targeted-sync-rmb-collapse-no-flush-barrier",
+		.twin_median_ms = WL_SC_TTF_RMB_COLLAPSE_NO_FLUSH_BARRIER,
+	},
+	{
+		.name = "targeted-sync-rmb-collapse-no-flush-barrier",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options =
+			WL_SC_SB_RMB WL_SC_NO_FLUSH_BARRIER WL_SC_MIX_COLLAPSE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF "," WL_SC_PIN,
+		/* one seed of 5 ran clean for 10 s (kernel-protocol.md 6.3) */
+		.bound_s = 30,
+		.history = "rmb on collapse, arm64 clear, flush without its "
+			   "barrier: table reused under a walker",
+		.synthetic = "a flush that implies no full barrier "
+			     "(counterfactual)",
+	},
+	{
+		.name = "targeted-sync-rmb-collapse-xchg",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "paravirt",
+		.options =
+			WL_SC_SB_RMB WL_SC_NO_FLUSH_BARRIER WL_SC_MIX_COLLAPSE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "rmb on collapse, x86: saved by the xchg clear "
+			   "alone (the flush's barrier taken away)",
+		.synthetic = "a flush that implies no full barrier "
+			     "(counterfactual)",
+		.twin = "targeted-sync-rmb-collapse-no-flush-barrier",
+		.twin_median_ms = WL_SC_TTF_RMB_COLLAPSE_NO_FLUSH_BARRIER,
+	},
+	{
+		.name = "targeted-sync-rmb-batch-fail",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = WL_SC_SB_RMB WL_SC_BATCH_FAIL
+		"--backend-opt fallback=ipi " WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "rmb in tlb_remove_table_one(): plain pmd_clear(), "
+			   "saved by tlb_table_invalidate()'s flush",
+		.twin = "targeted-sync-rmb-batch-fail-no-flush-barrier",
+		.twin_median_ms = WL_SC_TTF_RMB_BATCH_FAIL_NO_FLUSH_BARRIER,
+	},
+	{
+		.name = "targeted-sync-rmb-batch-fail-no-flush-barrier",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = WL_SC_SB_RMB WL_SC_NO_FLUSH_BARRIER WL_SC_BATCH_FAIL
+		"--backend-opt fallback=ipi " WL_SC_MIX_RECLAIM,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "rmb in the fallback, flush without its barrier: "
+			   "table freed under a walker",
+		.synthetic = "a flush that implies no full barrier "
+			     "(counterfactual)",
 	},
 };
 

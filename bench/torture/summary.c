@@ -8,6 +8,7 @@
 #include "mmu_gather.h"
 #include "rcu_sched.h"
 #include "ring.h"
+#include "sb.h"
 #include "smp.h"
 #include "torture_internal.h"
 
@@ -270,6 +271,10 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	print_bystanders(f, r);
 	if (torture->c->spf)
 		print_spf(f);
+	if (torture->c->inject_sb) {
+		fprintf(f, "walklab-torture: ");
+		wl_sb_stats_print(f);
+	}
 	if (torture->c->check_cost)
 		print_check_cost(f, r);
 	fprintf(f, "walklab-torture: violations: ");

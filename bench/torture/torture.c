@@ -15,6 +15,7 @@
 #include "mmu_gather.h"
 #include "results.h" /* wl_stats3() */
 #include "ring.h"
+#include "sb.h"
 #include "smp.h"
 #include "torture_internal.h"
 #include "util.h"
@@ -187,6 +188,7 @@ static void free_run(struct trun *t)
 	memset(&wl_bugs, 0, sizeof(wl_bugs));
 	atomic_store(&wl_batch_alloc_fail_prob, 0);
 	wl_arch_pae = false;
+	wl_sb_on = false;
 	wl_inject_cfg.enabled = false;
 	free(t->mms);
 	free(t->walkers);
@@ -204,6 +206,8 @@ static int prepare(struct trun *t)
 	/* Before the writers start: they read it relaxed. */
 	atomic_store(&wl_batch_alloc_fail_prob, c->batch_fail);
 	wl_arch_pae = c->pae;
+	/* Before the CPUs come up: they read it relaxed (core/sb.h). */
+	wl_sb_on = c->inject_sb;
 	wl_check_enabled = c->check;
 	/* Before the CPUs start; --check-cost turns it on in its phases. */
 	wl_trace_reset(c->ring && !c->check_cost);
@@ -226,6 +230,7 @@ static int prepare(struct trun *t)
 	wl_ipi_stats_reset();
 	wl_arch_stats_reset();
 	wl_fallback_stats_reset();
+	wl_sb_stats_reset();
 	if (wl_backend.stats_reset)
 		wl_backend.stats_reset();
 	memset(&wl_inject_cfg, 0, sizeof(wl_inject_cfg));
@@ -244,15 +249,23 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 	fprintf(out,
 		"walklab-torture: backend %s (%s) arch %s seed %llu "
 		"walkers %u writers %u mms %u region %llu MiB check %s "
-		"inject %s legacy-thp %s bugs %s\n",
+		"inject %s%s legacy-thp %s bugs %s\n",
 		wl_backend.name, wl_backend.build_options,
 		wl_arch_name(c->arch), (unsigned long long)c->seed, c->walkers,
 		c->writers, c->mms, (unsigned long long)c->region_mb,
 		c->check ? "on" : "off", c->inject ? "on" : "off",
+		c->inject_sb ? " inject-sb on" : "",
 		c->legacy_thp ? "on" : "off", bugs);
 	if (c->bystanders)
 		fprintf(out, "walklab-torture: bystanders %u (another mm)\n",
 			c->bystanders);
+	if (c->inject_sb) {
+		fprintf(out,
+			"walklab-torture: store buffer at the publication "
+			"points (core/sb.h); on %s:\n",
+			wl_arch_name(c->arch));
+		wl_arch_print_barriers(out, c->arch);
+	}
 	fflush(out);
 }
 

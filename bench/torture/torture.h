@@ -54,6 +54,7 @@ struct wl_torture_config {
 	bool pae;	 /* 32-bit PAE: PMDs read in two halves */
 	bool lazy_tlb;	 /* walkers are lazy-TLB CPUs (speculative walks) */
 	bool spf;	 /* walkers fault pages in speculatively (fault.h) */
+	bool inject_sb;	 /* publication points store through core/sb.h */
 	unsigned int bystanders; /* CPUs in another mm (bystander.h) */
 	char context[200];	 /* the command line, for violation reports */
 };
