@@ -127,14 +127,42 @@ const char *const *wl_arch_names(void)
  */
 static _Atomic bool cpu_lazy[WL_NR_CPUS];
 static _Atomic bool any_lazy; /* a CPU went lazy in this run */
+/*
+ * CPUs running another mm (bystanders): not in this mm's cpumask, as on
+ * x86 where should_flush_tlb() skips a CPU whose loaded_mm is another.
+ * Written by the CPU itself before the run's writers start.
+ */
+static _Atomic bool cpu_other_mm[WL_NR_CPUS];
+static _Atomic bool any_other_mm;
 
-/* A new run: no CPU is lazy.  Before the CPUs run. */
+/* A new run: no CPU is lazy or elsewhere.  Before the CPUs run. */
 static void wl_arch_lazy_reset(void)
 {
 	atomic_store_explicit(&any_lazy, false, memory_order_relaxed);
-	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++)
+	atomic_store_explicit(&any_other_mm, false, memory_order_relaxed);
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
 		atomic_store_explicit(&cpu_lazy[cpu], false,
 				      memory_order_relaxed);
+		atomic_store_explicit(&cpu_other_mm[cpu], false,
+				      memory_order_relaxed);
+	}
+}
+
+/*
+ * Relaxed: the caller starts the writers only after every bystander has
+ * said so (the workload's start handshake orders it); a CPU never walks
+ * the simulated mm while marked.
+ */
+void wl_arch_other_mm(bool other)
+{
+	int cpu = smp_processor_id();
+
+	if (cpu < 0)
+		return;
+	if (other)
+		atomic_store_explicit(&any_other_mm, true,
+				      memory_order_relaxed);
+	atomic_store_explicit(&cpu_other_mm[cpu], other, memory_order_relaxed);
 }
 
 void wl_arch_lazy_enter(void)
@@ -184,17 +212,23 @@ static void flush_tlb_func(void *info)
  */
 static unsigned int native_flush_tlb_multi(bool freed_tables, bool *all)
 {
+	bool skip_lazy = !(freed_tables && !wl_bugs.lazy_tlb_no_ipi) &&
+			 atomic_load_explicit(&any_lazy, memory_order_relaxed);
 	struct wl_cpumask mask;
 	int cpu;
 
 	*all = true;
-	if ((freed_tables && !wl_bugs.lazy_tlb_no_ipi) ||
-	    !atomic_load_explicit(&any_lazy, memory_order_relaxed))
+	if (!skip_lazy &&
+	    !atomic_load_explicit(&any_other_mm, memory_order_relaxed))
 		return smp_call_function(flush_tlb_func, NULL, true);
-	*all = wl_bugs.lazy_tlb_no_ipi;
+	if (skip_lazy)
+		*all = wl_bugs.lazy_tlb_no_ipi;
 	wl_cpu_online_mask(&mask);
 	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		if (atomic_load_explicit(&cpu_lazy[cpu], memory_order_relaxed))
+		if (atomic_load_explicit(&cpu_other_mm[cpu],
+					 memory_order_relaxed) ||
+		    (skip_lazy && atomic_load_explicit(&cpu_lazy[cpu],
+						       memory_order_relaxed)))
 			wl_cpumask_clear(&mask, cpu);
 	return smp_call_function_many(&mask, flush_tlb_func, NULL, true);
 }

@@ -82,6 +82,12 @@ extern bool wl_arch_pae;
  */
 void wl_arch_lazy_enter(void);
 bool wl_arch_lazy(void);
+/*
+ * This CPU runs another mm (a bystander) or comes back: a flush of the
+ * simulated mm does not IPI it; an smp_call_function() to all CPUs (the
+ * sync broadcast) still does.  Call before the run's writers start.
+ */
+void wl_arch_other_mm(bool other);
 
 struct wl_arch_stats {
 	uint64_t flushes;

@@ -57,6 +57,30 @@ void wl_rcu_sched_qs(void)
 	atomic_store_explicit(&c->rcu_qs_seq, gp, memory_order_release);
 }
 
+void wl_rcu_sched_eqs_enter(void)
+{
+	struct wl_cpu *c = wl_irq.cpu;
+
+	if (!c)
+		return;
+	/* seq_cst: our sections before it; pairs with cpu_quiescent() */
+	atomic_store_explicit(&c->rcu_eqs, true, memory_order_seq_cst);
+}
+
+void wl_rcu_sched_eqs_exit(void)
+{
+	struct wl_cpu *c = wl_irq.cpu;
+
+	if (!c)
+		return;
+	/* seq_cst store + fence: pairs with run_gp()'s fence (pair 4) */
+	atomic_store_explicit(&c->rcu_eqs, false, memory_order_seq_cst);
+	atomic_thread_fence(memory_order_seq_cst);
+	local_irq_disable();
+	wl_rcu_sched_qs(); /* acquire: a started grace period's unlink */
+	local_irq_enable();
+}
+
 /* The FQS IPI: runs only when the target has IRQs enabled. */
 static void rcu_sched_fqs_fn(void *info)
 {
@@ -78,6 +102,9 @@ static bool cpu_quiescent(int cpu, uint64_t g)
 	 * store of online in wl_cpu_down().
 	 */
 	if (atomic_load_explicit(&c->rcu_qs_seq, memory_order_acquire) == g)
+		return true;
+	/* seq_cst: pair 4 (rcu_sched.h), with wl_rcu_sched_eqs_enter/exit */
+	if (atomic_load_explicit(&c->rcu_eqs, memory_order_seq_cst))
 		return true;
 	return !atomic_load_explicit(&c->online, memory_order_acquire);
 }
@@ -140,6 +167,11 @@ static void run_gp(void)
 	 * with the acquire load in wl_rcu_sched_qs() (pair 2).
 	 */
 	atomic_store_explicit(&wl_rcu_sched_gp_seq, g, memory_order_release);
+	/*
+	 * Full barrier: the start before the EQS reads of cpu_quiescent();
+	 * pairs with the fence in wl_rcu_sched_eqs_exit() (pair 4).
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
 	/* Under hotplug_lock, after the start: pair 3 (rcu_sched.h). */
 	wl_cpu_online_mask_ordered(&left);
 	wl_rcu_sched_qs(); /* the caller, if a CPU, is quiescent */

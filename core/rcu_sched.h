@@ -61,6 +61,21 @@
  */
 void synchronize_rcu_sched(void);
 
+/*
+ * An extended quiescent state, as the kernel's idle CPUs (and nohz_full
+ * CPUs in user mode) are in: a grace period does not wait for, and sends
+ * no FQS IPI to, a CPU between enter and exit.  Called by the CPU itself,
+ * IRQs enabled, outside any section; it must not walk until exit.  Other
+ * IPIs still reach it (an interrupt from idle needs no grace period's
+ * attention: its handler runs no section).  Pair 4: enter's seq_cst store
+ * orders the CPU's earlier sections before a waiter that sees it; exit's
+ * seq_cst store and fence against the waiter's fence after the start
+ * (store buffering: either the waiter sees the exit and waits, or the CPU
+ * sees the started grace period, and so the unlink, and reports).
+ */
+void wl_rcu_sched_eqs_enter(void);
+void wl_rcu_sched_eqs_exit(void);
+
 /* The callback head: fits a table batch's or a ptdesc's backend_head. */
 struct wl_rcu_head {
 	struct wl_rcu_head *next;

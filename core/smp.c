@@ -96,6 +96,7 @@ static void warn_once(_Atomic bool *done, const char *msg)
 static void csd_run(struct wl_cpu *c, struct wl_csd *csd)
 {
 	wl_smp_call_func_t fn;
+	enum wl_ipi_kind kind;
 	void *info;
 
 	/* acquire: fn and info are the sender's; pairs with csd_publish() */
@@ -104,8 +105,10 @@ static void csd_run(struct wl_cpu *c, struct wl_csd *csd)
 		return;
 	fn = csd->fn;
 	info = csd->info;
+	kind = csd->kind;
 	fn(info);
 	stat_add(&c->stats.received, 1);
+	stat_add(&c->stats.received_kind[kind], 1);
 	/*
 	 * release: the ack.  Orders fn's effects, our reads of fn and info,
 	 * and everything this CPU did before (its IRQ-off section) before
@@ -277,6 +280,7 @@ int wl_cpu_up(const char *name)
 	/* No sender targets us until online: plain set-up. */
 	atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->irq_off_since_ns, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->rcu_eqs, false, memory_order_relaxed);
 	wl_irq.disabled = 0;
 	wl_irq.pending = 0;
 	wl_irq.off_since_ns = 0;
@@ -402,6 +406,7 @@ static void csd_publish(struct wl_csd *csd, wl_smp_call_func_t fn, void *info,
 {
 	csd->fn = fn;
 	csd->info = info;
+	csd->kind = ipi_kind == WL_IPI_UNLABELLED ? WL_IPI_BACKEND : ipi_kind;
 	atomic_store_explicit(&csd->sent_ns, now, memory_order_relaxed);
 	/*
 	 * release: publishes fn, info, and the caller's writes before the
@@ -589,6 +594,16 @@ void wl_ipi_stats(struct wl_ipi_stats *st)
 	stats_sum(st, &nocpu_stats);
 }
 
+void wl_ipi_cpu_received(int cpu, uint64_t kinds[WL_NR_IPI_KINDS])
+{
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		kinds[k] =
+			cpu >= 0 && cpu < WL_NR_CPUS
+				? stat_read(
+					  &wl_cpus[cpu].stats.received_kind[k])
+				: 0;
+}
+
 void wl_ipi_wait_hist(struct wl_hist *h)
 {
 	int cpu;
@@ -605,6 +620,9 @@ static void stats_zero(struct wl_cpu_stats *c)
 		atomic_store_explicit(&c->sent_kind[k], 0,
 				      memory_order_relaxed);
 	atomic_store_explicit(&c->received, 0, memory_order_relaxed);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		atomic_store_explicit(&c->received_kind[k], 0,
+				      memory_order_relaxed);
 	atomic_store_explicit(&c->deferred, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->signals, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->waits, 0, memory_order_relaxed);

@@ -35,6 +35,7 @@ struct wl_csd {
 	/* Written by the sender while IDLE, read by the target while PENDING. */
 	wl_smp_call_func_t fn;
 	void *info;
+	enum wl_ipi_kind kind;	  /* the sender's label, for received_kind */
 	_Atomic uint64_t sent_ns; /* for stall reports */
 };
 
@@ -42,6 +43,7 @@ struct wl_cpu_stats {
 	_Atomic uint64_t sent;
 	_Atomic uint64_t sent_kind[WL_NR_IPI_KINDS];
 	_Atomic uint64_t received;
+	_Atomic uint64_t received_kind[WL_NR_IPI_KINDS]; /* by sender's label */
 	_Atomic uint64_t deferred;
 	_Atomic uint64_t signals;
 	_Atomic uint64_t waits;
@@ -74,6 +76,11 @@ struct wl_cpu {
 	 * waiters (acquire); see rcu_sched.c.
 	 */
 	__wl_cacheline_aligned _Atomic uint64_t rcu_qs_seq;
+	/*
+	 * In an extended quiescent state (idle, rcu_sched.h): written by the
+	 * owner, read by grace-period waiters; seq_cst both (rcu_sched.c).
+	 */
+	_Atomic bool rcu_eqs;
 
 	/* Written by the owner only (relaxed: statistics). */
 	__wl_cacheline_aligned struct wl_cpu_stats stats;

@@ -34,18 +34,34 @@ enum fallback { FALLBACK_IPI, FALLBACK_SYNC_RCU, FALLBACK_CALL_RCU };
 static const char *const fallback_names[] = {"ipi", "sync_rcu", "call_rcu",
 					     NULL};
 static _Atomic int fallback;
+/*
+ * tlb_remove_table_sync_one() itself: the IPI broadcast, or (sync=rcu)
+ * synchronize_rcu(), the "RCU-sync" strategy of the 2026 review: IRQ-off
+ * walkers are RCU-sched readers, so a grace period waits for them as the
+ * IPI does, and disturbs no CPU.  Set and read as fallback is.
+ */
+enum sync_mode { SYNC_IPI, SYNC_RCU };
+static const char *const sync_names[] = {"ipi", "rcu", NULL};
+static _Atomic int sync_mode;
 
-static int helpers_set_option(const char *key, const char *value)
+static int set_choice(_Atomic int *v, const char *const *names,
+		      const char *value)
 {
-	if (strcmp(key, "fallback"))
-		return -EINVAL;
-	for (int i = 0; fallback_names[i]; i++) {
-		if (!strcmp(value, fallback_names[i])) {
-			atomic_store_explicit(&fallback, i,
-					      memory_order_relaxed);
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(value, names[i])) {
+			atomic_store_explicit(v, i, memory_order_relaxed);
 			return 0;
 		}
 	}
+	return -EINVAL;
+}
+
+static int helpers_set_option(const char *key, const char *value)
+{
+	if (!strcmp(key, "fallback"))
+		return set_choice(&fallback, fallback_names, value);
+	if (!strcmp(key, "sync"))
+		return set_choice(&sync_mode, sync_names, value);
 	return -EINVAL;
 }
 #endif
@@ -125,6 +141,13 @@ static void helpers_sync(struct wl_mm *mm)
 #if defined(WL_HELPERS_URCU)
 	rcu_tables_sync();
 #else
+#if defined(WL_HELPERS_TODAY)
+	if (atomic_load_explicit(&sync_mode, memory_order_relaxed) ==
+	    SYNC_RCU) {
+		sched_tables_sync();
+		return;
+	}
+#endif
 	wl_stat_add(&ctr.ipis, ipi_sync_all());
 #endif
 }
@@ -151,7 +174,9 @@ const struct wl_backend_ops wl_backend = {
 	.opts_help = "fallback=ipi|sync_rcu|call_rcu (tlb_remove_table_one(): "
 		     "sync IPI then free, the default, !PT_RECLAIM before "
 		     "2026; synchronize_rcu() then free, since 2026; "
-		     "call_rcu(), PT_RECLAIM)",
+		     "call_rcu(), PT_RECLAIM); sync=ipi|rcu "
+		     "(tlb_remove_table_sync_one(): the IPI broadcast, the "
+		     "default; synchronize_rcu(), the RCU-sync proposal)",
 #elif defined(WL_HELPERS_URCU)
 	.summary = "lockless_page_walk_begin/end with RCU table free: RCU "
 		   "read lock; call_rcu frees, synchronize_rcu syncs",

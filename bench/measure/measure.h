@@ -12,6 +12,8 @@
  *            backlog over time (measure_mixed.c)
  *  slowpath  faulting walkers with simulated I/O against an mmap_lock
  *            writer (measure_slowpath.c)
+ *  collapse-range  every PMD of a range collapsed on C CPUs, exact IPI
+ *            and interrupt counts per sync strategy (collapse_range.c)
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -29,6 +31,11 @@ struct wl_measure_ctx {
 	enum wl_arch arch;
 	bool quick;	       /* a smaller matrix, for tests */
 	unsigned int max_cpus; /* walker CPUs in the sweeps (1..max) */
+	/* collapse-range: the range, and C (0: the sweep 1, 2, 4 ..). */
+	uint64_t crange_mib;
+	unsigned int crange_cpus;
+	int crange_bystanders; /* -1: half of the other CPUs */
+	bool crange_explicit;  /* asked for by name: any backend runs it */
 };
 
 /* The workloads, in the order a run takes them. */
@@ -37,6 +44,7 @@ enum wl_measure_workload {
 	WL_MEASURE_WRITER,
 	WL_MEASURE_MIXED,
 	WL_MEASURE_SLOWPATH,
+	WL_MEASURE_COLLAPSE_RANGE,
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -58,5 +66,7 @@ int wl_measure_writer(const struct wl_measure_ctx *c);
 int wl_measure_mixed(const struct wl_measure_ctx *c);
 /* Faulting walkers with simulated I/O against an mmap_lock writer. */
 int wl_measure_slowpath(const struct wl_measure_ctx *c);
+/* khugepaged over a range per sync strategy (collapse_range.h). */
+int wl_measure_collapse_range(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */
