@@ -339,6 +339,9 @@ static void run_probes(const struct wl_calib_opts *o, struct wl_calib_report *r)
 
 	progress(o, "liburcu");
 	wl_calib_urcu(o, r);
+
+	progress(o, "MADV_COLLAPSE");
+	wl_calib_collapse(o, r);
 }
 
 int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r)
