@@ -72,7 +72,10 @@ struct wl_mm;
  *  WL_CAP_IRQS_OFF        readers mask IRQs; writers IPI and wait (ipis);
  *  WL_CAP_POLLS           writers poll reader counts to zero (polls);
  *  WL_CAP_FREE_ONE_WAITS  free_table_one waits for the walkers even where
- *                         free_tables defers.
+ *                         free_tables defers;
+ *  WL_CAP_TARGETED        with WL_CAP_IRQS_OFF: sync IPIs only the CPUs
+ *                         inside a walk section of the mm (a CPU outside
+ *                         one is not disturbed).
  *
  * A SAFE backend that declares none of them (a lock, say) is held to the
  * contract alone.
@@ -84,6 +87,7 @@ struct wl_mm;
 #define WL_CAP_QSBR	      (1u << 4) /* needs quiescent() from walkers */
 #define WL_CAP_POLLS	      (1u << 5)
 #define WL_CAP_FREE_ONE_WAITS (1u << 6)
+#define WL_CAP_TARGETED	      (1u << 7)
 
 struct wl_backend_stats {
 	uint64_t sync_calls; /* sync() calls */

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 pkgs=(cmake make gcc pkgconf liburcu-dev libhwloc-dev libcriterion-dev
-      gnuplot-nox spin)
+      gnuplot-nox spin valgrind)
 if [ "${1:-}" = ci ]; then
 	pkgs+=(clang-format)
 fi

@@ -59,6 +59,8 @@ static bool assume_flush_ipi;
  */
 static bool fallback_defers;
 static bool bug_free_one_now, bug_gp_blind;
+/* The sync returns without waiting (skip_sync, or targeted publish=none). */
+static bool sync_no_wait;
 
 static void contract_init(void)
 {
@@ -336,6 +338,8 @@ static bool expect_wait(enum op op, enum wl_arch arch)
 		return false;
 	if (bug_gp_blind && op == OP_FREE)
 		return false;
+	if (sync_no_wait && op == OP_SYNC)
+		return false;
 	if (assume_flush_ipi && op != OP_SYNC)
 		return (op == OP_FREE_FLUSHED || op == OP_FREE_ONE_FLUSHED) &&
 		       arch == WL_ARCH_IPI;
@@ -600,6 +604,61 @@ Test(contract, free_one_now_frees_under_the_walker)
 				     &bug_free_one_now, OP_FREE_ONE);
 }
 
+/*
+ * skip_sync (tlb_table_flush_implies_ipi_broadcast()): with "arch" the
+ * sync returns at once only on the ipi arch, where the flush before it
+ * (not part of OP_SYNC) has waited for every IRQ-off walker, and waits on
+ * broadcast and paravirt; with "force" it returns at once on broadcast
+ * too, under the walker: the negative control.
+ */
+Test(contract, skip_sync_returns_at_once_only_where_told)
+{
+	static const enum op ops[] = {OP_SYNC};
+
+	if (!has_fallback_option())
+		cr_skip_test("%s has no skip_sync option", wl_backend.name);
+	cr_assert_eq(wl_backend.set_option("skip_sync", "on"), -EINVAL);
+	cr_assert_eq(wl_backend.set_option("skip_sync", "arch"), 0);
+	for (int a = 0; a < WL_NR_ARCH; a++) {
+		sync_no_wait = a == WL_ARCH_IPI;
+		machine_up((enum wl_arch)a);
+		check_writer_vs_walker((enum wl_arch)a, OP_SYNC, 1);
+		machine_down();
+	}
+	cr_assert_eq(wl_backend.set_option("skip_sync", "force"), 0);
+	sync_no_wait = true;
+	check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);
+	sync_no_wait = false;
+	cr_assert_eq(wl_backend.set_option("skip_sync", "off"), 0);
+}
+
+/*
+ * The targeted sync: with either publication it waits for a walker inside
+ * a section (and its no-batch fallback does); without publication it
+ * IPIs nobody and returns under the walker: the negative control.
+ */
+Test(contract, targeted_sync_waits_only_for_published_walkers)
+{
+	static const char *const names[] = {"store_mb", "xchg"};
+	static const enum op ops[] = {OP_SYNC, OP_FREE_ONE};
+
+	if (!(wl_backend.caps & WL_CAP_TARGETED))
+		cr_skip_test("%s is not targeted", wl_backend.name);
+	cr_assert_eq(wl_backend.set_option("publish", "store"), -EINVAL);
+	cr_assert_eq(wl_backend.set_option("sync_barrier", "wmb"), -EINVAL);
+	for (unsigned int i = 0; i < WL_ARRAY_SIZE(names); i++) {
+		cr_assert_eq(wl_backend.set_option("publish", names[i]), 0);
+		check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);
+	}
+	cr_assert_eq(wl_backend.set_option("publish", "none"), 0);
+	sync_no_wait = true;
+	machine_up(WL_ARCH_BROADCAST);
+	check_writer_vs_walker(WL_ARCH_BROADCAST, OP_SYNC, 1);
+	machine_down();
+	sync_no_wait = false;
+	cr_assert_eq(wl_backend.set_option("publish", "store_mb"), 0);
+}
+
 /* fini() drains: every table handed over has been freed when it returns. */
 Test(contract, fini_frees_every_deferred_table)
 {
@@ -660,7 +719,9 @@ Test(contract, stats_count_the_work)
 	cr_expect_leq(st.sync_max_ns, st.sync_ns);
 	cr_expect_leq(st.free_max_ns, st.free_ns);
 	cr_expect_geq(st.tables_deferred_peak, st.tables_deferred_now);
-	if (wl_backend.caps & WL_CAP_IRQS_OFF)
+	if (wl_backend.caps & WL_CAP_TARGETED)
+		cr_expect_eq(st.ipis, 0, "targeted: an idle CPU is not IPI'd");
+	else if (wl_backend.caps & WL_CAP_IRQS_OFF)
 		cr_expect_geq(st.ipis, 1, "IRQ-off readers: IPIs");
 	if (wl_backend.caps & WL_CAP_DEFERS_FREE)
 		cr_expect_geq(st.grace_periods, 1, "deferred by RCU");
@@ -734,7 +795,10 @@ Test(contract, ipis_are_counted_by_kind)
 	cr_expect_eq(KIND(&c0, &c1, WL_IPI_BACKEND), 0, "collapse: own");
 	cr_expect_geq(KIND(&c0, &c1, WL_IPI_SYNC), c1.be.ipis - c0.be.ipis,
 		      "collapse: the backend's sync IPIs are sync");
-	if (wl_backend.caps & WL_CAP_IRQS_OFF)
+	if (wl_backend.caps & WL_CAP_TARGETED)
+		cr_expect_eq(KIND(&c0, &c1, WL_IPI_SYNC), 0,
+			     "targeted: no sync IPI to an idle CPU");
+	else if (wl_backend.caps & WL_CAP_IRQS_OFF)
 		cr_expect_geq(KIND(&c0, &c1, WL_IPI_SYNC), 1,
 			      "IRQ-off readers: the sync IPIs");
 	else

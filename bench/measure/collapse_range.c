@@ -18,12 +18,20 @@
 
 /*
  * The four strategies of the 2026 review (docs/kernel-protocol.md 7), by
- * the configuration and options that are each.  "default" stands for any
+ * the configuration and options that are each: today (v6.18), skip
+ * (tlb_table_flush_implies_ipi_broadcast(), true on the ipi arch only:
+ * skip_sync=arch), rcu_sync (synchronize_rcu() for the sync: sync=rcu),
+ * targeted (the v4 series, its own configuration, default options).  "default" stands for any
  * other backend's own sync, run only when asked for by name.
  */
 static const struct wl_crange_strategy strategies[] = {
 	{"today", "lockless_walk_helpers-today", {"sync=ipi"}, {"sync=ipi"}},
+	{"skip",
+	 "lockless_walk_helpers-today",
+	 {"skip_sync=arch"},
+	 {"skip_sync=off"}},
 	{"rcu_sync", "lockless_walk_helpers-today", {"sync=rcu"}, {"sync=ipi"}},
+	{"targeted", "lockless_walk_helpers-targeted", {NULL}, {NULL}},
 };
 static const struct wl_crange_strategy strategy_default = {.name = "default"};
 

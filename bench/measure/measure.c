@@ -13,6 +13,7 @@ const char *const wl_measure_names[WL_MEASURE_NR + 1] = {
 	[WL_MEASURE_MIXED] = "mixed",
 	[WL_MEASURE_SLOWPATH] = "slowpath",
 	[WL_MEASURE_COLLAPSE_RANGE] = "collapse-range",
+	[WL_MEASURE_TRACKING] = "tracking",
 	[WL_MEASURE_NR] = NULL,
 };
 
@@ -24,6 +25,7 @@ int wl_measure_run(enum wl_measure_workload w, const struct wl_measure_ctx *c)
 		[WL_MEASURE_WRITER] = wl_measure_writer,
 		[WL_MEASURE_MIXED] = wl_measure_mixed,
 		[WL_MEASURE_SLOWPATH] = wl_measure_slowpath,
+		[WL_MEASURE_TRACKING] = wl_measure_tracking,
 		[WL_MEASURE_COLLAPSE_RANGE] = wl_measure_collapse_range,
 	};
 

@@ -44,6 +44,7 @@ enum wl_measure_workload {
 	WL_MEASURE_WRITER,
 	WL_MEASURE_MIXED,
 	WL_MEASURE_SLOWPATH,
+	WL_MEASURE_TRACKING,
 	WL_MEASURE_COLLAPSE_RANGE,
 	WL_MEASURE_NR,
 };
@@ -66,6 +67,12 @@ int wl_measure_writer(const struct wl_measure_ctx *c);
 int wl_measure_mixed(const struct wl_measure_ctx *c);
 /* Faulting walkers with simulated I/O against an mmap_lock writer. */
 int wl_measure_slowpath(const struct wl_measure_ctx *c);
+/*
+ * The read-side cost of the targeted sync's active-walk pointer
+ * (lockless_walk_helpers-targeted; nothing elsewhere): ns, or under
+ * callgrind instructions (measure_tracking.c).
+ */
+int wl_measure_tracking(const struct wl_measure_ctx *c);
 /* khugepaged over a range per sync strategy (collapse_range.h). */
 int wl_measure_collapse_range(const struct wl_measure_ctx *c);
 

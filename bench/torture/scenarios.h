@@ -124,6 +124,32 @@
  *    tlb_remove_table_one() frees single tables, in each kernel variant
  *    (--backend-opt fallback=, docs/kernel-protocol.md 2.9, 6); free-now frees
  *    after the flush only, which on broadcast TLBI waits for no walker.
+ *  - skip-sync-*: tlb_table_flush_implies_ipi_broadcast() (Lance Yang,
+ *    2025-2026; docs/kernel-protocol.md 7): --backend-opt skip_sync=arch
+ *    returns from tlb_remove_table_sync_one() at once where the arch
+ *    model's flush IPIs and waits for every CPU (ipi): safe, the flush
+ *    before the sync (pmdp_collapse_flush()) already waited for every
+ *    IRQ-off walker.  skip_sync=force says true on broadcast, the INVLPGB
+ *    (and arm64) case the series excludes: the sync is gone and the
+ *    detached table is reused under a walker, as in collapse-no-sync.
+ *    The PMD-unshare path is stood for by collapse-and-reuse: in both the
+ *    writer clears the entry that links a lower table, flushes, syncs,
+ *    and then the table lives on without an RCU deferral (collapse: it is
+ *    deposited and refilled by the next split, WL_SC_MIX_COLLAPSE runs
+ *    both; hugetlb's huge_pmd_unshare(): the shared PMD table stays
+ *    linked in the other mms, whose entries change under a walker that
+ *    still reads it).  The skip's correctness depends only on what the
+ *    flush before the sync waited for, which is the same flush call on
+ *    both paths.  Departure: the model has no shared PMD tables, and
+ *    unshare clears with a plain pud_clear() where collapse uses an
+ *    atomic RMW; that difference matters to the targeted sync's barrier
+ *    (sync_barrier=rmb), not to the skip.
+ *  - targeted-*: lockless_walk_helpers-targeted (the v4 series): the sync
+ *    IPIs only CPUs whose active-walk pointer is the mm; with either
+ *    publication (store_mb, xchg) and the full barrier it is safe under
+ *    collapse and under the no-batch fallback.  targeted-no-publish is
+ *    the negative control (synthetic): walkers never publish, so the sync
+ *    IPIs nobody, as a sync that read stale pointers would.
  */
 #ifndef WALKLAB_SCENARIOS_H
 #define WALKLAB_SCENARIOS_H
@@ -746,6 +772,86 @@ static const struct wl_scenario wl_scenarios[] = {
 		.bound_s = 20,
 		.history = "synthetic: fallback frees after the flush alone; "
 			   "broadcast TLBI waits for no walker",
+	},
+	{
+		.name = "skip-sync-ipi",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--backend-opt skip_sync=arch " WL_SC_MIX_COLLAPSE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "skip redundant sync IPIs (Lance Yang, v7, 2026): "
+			   "the ipi flush already waited for every walker",
+		.twin = "collapse-no-sync",
+		.twin_median_ms = WL_SC_TTF_COLLAPSE_NO_SYNC,
+	},
+	{
+		.name = "skip-sync-forced-broadcast",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--backend-opt skip_sync=force " WL_SC_MIX_COLLAPSE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "skip with a wrong true on broadcast TLBI: the "
+			   "reused table under a walker",
+		.synthetic = "the INVLPGB/arm64 case the series excludes",
+	},
+	{
+		.name = "targeted-collapse-store-mb",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = "--backend-opt publish=store_mb "
+			   "--backend-opt sync_barrier=mb " WL_SC_MIX_COLLAPSE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "targeted sync IPIs (Lance Yang, v4, 2026) with "
+			   "Peter Zijlstra's smp_mb() on the sync side",
+		.twin = "collapse-no-sync",
+		.twin_median_ms = WL_SC_TTF_COLLAPSE_NO_SYNC,
+	},
+	{
+		.name = "targeted-collapse-xchg",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = "--backend-opt publish=xchg "
+			   "--backend-opt sync_barrier=mb " WL_SC_MIX_COLLAPSE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "targeted sync IPIs, xchg() publication (Peter "
+			   "Zijlstra's suggestion)",
+		.twin = "collapse-no-sync",
+		.twin_median_ms = WL_SC_TTF_COLLAPSE_NO_SYNC,
+	},
+	{
+		.name = "targeted-batch-fail",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = WL_SC_BATCH_FAIL
+		"--backend-opt fallback=ipi " WL_SC_MIX_RECLAIM,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "targeted sync IPIs in tlb_remove_table_one()'s "
+			   "sync-then-free fallback",
+		.twin = "batch-fail-free-now",
+		.twin_median_ms = WL_SC_TTF_BATCH_FAIL_FREE_NOW,
+	},
+	{
+		.name = "targeted-no-publish",
+		.backend = "lockless_walk_helpers-targeted",
+		.arch = "broadcast",
+		.options = "--backend-opt publish=none " WL_SC_MIX_COLLAPSE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "targeted sync that sees no walker: the reused "
+			   "table under a walker",
+		.synthetic = "a tracker that misses every walker (negative "
+			     "control)",
 	},
 };
 
