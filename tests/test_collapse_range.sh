@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# test_collapse_range.sh EXE - the collapse-range workload of EXE (a
-# walklab-lockless_walk_helpers-today): its counts are exact, so two runs
-# print identical count rows; they are the kernel's (a flush IPIs the mm's
+# test_collapse_range.sh EXE [TARGETED] - the collapse-range workload of
+# EXE (walklab-lockless_walk_helpers-today) and of TARGETED (the targeted
+# configuration, if built): its counts are exact, so two runs print
+# identical count rows; they are the kernel's (a flush IPIs the mm's
 # other CPUs, a sync broadcast every other CPU, synchronize_rcu() none;
 # bystanders take only the sync); bad sizes are refused with exit 2.  The
 # comparison is shown able to fail on a copy with one count changed.
@@ -43,11 +44,23 @@ expect today irqs_mm_flush_per_op 1
 expect today irqs_mm_sync_per_op 1
 expect today irqs_bystander_flush_per_op 0
 expect today irqs_bystander_sync_per_op 1
+expect skip ipis_flush_per_op 5
+expect skip ipis_sync_per_op 0
+expect skip irqs_bystander_per_op 0
 expect rcu_sync ipis_flush_per_op 5
 expect rcu_sync ipis_sync_per_op 0
 expect rcu_sync ipis_backend_per_op 0
 expect rcu_sync irqs_bystander_per_op 0
 expect rcu_sync grace_periods_per_op 1
+
+# The targeted configuration, if built: no CPU walks, so no sync IPI.
+if [ -x "${2:-}" ]; then
+	exe=$2 run "$dir/t"
+	grep -q "^targeted,ipis_sync_per_op,8,0,0,0\$" "$dir/t" ||
+		fail "targeted: $(grep ipis_sync "$dir/t")"
+	grep -q "^targeted,ipis_flush_per_op,8,5,5,5\$" "$dir/t" ||
+		fail "targeted: $(grep ipis_flush "$dir/t")"
+fi
 
 for bad in "--range 3M" "--range 0" "--range 5000G" "--range 1T" \
 	"--cpus 0" "--cpus 8 --bystanders 8"; do
