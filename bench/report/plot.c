@@ -475,6 +475,14 @@ static void plot_notes(struct report *rp, const size_t *pts)
 		note(rp, any ? ", %s" : "%s", plots[i].name);
 		any = true;
 	}
+	if (rp_has_collapse(rp)) {
+		note(rp, any ? ", %s" : "%s", "collapse_ipis");
+		any = true;
+	}
+	if (rp_has_tracking(rp)) {
+		note(rp, any ? ", %s" : "%s", "tracking");
+		any = true;
+	}
 	if (any)
 		note(rp, "%s",
 		     rp->gnuplot ? " (plots/NAME.png and .svg)."
@@ -591,6 +599,7 @@ void rp_draw_plots(struct report *rp, struct rp_plots *pp)
 			else
 				drop_plot(plotdir, plots[i].name);
 		}
+		rp_draw_sync_plots(rp, plotdir);
 	}
 	if (!rp->gnuplot) {
 		fprintf(stderr,
