@@ -65,6 +65,8 @@ const char *rp_tristate(const struct report *rp, bool pinned);
 /* json.c, summary.c: the contents of results.json and summary.txt. */
 void rp_json(FILE *f, const struct report *rp);
 void rp_summary(FILE *f, const struct report *rp);
+/* summary_sync.c: the "Sync strategies" section, if there are rows. */
+void rp_summary_sync(FILE *f, const struct report *rp);
 
 /* plot.c: plan (the notes for summary.txt), then draw; then free. */
 struct rp_plots;
