@@ -518,8 +518,8 @@ static bool nonempty(const char *path)
 }
 
 /* gnuplot NAME.gp, which must leave a non-empty NAME.png and NAME.svg. */
-static void run_plot(struct report *rp, const char *plotdir, const char *name,
-		     const char *gp)
+void rp_run_plot(struct report *rp, const char *plotdir, const char *name,
+		 const char *gp)
 {
 	char out[PATH_MAX + 64];
 	int st;
@@ -559,7 +559,7 @@ static void draw_plot(struct report *rp, const struct plot *pl,
 		return;
 	}
 	if (rp->gnuplot)
-		run_plot(rp, plotdir, name, gp);
+		rp_run_plot(rp, plotdir, name, gp);
 }
 
 /* Remove what an earlier report drew for a plot that now has no data. */

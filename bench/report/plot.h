@@ -66,6 +66,11 @@ const char *rp_find_gnuplot(void);
 int rp_run_gnuplot(const char *gnuplot, const char *plotdir,
 		   const char *script);
 
+/* plot.c: gnuplot NAME.gp (its path gp, for messages) in plotdir, which
+ * must leave a non-empty NAME.png and NAME.svg; else rp->ret says so. */
+void rp_run_plot(struct report *rp, const char *plotdir, const char *name,
+		 const char *gp);
+
 /* gnuplot_panels.c: small multiples, one panel per backend family. */
 bool rp_panels_wanted(const struct report *rp, const struct plot *pl);
 int rp_panels_height(const struct report *rp, const struct plot *pl);

@@ -21,7 +21,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const strategies[] = {"today", "skip", "rcu_sync",
 					 "targeted"};
@@ -313,31 +312,6 @@ static int tracking_gp(const struct report *rp, const char *dir, bool instr)
 	return fclose(f);
 }
 
-/* gnuplot NAME.gp in dir: a non-empty NAME.png and .svg, or an error. */
-static void run_gp(struct report *rp, const char *dir, const char *name)
-{
-	char gp[PATH_MAX + 64];
-	int st;
-
-	snprintf(gp, sizeof(gp), "%s.gp", name);
-	st = rp_run_gnuplot(rp->gnuplot, dir, gp);
-	for (int k = 0; !st && k < 2; k++) {
-		char out[PATH_MAX + 64];
-
-		snprintf(out, sizeof(out), "%s/%s.%s", dir, name,
-			 k ? "svg" : "png");
-		if (access(out, R_OK))
-			st = -1;
-	}
-	if (st) {
-		fprintf(stderr,
-			"walklab: gnuplot failed on %s/%s; see %s/"
-			"gnuplot.log\n",
-			dir, gp, dir);
-		rp->ret |= WL_REPORT_PLOTFAIL;
-	}
-}
-
 void rp_draw_sync_plots(struct report *rp, const char *dir)
 {
 	char dat[PATH_MAX + 64];
@@ -349,14 +323,15 @@ void rp_draw_sync_plots(struct report *rp, const char *dir)
 		err |= collapse_dat(rp, dat, have) ||
 		       collapse_gp(rp, dir, have);
 		if (!err && rp->gnuplot)
-			run_gp(rp, dir, "collapse_ipis");
+			rp_run_plot(rp, dir, "collapse_ipis",
+				    "collapse_ipis.gp");
 	}
 	if (rp_has_tracking(rp)) {
 		snprintf(dat, sizeof(dat), "%s/data/tracking.dat", dir);
 		err |= tracking_dat(rp, dat, &instr) ||
 		       tracking_gp(rp, dir, instr);
 		if (!err && rp->gnuplot)
-			run_gp(rp, dir, "tracking");
+			rp_run_plot(rp, dir, "tracking", "tracking.gp");
 	}
 	if (err) {
 		fprintf(stderr, "walklab: cannot write the plots in %s: %s\n",
