@@ -62,6 +62,31 @@ if [ -x "${2:-}" ]; then
 		fail "targeted: $(grep ipis_flush "$dir/t")"
 fi
 
+# calibrate --collapse: the host's MADV_COLLAPSE beside the lab's today
+# count; the lab's rows are exact (one sync per collapse per other CPU,
+# busy or idle), and the verdict names MATCH or DIFFER for each figure.
+# A host without MADV_COLLAPSE or /proc/interrupts' CAL row says why.
+calib=$(dirname "$exe")/walklab_calibrate
+if [ -x "$calib" ]; then
+	"$calib" --collapse --quick --rows "$dir/rows" >"$dir/cal" 2>&1 ||
+		fail "calibrate --collapse exited $?"
+	metric() { # name: "n,min,median,max" of that calib row
+		awk -F, -v m="$1" '$13 == m { print $15 "," $16 "," $17 "," \
+			$18 }' "$dir/rows"
+	}
+	if [ "$(metric collapse_irqs:sync_busy | cut -d, -f1)" != 0 ]; then
+		for w in sync_busy sync_idle; do
+			[ "$(metric "lab_collapse_irqs:$w")" = 1,1,1,1 ] ||
+				fail "lab $w: $(metric "lab_collapse_irqs:$w")"
+		done
+		[ "$(grep -o -E "MATCH|DIFFER" "$dir/cal" | wc -l)" -eq 4 ] ||
+			fail "no verdict per figure: $(tail -n 5 "$dir/cal")"
+	else
+		grep -q "collapse_irqs.*unavailable" "$dir/cal" ||
+			fail "collapse rows neither measured nor explained"
+	fi
+fi
+
 for bad in "--range 3M" "--range 0" "--range 5000G" "--range 1T" \
 	"--cpus 0" "--cpus 8 --bystanders 8"; do
 	# shellcheck disable=SC2086

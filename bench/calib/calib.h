@@ -222,6 +222,8 @@ struct wl_calib_opts {
 	 * is sent and MEMBARRIER_N must come out invalid.
 	 */
 	bool park_targets;
+	/* Only the MADV_COLLAPSE probe (calib_collapse.c): --collapse. */
+	bool collapse_only;
 	/*
 	 * The IPI probes' threads SCHED_FIFO (needs CAP_SYS_NICE), not
 	 * nice -20: on a machine whose other tenants hold the CPUs, the
