@@ -646,6 +646,8 @@ Test(contract, targeted_sync_waits_only_for_published_walkers)
 		cr_skip_test("%s is not targeted", wl_backend.name);
 	cr_assert_eq(wl_backend.set_option("publish", "store"), -EINVAL);
 	cr_assert_eq(wl_backend.set_option("sync_barrier", "wmb"), -EINVAL);
+	cr_assert_eq(wl_backend.set_option("sync_barrier", "rmb"), 0);
+	cr_assert_eq(wl_backend.set_option("sync_barrier", "mb"), 0);
 	for (unsigned int i = 0; i < WL_ARRAY_SIZE(names); i++) {
 		cr_assert_eq(wl_backend.set_option("publish", names[i]), 0);
 		check_on_every_arch(ops, WL_ARRAY_SIZE(ops), 1);

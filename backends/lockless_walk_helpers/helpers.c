@@ -186,6 +186,7 @@ static unsigned int targeted_sync(struct wl_mm *mm)
 }
 #endif
 
+#ifdef WL_HELPERS_TODAY
 /* tlb_remove_table_sync_one() of today's modes; the IPIs it sent. */
 static unsigned int helpers_sync_ipi(struct wl_mm *mm)
 {
@@ -195,6 +196,7 @@ static unsigned int helpers_sync_ipi(struct wl_mm *mm)
 	return ipi_sync_all();
 #endif
 }
+#endif
 
 static void helpers_stats_reset(void)
 {

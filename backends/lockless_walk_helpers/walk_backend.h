@@ -30,7 +30,7 @@
  *                        synchronize_rcu(), then free at once;
  *              call_rcu  PT_RECLAIM: call_rcu() on the table's ptdesc.
  *            And --backend-opt skip_sync= (tlb_table_flush_implies_ipi_
- *            broadcast(), Lance Yang's series, docs/kernel-protocol.md 7):
+ *            broadcast(), Lance Yang's series, docs/kernel-protocol.md 6.1):
  *              off       false, as in v6.18 (the default): always sync;
  *              arch      the series: true only where the arch model's
  *                        flush IPIs and waits for every CPU that can walk
@@ -41,7 +41,7 @@
  *                        control.
  *   targeted today's protocol plus the per-CPU active-walk pointer of
  *            "targeted TLB sync IPIs for lockless page table walkers"
- *            (Lance Yang, v4, February 2026; docs/kernel-protocol.md 7):
+ *            (Lance Yang, v4, February 2026; docs/kernel-protocol.md 6.2):
  *            begin masks IRQs, then publishes the mm in this CPU's
  *            pointer (targeted_publish()); end clears it with
  *            smp_store_release(NULL); the sync IPIs only the CPUs whose
@@ -191,8 +191,12 @@ targeted_begin(struct wl_mm *mm, unsigned long flags, int how)
 {
 	int cpu = smp_processor_id();
 
+	/*
+	 * IRQs were on (flags 0): no section runs on this CPU, since every
+	 * section masks them, so publish without looking, as the kernel does.
+	 */
 	if (how == WL_PUBLISH_NONE || cpu < 0 ||
-	    READ_ONCE(wl_active_walk_mm[cpu].mm) == mm)
+	    (flags && READ_ONCE(wl_active_walk_mm[cpu].mm) == mm))
 		return flags;
 	targeted_publish(cpu, mm, how);
 	return flags | WL_TARGETED_PUBLISHED;

@@ -29,6 +29,12 @@
  *             backlog_tables over time (t_ms set, one row per sample)
  *   slowpath  mmap_lock_write_wait_ns (the writer's wait for mmap_lock),
  *             walks_per_s, with allow_retry 0/1
+ *   tracking  lockless_walk_helpers-targeted only: VARIANT_pair_ns,
+ *             VARIANT_walk_ns, VARIANT_walk_overhead_pct,
+ *             VARIANT_pair_pct_of_walk and, under callgrind,
+ *             VARIANT_pair_instr, VARIANT_walk_instr,
+ *             VARIANT_instr_overhead_pct; VARIANT is today, store_mb or
+ *             xchg, plus floor_* (bench/measure/measure_tracking.c)
  *   process   peak_rss_kib (one row per executable run)
  *   calib     host measurements (walklab calibrate), backend "host", and
  *             the ratios of simulation over host (compare)

@@ -17,7 +17,7 @@
 #include <string.h>
 
 /*
- * The four strategies of the 2026 review (docs/kernel-protocol.md 6), by
+ * The four strategies of the 2026 review (docs/kernel-protocol.md 6, 6.3), by
  * the configuration and options that are each: today (v6.18), skip
  * (tlb_table_flush_implies_ipi_broadcast(), true on the ipi arch only:
  * skip_sync=arch), rcu_sync (synchronize_rcu() for the sync: sync=rcu),

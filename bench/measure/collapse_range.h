@@ -4,7 +4,7 @@
  * range faulted in with 4 KiB pages, on C simulated CPUs, and count the
  * interrupts each CPU takes, by kind (`measure --workloads
  * collapse-range`, `bench --collapse-range`; docs/kernel-protocol.md
- * 6.1).
+ * 6.3).
  *
  * The CPUs other than the collapsing one run either the collapsing mm
  * (its other threads, in user mode) or another mm (bystanders).  None of

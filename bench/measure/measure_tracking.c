@@ -20,7 +20,9 @@
  * Rows (workload "tracking"; VARIANT is today, store_mb or xchg):
  *   VARIANT_pair_ns           begin+end around nothing, one CPU, inlined
  *                             with the variant fixed at compile time (no
- *                             option test); floor_pair_ns, the loop alone;
+ *                             option test; today's is the today
+ *                             configuration's local_irq_save/restore
+ *                             exactly); floor_pair_ns, the loop alone;
  *   VARIANT_walk_ns           ns per 8-page FOLL_PIN call, fast path, on
  *                             cpus walker CPUs (the median of each
  *                             round's per-call mean);
@@ -77,38 +79,32 @@ static const char *const tr_publish[TR_NR] = {"none", "store_mb", "xchg"};
 
 static __wl_always_inline void pair_once(struct wl_mm *mm, int how)
 {
-	unsigned long cookie = targeted_begin(mm, local_irq_save(), how);
+	unsigned long cookie;
 
+	if (how == WL_PUBLISH_NONE) {
+		/* today's pair (walk_backend.h), exactly */
+		local_irq_restore(local_irq_save());
+		return;
+	}
+	cookie = targeted_begin(mm, local_irq_save(), how);
 	targeted_end(cookie);
 	local_irq_restore(cookie & ~WL_TARGETED_PUBLISHED);
 }
 
-TRACK_LOOP pair_today(struct wl_mm *mm, uint64_t iters)
-{
-	uint64_t t0 = wl_now_ns();
+/* One loop per variant, the publication a constant in each. */
+#define TRACK_PAIR_LOOP(name, how)                                             \
+	TRACK_LOOP name(struct wl_mm *mm, uint64_t iters)                      \
+	{                                                                      \
+		uint64_t t0 = wl_now_ns();                                     \
+                                                                               \
+		for (uint64_t k = 0; k < iters; k++)                           \
+			pair_once(mm, how);                                    \
+		return (double)(wl_now_ns() - t0) / (double)iters;             \
+	}
 
-	for (uint64_t k = 0; k < iters; k++)
-		pair_once(mm, WL_PUBLISH_NONE);
-	return (double)(wl_now_ns() - t0) / (double)iters;
-}
-
-TRACK_LOOP pair_store_mb(struct wl_mm *mm, uint64_t iters)
-{
-	uint64_t t0 = wl_now_ns();
-
-	for (uint64_t k = 0; k < iters; k++)
-		pair_once(mm, WL_PUBLISH_STORE_MB);
-	return (double)(wl_now_ns() - t0) / (double)iters;
-}
-
-TRACK_LOOP pair_xchg(struct wl_mm *mm, uint64_t iters)
-{
-	uint64_t t0 = wl_now_ns();
-
-	for (uint64_t k = 0; k < iters; k++)
-		pair_once(mm, WL_PUBLISH_XCHG);
-	return (double)(wl_now_ns() - t0) / (double)iters;
-}
+TRACK_PAIR_LOOP(pair_today, WL_PUBLISH_NONE)
+TRACK_PAIR_LOOP(pair_store_mb, WL_PUBLISH_STORE_MB)
+TRACK_PAIR_LOOP(pair_xchg, WL_PUBLISH_XCHG)
 
 TRACK_LOOP pair_floor(struct wl_mm *mm, uint64_t iters)
 {

@@ -125,11 +125,12 @@
  *    (--backend-opt fallback=, docs/kernel-protocol.md 2.9, 6); free-now frees
  *    after the flush only, which on broadcast TLBI waits for no walker.
  *  - skip-sync-*: tlb_table_flush_implies_ipi_broadcast() (Lance Yang,
- *    2025-2026; docs/kernel-protocol.md 7): --backend-opt skip_sync=arch
+ *    2025-2026; docs/kernel-protocol.md 6.1): --backend-opt skip_sync=arch
  *    returns from tlb_remove_table_sync_one() at once where the arch
  *    model's flush IPIs and waits for every CPU (ipi): safe, the flush
  *    before the sync (pmdp_collapse_flush()) already waited for every
- *    IRQ-off walker.  skip_sync=force says true on broadcast, the INVLPGB
+ *    IRQ-off walker; on paravirt the predicate is false and the sync
+ *    stays (skip-sync-paravirt, the twin of paravirt-khugepaged-no-sync).  skip_sync=force says true on broadcast, the INVLPGB
  *    (and arm64) case the series excludes: the sync is gone and the
  *    detached table is reused under a walker, as in collapse-no-sync.
  *    The PMD-unshare path is stood for by collapse-and-reuse: in both the
@@ -144,6 +145,14 @@
  *    unshare clears with a plain pud_clear() where collapse uses an
  *    atomic RMW; that difference matters to the targeted sync's barrier
  *    (sync_barrier=rmb), not to the skip.
+ *    skip-sync-lazy-tlb: the skip on ipi with lazy-TLB walkers
+ *    (--lazy-tlb, as lazy-tlb-*): the collapse's flush (freed_tables
+ *    false) skips lazy CPUs, and the skipped sync was what waited for
+ *    their speculative walks.  Synthetic: the series (v8 on) has the
+ *    flushes that unshare tables wake lazy CPUs for this reason; the
+ *    model's collapse flush does not, so this is the skip without that
+ *    part (docs/kernel-protocol.md 6.1).  With skip_sync=off the same
+ *    configuration ran 10 s clean (seed 1).
  *  - targeted-*: lockless_walk_helpers-targeted (the v4 series): the sync
  *    IPIs only CPUs whose active-walk pointer is the mm; with either
  *    publication (store_mb, xchg) and the full barrier it is safe under
@@ -787,6 +796,19 @@ static const struct wl_scenario wl_scenarios[] = {
 		.twin_median_ms = WL_SC_TTF_COLLAPSE_NO_SYNC,
 	},
 	{
+		.name = "skip-sync-paravirt",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "paravirt",
+		.options = "--backend-opt skip_sync=arch " WL_SC_MIX_ALL,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "skip redundant sync IPIs: false on a paravirt "
+			   "flush, which interrupts nobody, so the sync stays",
+		.twin = "paravirt-khugepaged-no-sync",
+		.twin_median_ms = WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC,
+	},
+	{
 		.name = "skip-sync-forced-broadcast",
 		.backend = "lockless_walk_helpers-today",
 		.arch = "broadcast",
@@ -797,6 +819,23 @@ static const struct wl_scenario wl_scenarios[] = {
 		.history = "skip with a wrong true on broadcast TLBI: the "
 			   "reused table under a walker",
 		.synthetic = "the INVLPGB/arm64 case the series excludes",
+	},
+	{
+		.name = "skip-sync-lazy-tlb",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options =
+			"--backend-opt skip_sync=arch --lazy-tlb --pt-reclaim "
+			"off --mix collapse=4,split=3,munmap=1,dontneed=0,"
+			"migrate=0,mprotect=0",
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "skip on the ipi arch, collapse flush not waking "
+			   "lazy-TLB CPUs: their speculative walk in the "
+			   "reused table",
+		.synthetic = "the skip without the series' lazy-CPU wake-up "
+			     "on the flush",
 	},
 	{
 		.name = "targeted-collapse-store-mb",
