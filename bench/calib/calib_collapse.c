@@ -467,7 +467,7 @@ static void verdict(struct wl_calib_report *r, const char *arch,
 
 void wl_calib_collapse(const struct wl_calib_opts *o, struct wl_calib_report *r)
 {
-	unsigned int reps = o->repeats < 5 ? o->repeats : 5;
+	unsigned int reps = o->repeats < 11 ? WL_MIN(o->repeats, 3u) : 5;
 	double *v = calloc(4 * (size_t)reps, sizeof(*v));
 	double lf[2], ls[2];
 	struct crun c = {.pmds = o->repeats < 11 ? 32 : 128};

@@ -138,11 +138,12 @@ void rp_write_panels(FILE *f, const struct report *rp, const struct plot *pl)
 		"set key inside top left Left reverse box opaque samplen 2 "
 		"font ',8'\n"
 		"unset xlabel\n"
-		"set multiplot layout %zu,%zu margins 0.06,0.98,%.2f,0.93 "
+		"set label 4 at screen 0.01, 0.09 left\n"
+		"set multiplot layout %zu,%zu margins 0.06,0.98,%.2f,%.2f "
 		"spacing 0.06,%.2f title '%s (one panel per backend family; "
 		"black: today''s kernel)'\n",
-		rows, cols, rows > 1 ? 0.1 : 0.2, rows > 1 ? 0.09 : 0.1,
-		pl->def->title);
+		rows, cols, rows > 1 ? 0.12 : 0.2, rows > 1 ? 0.93 : 0.88,
+		rows > 1 ? 0.09 : 0.1, pl->def->title);
 	for (size_t i = 0; i < nf; i++) {
 		panel(f, rp, pl, pl->s[first[i]].cfg);
 		if (!i)
