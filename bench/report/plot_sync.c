@@ -161,6 +161,37 @@ static void gp_svg(FILE *f, const char *name)
 		name, name);
 }
 
+/* NAME.panels, opened for writing in dir; NULL on failure. */
+static FILE *panels_open(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s.panels", dir, name);
+	return fopen(path, "w");
+}
+
+/*
+ * Close the panels f (ending the multiplot), then write NAME.gp, which
+ * loads them for the PNG and again for the SVG.  0 or -1.
+ */
+static int gp_finish(FILE *f, const struct report *rp, const char *dir,
+		     const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	fputs("unset multiplot\n", f);
+	if (fclose(f))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	gp_common(f, rp, name);
+	fprintf(f, "load '%s.panels'\n", name);
+	gp_svg(f, name);
+	return fclose(f);
+}
+
 /* One panel: column col of every strategy drawn. */
 static void collapse_panel(FILE *f, const bool *have, int col,
 			   const char *title, const char *ylabel)
@@ -188,11 +219,8 @@ static void collapse_panel(FILE *f, const bool *have, int col,
 static int collapse_gp(const struct report *rp, const char *dir,
 		       const bool *have)
 {
-	char path[PATH_MAX + 64];
-	FILE *f;
+	FILE *f = panels_open(dir, "collapse_ipis");
 
-	snprintf(path, sizeof(path), "%s/collapse_ipis.panels", dir);
-	f = fopen(path, "w");
 	if (!f)
 		return -1;
 	fprintf(f, "set multiplot layout 1,2 title 'Collapse of every PMD "
@@ -207,17 +235,7 @@ static int collapse_gp(const struct report *rp, const char *dir,
 	collapse_panel(f, have, 3,
 		       "bystander interruptions per collapse (all bystanders)",
 		       "interrupts taken by CPUs running another mm");
-	fputs("unset multiplot\n", f);
-	if (fclose(f))
-		return -1;
-	snprintf(path, sizeof(path), "%s/collapse_ipis.gp", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	gp_common(f, rp, "collapse_ipis");
-	fputs("load 'collapse_ipis.panels'\n", f);
-	gp_svg(f, "collapse_ipis");
-	return fclose(f);
+	return gp_finish(f, rp, dir, "collapse_ipis");
 }
 
 /* variant, pair ns med/min/max, walk ns med/min/max, instructions. */
@@ -270,12 +288,9 @@ static void tracking_panel(FILE *f, int col, const char *title,
 
 static int tracking_gp(const struct report *rp, const char *dir, bool instr)
 {
-	char path[PATH_MAX + 64];
 	const char *cpus = rp_prov_get(rp, "host_pus");
-	FILE *f;
+	FILE *f = panels_open(dir, "tracking");
 
-	snprintf(path, sizeof(path), "%s/tracking.panels", dir);
-	f = fopen(path, "w");
 	if (!f)
 		return -1;
 	fprintf(f,
@@ -299,17 +314,7 @@ static int tracking_gp(const struct report *rp, const char *dir, bool instr)
 		tracking_panel(f, 10, "one 8-page walk (callgrind)",
 			       "instructions per walk", false);
 	}
-	fputs("unset multiplot\n", f);
-	if (fclose(f))
-		return -1;
-	snprintf(path, sizeof(path), "%s/tracking.gp", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	gp_common(f, rp, "tracking");
-	fputs("load 'tracking.panels'\n", f);
-	gp_svg(f, "tracking");
-	return fclose(f);
+	return gp_finish(f, rp, dir, "tracking");
 }
 
 void rp_draw_sync_plots(struct report *rp, const char *dir)
