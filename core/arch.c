@@ -153,9 +153,10 @@ static void wl_arch_lazy_reset(void)
  * said so (the workload's start handshake orders it); a CPU never walks
  * the simulated mm while marked.
  */
-void wl_arch_other_mm(bool other)
+void wl_arch_switch_mm(struct wl_mm *mm)
 {
 	int cpu = smp_processor_id();
+	bool other = mm != NULL;
 
 	if (cpu < 0)
 		return;

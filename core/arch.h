@@ -83,11 +83,14 @@ extern bool wl_arch_pae;
 void wl_arch_lazy_enter(void);
 bool wl_arch_lazy(void);
 /*
- * This CPU runs another mm (a bystander) or comes back: a flush of the
- * simulated mm does not IPI it; an smp_call_function() to all CPUs (the
- * sync broadcast) still does.  Call before the run's writers start.
+ * switch_mm(): this CPU now runs mm, another mm than the one the run's
+ * writers flush (a bystander), or NULL: back to it.  A flush of the run's
+ * mm does not IPI it; an smp_call_function() to all CPUs (the sync
+ * broadcast) still does.  Call before the run's writers start; it must
+ * walk none of the run's tables while switched.
  */
-void wl_arch_other_mm(bool other);
+struct wl_mm;
+void wl_arch_switch_mm(struct wl_mm *mm);
 
 struct wl_arch_stats {
 	uint64_t flushes;

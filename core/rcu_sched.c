@@ -57,7 +57,7 @@ void wl_rcu_sched_qs(void)
 	atomic_store_explicit(&c->rcu_qs_seq, gp, memory_order_release);
 }
 
-void wl_rcu_sched_eqs_enter(void)
+void wl_rcu_sched_user_enter(void)
 {
 	struct wl_cpu *c = wl_irq.cpu;
 
@@ -67,7 +67,7 @@ void wl_rcu_sched_eqs_enter(void)
 	atomic_store_explicit(&c->rcu_eqs, true, memory_order_seq_cst);
 }
 
-void wl_rcu_sched_eqs_exit(void)
+void wl_rcu_sched_user_exit(void)
 {
 	struct wl_cpu *c = wl_irq.cpu;
 
@@ -103,7 +103,7 @@ static bool cpu_quiescent(int cpu, uint64_t g)
 	 */
 	if (atomic_load_explicit(&c->rcu_qs_seq, memory_order_acquire) == g)
 		return true;
-	/* seq_cst: pair 4 (rcu_sched.h), with wl_rcu_sched_eqs_enter/exit */
+	/* seq_cst: pair 4 (rcu_sched.h), with wl_rcu_sched_user_enter/exit */
 	if (atomic_load_explicit(&c->rcu_eqs, memory_order_seq_cst))
 		return true;
 	return !atomic_load_explicit(&c->online, memory_order_acquire);
@@ -169,7 +169,7 @@ static void run_gp(void)
 	atomic_store_explicit(&wl_rcu_sched_gp_seq, g, memory_order_release);
 	/*
 	 * Full barrier: the start before the EQS reads of cpu_quiescent();
-	 * pairs with the fence in wl_rcu_sched_eqs_exit() (pair 4).
+	 * pairs with the fence in wl_rcu_sched_user_exit() (pair 4).
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Under hotplug_lock, after the start: pair 3 (rcu_sched.h). */

@@ -73,8 +73,8 @@ void synchronize_rcu_sched(void);
  * (store buffering: either the waiter sees the exit and waits, or the CPU
  * sees the started grace period, and so the unlink, and reports).
  */
-void wl_rcu_sched_eqs_enter(void);
-void wl_rcu_sched_eqs_exit(void);
+void wl_rcu_sched_user_enter(void);
+void wl_rcu_sched_user_exit(void);
 
 /* The callback head: fits a table batch's or a ptdesc's backend_head. */
 struct wl_rcu_head {

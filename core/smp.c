@@ -594,7 +594,7 @@ void wl_ipi_stats(struct wl_ipi_stats *st)
 	stats_sum(st, &nocpu_stats);
 }
 
-void wl_ipi_cpu_received(int cpu, uint64_t kinds[WL_NR_IPI_KINDS])
+void wl_ipi_cpu_taken(int cpu, uint64_t kinds[WL_NR_IPI_KINDS])
 {
 	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
 		kinds[k] =

@@ -306,7 +306,7 @@ void wl_ipi_stats_reset(void);
  * sender gave them (cross-call functions run, as /proc/interrupts counts
  * them per CPU: flush is TLB, sync and backend are CAL).
  */
-void wl_ipi_cpu_received(int cpu, uint64_t kinds[WL_NR_IPI_KINDS]);
+void wl_ipi_cpu_taken(int cpu, uint64_t kinds[WL_NR_IPI_KINDS]);
 /*
  * Round trip of each smp_call_function_many(wait=true) that sent an IPI,
  * from before the first send to the last ack, summed over CPUs into *h

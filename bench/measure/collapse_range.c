@@ -134,6 +134,8 @@ struct crange {
 	enum wl_crange_role *role;
 };
 
+static struct wl_mm crange_other_mm; /* never initialised or walked */
+
 static void *crange_cpu(void *arg)
 {
 	struct crange *cr = arg;
@@ -148,9 +150,10 @@ static void *crange_cpu(void *arg)
 		return NULL;
 	}
 	cr->role[id] = bystander ? WL_CR_BYSTANDER : WL_CR_MM;
-	wl_arch_other_mm(bystander);
+	/* A bystander runs an mm of its own: only its identity matters. */
+	wl_arch_switch_mm(bystander ? &crange_other_mm : NULL);
 	wl_cpu_block_begin();
-	wl_rcu_sched_eqs_enter();
+	wl_rcu_sched_user_enter();
 	/* Release: our set-up before the collapses; pairs with the wait. */
 	atomic_fetch_add_explicit(&cr->started, 1, memory_order_release);
 	/* Idle until the end; IPIs are taken here, from the handler. */
@@ -158,9 +161,9 @@ static void *crange_cpu(void *arg)
 	while (!cr->stop)
 		wl_cond_wait(&cr->cv, &cr->lock);
 	pthread_mutex_unlock(&cr->lock);
-	wl_rcu_sched_eqs_exit();
+	wl_rcu_sched_user_exit();
 	wl_cpu_block_end();
-	wl_arch_other_mm(false);
+	wl_arch_switch_mm(NULL);
 	wl_cpu_stop();
 	return NULL;
 }
@@ -244,7 +247,7 @@ static void crange_read(const struct wl_crange_params *p,
 	wl_ipi_stats(&st);
 	memcpy(r->sent, st.sent_kind, sizeof(r->sent));
 	for (unsigned int cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		wl_ipi_cpu_received((int)cpu, r->recv[cpu]);
+		wl_ipi_cpu_taken((int)cpu, r->recv[cpu]);
 	wl_backend.stats(&bs);
 	r->grace_periods = bs.grace_periods;
 	(void)p;
