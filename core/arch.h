@@ -77,7 +77,7 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
  * Memory order (core/sb.h, torture --inject-sb): the steps of each arch
  * model's flush_tlb_mm_range(), in order, and whether each implies a full
  * barrier (and so drains the simulated store buffer).  The model's flush
- * drains at its first such step; docs/kernel-protocol.md 7.2 has the
+ * drains at its first such step; docs/kernel-protocol.md 6.3 has the
  * table.
  */
 struct wl_flush_step {

@@ -73,6 +73,12 @@ void sched_tables_sync_free_one(uint32_t table)
 	wl_table_release_one(table);
 }
 
+void sched_tables_sync(void)
+{
+	count_request();
+	synchronize_rcu_sched(); /* every earlier section has ended */
+}
+
 uint64_t sched_tables_grace_periods(void)
 {
 	return atomic_load_explicit(&requests, memory_order_relaxed);

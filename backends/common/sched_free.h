@@ -29,6 +29,8 @@ void sched_tables_free_one(uint32_t table);
 /* __tlb_remove_table_one() without PT_RECLAIM since 2026: synchronize_rcu()
  * then free at once. */
 void sched_tables_sync_free_one(uint32_t table);
+/* tlb_remove_table_sync_one() as synchronize_rcu(): no IPI. */
+void sched_tables_sync(void);
 
 /*
  * Grace periods asked for (call_rcu() calls + synchronize_rcu() calls, as

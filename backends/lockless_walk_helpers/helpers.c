@@ -37,6 +37,15 @@ enum fallback { FALLBACK_IPI, FALLBACK_SYNC_RCU, FALLBACK_CALL_RCU };
 static const char *const fallback_names[] = {"ipi", "sync_rcu", "call_rcu",
 					     NULL};
 static _Atomic int fallback;
+/*
+ * tlb_remove_table_sync_one() itself: the IPI broadcast, or (sync=rcu)
+ * synchronize_rcu(), the "RCU-sync" strategy of the 2026 review: IRQ-off
+ * walkers are RCU-sched readers, so a grace period waits for them as the
+ * IPI does, and disturbs no CPU.  Set and read as fallback is.
+ */
+enum sync_mode { SYNC_IPI, SYNC_RCU };
+static const char *const sync_names[] = {"ipi", "rcu", NULL};
+static _Atomic int sync_mode;
 
 /* tlb_table_flush_implies_ipi_broadcast() (skip_sync=). */
 enum skip_sync { SKIP_OFF, SKIP_ARCH, SKIP_FORCE };
@@ -62,6 +71,7 @@ static const struct helpers_option {
 } helpers_options[] = {
 	{"fallback", fallback_names, &fallback},
 	{"skip_sync", skip_sync_names, &skip_sync},
+	{"sync", sync_names, &sync_mode},
 #ifdef WL_HELPERS_TARGETED
 	{"publish", publish_names, &wl_targeted_publish_how},
 	{"sync_barrier", sync_barrier_names, &sync_barrier},
@@ -264,6 +274,11 @@ static void helpers_sync(struct wl_mm *mm)
 #if defined(WL_HELPERS_URCU)
 	rcu_tables_sync();
 #elif defined(WL_HELPERS_TODAY)
+	if (atomic_load_explicit(&sync_mode, memory_order_relaxed) ==
+	    SYNC_RCU) {
+		sched_tables_sync();
+		return;
+	}
 	if (!tlb_table_flush_implies_ipi_broadcast())
 		wl_stat_add(&ctr.ipis, helpers_sync_ipi(mm));
 #else
@@ -288,7 +303,9 @@ static void helpers_stats(struct wl_backend_stats *st)
 	"synchronize_rcu() then free, since 2026; call_rcu(), PT_RECLAIM), "   \
 	"skip_sync=off|arch|force (tlb_table_flush_implies_ipi_broadcast(): "  \
 	"false, the default, v6.18; true on the ipi arch only; true "          \
-	"everywhere, unsafe on broadcast and paravirt)"
+	"everywhere, unsafe on broadcast and paravirt), "                      \
+	"sync=ipi|rcu (tlb_remove_table_sync_one(): the IPI, the default; "    \
+	"synchronize_rcu(), the RCU-sync proposal)"
 
 const struct wl_backend_ops wl_backend = {
 	.name = WALKLAB_BACKEND_ID,

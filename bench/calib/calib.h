@@ -163,6 +163,18 @@ enum wl_calib_id {
 	WL_CALIB_URCU_READ,
 	WL_CALIB_URCU_SYNC = WL_CALIB_URCU_READ + WL_URCU_NR_FLAVORS,
 	WL_CALIB_URCU_QSBR_QS = WL_CALIB_URCU_SYNC + WL_URCU_NR_FLAVORS,
+	/* calib_collapse.c: per collapsed PMD per other CPU; busy: a
+	 * thread of the mm runs there, idle: none.  The LAB rows are the
+	 * lab's today configuration on as many CPUs, the arch model the
+	 * host behaves like. */
+	WL_CALIB_COLLAPSE_BUSY_FLUSH,
+	WL_CALIB_COLLAPSE_BUSY_SYNC,
+	WL_CALIB_COLLAPSE_IDLE_FLUSH,
+	WL_CALIB_COLLAPSE_IDLE_SYNC,
+	WL_CALIB_COLLAPSE_LAB_BUSY_FLUSH,
+	WL_CALIB_COLLAPSE_LAB_BUSY_SYNC,
+	WL_CALIB_COLLAPSE_LAB_IDLE_FLUSH,
+	WL_CALIB_COLLAPSE_LAB_IDLE_SYNC,
 	WL_CALIB_NR
 };
 
@@ -196,6 +208,8 @@ struct wl_calib_report {
 	double total_s;	  /* wall time of the whole calibration */
 	bool rt;	  /* the IPI probes ran SCHED_FIFO (--rt) */
 	bool ipi_boosted; /* their priority was raised (nice or FIFO) */
+	/* calib_collapse.c: the arch model, host vs lab, the verdict */
+	char collapse_note[640];
 };
 
 struct wl_calib_opts {
@@ -208,6 +222,8 @@ struct wl_calib_opts {
 	 * is sent and MEMBARRIER_N must come out invalid.
 	 */
 	bool park_targets;
+	/* Only the MADV_COLLAPSE probe (calib_collapse.c): --collapse. */
+	bool collapse_only;
 	/*
 	 * The IPI probes' threads SCHED_FIFO (needs CAP_SYS_NICE), not
 	 * nice -20: on a machine whose other tenants hold the CPUs, the

@@ -303,6 +303,7 @@ void wl_calib_opts_default(struct wl_calib_opts *o, bool quick)
 	o->rep_ns = quick ? 8000000u : 30000000u;
 	o->verbose = false;
 	o->park_targets = false;
+	o->collapse_only = false;
 	o->rt = false;
 }
 
@@ -318,6 +319,11 @@ static void run_probes(const struct wl_calib_opts *o, struct wl_calib_report *r)
 	struct wl_calib_pin pin;
 	char mb_why[112];
 
+	if (o->collapse_only) {
+		progress(o, "MADV_COLLAPSE");
+		wl_calib_collapse(o, r);
+		return;
+	}
 	progress(o, "floors");
 	wl_calib_floors(o, r);
 
@@ -339,6 +345,9 @@ static void run_probes(const struct wl_calib_opts *o, struct wl_calib_report *r)
 
 	progress(o, "liburcu");
 	wl_calib_urcu(o, r);
+
+	progress(o, "MADV_COLLAPSE");
+	wl_calib_collapse(o, r);
 }
 
 int wl_calib_run(const struct wl_calib_opts *o, struct wl_calib_report *r)

@@ -199,5 +199,8 @@ void wl_calib_membarrier(const struct wl_calib_opts *o,
 void wl_calib_eipi(const struct wl_calib_opts *o, struct wl_calib_report *r,
 		   enum wl_ipi_delivery delivery);
 void wl_calib_urcu(const struct wl_calib_opts *o, struct wl_calib_report *r);
+/* calib_collapse.c: MADV_COLLAPSE's interrupts, beside the lab's. */
+void wl_calib_collapse(const struct wl_calib_opts *o,
+		       struct wl_calib_report *r);
 
 #endif /* WALKLAB_CALIB_HARNESS_H */

@@ -9,8 +9,8 @@
  * its other commands.  The underscore keeps it out of the front end's
  * walklab-<backend> scan.
  *
- * Usage: walklab calibrate [--repeats N] [--quick] [--rt] [--csv FILE]
- *                          [--json FILE] [--rows FILE]
+ * Usage: walklab calibrate [--repeats N] [--quick] [--rt] [--collapse]
+ *                          [--csv FILE] [--json FILE] [--rows FILE]
  * Prints the 80-column table on stdout; the files are written if asked
  * (see calib.h; walklab compare reads --rows).  Exit: 0 (also when the
  * host forbids some measurements: those lines say so), 1 if a file could
@@ -28,7 +28,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: walklab calibrate [--repeats N] [--quick] [--rt] "
-		"[--csv FILE] [--json FILE] [--rows FILE]\n"
+		"[--collapse]\n"
+		"                         [--csv FILE] [--json FILE] [--rows "
+		"FILE]\n"
 		"  Measures the host's own GUP-fast (vmsplice, futex), real "
 		"IPIs (membarrier),\n"
 		"  the emulated IPI of the simulator and liburcu's costs, "
@@ -37,7 +39,11 @@ static void usage(FILE *f)
 		"about 5 s).\n"
 		"  --rt: the IPI probes' threads SCHED_FIFO (CAP_SYS_NICE), "
 		"so that their\n"
-		"  targets keep running on a busy machine.\n");
+		"  targets keep running on a busy machine.\n"
+		"  --collapse: only MADV_COLLAPSE's interrupts per PMD per "
+		"CPU, "
+		"beside the\n"
+		"  lab's today count (about 2 s).\n");
 }
 
 /* An output file asked for, opened before the run. */
@@ -54,6 +60,7 @@ struct args {
 	unsigned int repeats; /* 0: the default */
 	bool quick;
 	bool rt;
+	bool collapse;
 	struct out out[NR_OUTS];
 };
 
@@ -63,6 +70,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 		{"repeats", required_argument, NULL, 'r'},
 		{"quick", no_argument, NULL, 'q'},
 		{"rt", no_argument, NULL, 't'},
+		{"collapse", no_argument, NULL, 'C'},
 		{"csv", required_argument, NULL, 'c'},
 		{"json", required_argument, NULL, 'j'},
 		{"rows", required_argument, NULL, 'w'},
@@ -82,6 +90,9 @@ static void parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 't':
 			a->rt = true;
+			break;
+		case 'C':
+			a->collapse = true;
 			break;
 		case 'c':
 			a->out[OUT_CSV].path = optarg;
@@ -154,6 +165,7 @@ int main(int argc, char **argv)
 		o.repeats = a.repeats;
 	o.verbose = isatty(STDERR_FILENO);
 	o.rt = a.rt;
+	o.collapse_only = a.collapse;
 	r = malloc(sizeof(*r));
 	if (!r) {
 		fprintf(stderr, "walklab: calibrate: out of memory\n");

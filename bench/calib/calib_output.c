@@ -113,6 +113,8 @@ void wl_calib_print_table(FILE *f, const struct wl_calib_report *r)
 		"IPI probes' threads at %s%s\n",
 		WL_CALIB_MIN_IPIS, r->rt ? "SCHED_FIFO 1" : "nice -20",
 		r->ipi_boosted ? "" : ": refused, at their default priority");
+	if (r->collapse_note[0])
+		wl_put_wrapped(f, TABLE_WIDTH, "collapse:", r->collapse_note);
 }
 
 /* ---------------------------------------------------------------------- */

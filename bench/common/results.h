@@ -51,6 +51,13 @@
  *             mmap_lock_write_wait_ns, writer_ops_per_s; writer_op is the
  *             fault path (mmap_lock | spf | vma_lock), cpus the faulting
  *             CPUs, writer_rate the mmap_lock writer's ops/s
+ *   collapse-range  per strategy (writer_op: today, skip, rcu_sync,
+ *             targeted, default) and simulated CPUs (cpus): collapses,
+ *             bystanders, range_mib, ipis_<kind>_per_op (sent per
+ *             collapse), irqs_mm[_<kind>]_per_op and
+ *             irqs_bystander[_<kind>]_per_op (taken per collapse by each
+ *             CPU of the class: min/median/max over the class),
+ *             grace_periods_per_op, writer_op_ns (per collapse)
  *   process   peak_rss_kib (one row per executable run)
  *   calib     host measurements (walklab calibrate), backend "host", and
  *             the ratios of simulation over host (compare)

@@ -12,6 +12,7 @@ const char *const wl_measure_names[WL_MEASURE_NR + 1] = {
 	[WL_MEASURE_WRITER] = "writer",
 	[WL_MEASURE_MIXED] = "mixed",
 	[WL_MEASURE_SLOWPATH] = "slowpath",
+	[WL_MEASURE_COLLAPSE_RANGE] = "collapse-range",
 	[WL_MEASURE_TRACKING] = "tracking",
 	[WL_MEASURE_FALLBACK] = "fallback",
 	[WL_MEASURE_FAULT] = "fault",
@@ -31,6 +32,7 @@ int wl_measure_run(enum wl_measure_workload w, const struct wl_measure_ctx *c)
 		[WL_MEASURE_FALLBACK] = wl_measure_fallback,
 		[WL_MEASURE_FAULT] = wl_measure_fault,
 		[WL_MEASURE_LOCKED] = wl_measure_locked,
+		[WL_MEASURE_COLLAPSE_RANGE] = wl_measure_collapse_range,
 	};
 
 	return run[w](c);

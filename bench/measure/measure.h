@@ -26,6 +26,8 @@
  * writer and fallback workloads, started and stopped around each timed
  * phase: their interrupts by kind per op and their loop's gaps become
  * rows too (measure_bystander.c).
+ *  collapse-range  every PMD of a range collapsed on C CPUs, exact IPI
+ *            and interrupt counts per sync strategy (collapse_range.c)
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -46,6 +48,11 @@ struct wl_measure_ctx {
 	unsigned int bystanders; /* CPUs in another mm (writer, fallback) */
 	/* --backend-opt fallback=V given: the fallback workload runs V only */
 	const char *fallback;
+	/* collapse-range: the range, and C (0: the sweep 1, 2, 4 ..). */
+	uint64_t crange_mib;
+	unsigned int crange_cpus;
+	int crange_bystanders; /* -1: half of the other CPUs */
+	bool crange_explicit;  /* asked for by name: any backend runs it */
 };
 
 /* The workloads, in the order a run takes them. */
@@ -58,6 +65,7 @@ enum wl_measure_workload {
 	WL_MEASURE_FALLBACK,
 	WL_MEASURE_FAULT,  /* not in the default set: --workloads fault */
 	WL_MEASURE_LOCKED, /* not in the default run */
+	WL_MEASURE_COLLAPSE_RANGE,
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -91,5 +99,7 @@ int wl_measure_fallback(const struct wl_measure_ctx *c);
 int wl_measure_fault(const struct wl_measure_ctx *c);
 /* The locked walk (core/pte_map.h) with 0, 1 and 2 contending CPUs. */
 int wl_measure_locked(const struct wl_measure_ctx *c);
+/* khugepaged over a range per sync strategy (collapse_range.h). */
+int wl_measure_collapse_range(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

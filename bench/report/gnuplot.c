@@ -310,6 +310,42 @@ static void gp_plot(FILE *f, const struct plot *pl)
 		pd->name);
 }
 
+/*
+ * Small multiples (gnuplot_panels.c): the panels in NAME.panels, loaded
+ * once for the PNG and once for the SVG (a multiplot cannot be replotted),
+ * the head set again between (the panels unset the footer after the
+ * first).  Closes f.
+ */
+static int gp_panels(FILE *f, const struct report *rp, const struct plot *pl,
+		     const char *gp_path)
+{
+	char path[PATH_MAX + 16];
+	const char *name = pl->def->name;
+	int h = rp_panels_height(rp, pl);
+	FILE *pf;
+
+	snprintf(path, sizeof(path), "%.*s.panels", (int)(strlen(gp_path) - 3),
+		 gp_path);
+	pf = fopen(path, "w");
+	if (!pf) {
+		fclose(f);
+		return -1;
+	}
+	rp_write_panels(pf, rp, pl);
+	fprintf(f,
+		"set terminal pngcairo size 1400,%d noenhanced font 'sans,9'\n"
+		"set output '%s.png'\nload '%s.panels'\n",
+		h, name, name);
+	gp_head(f, rp, pl);
+	gp_zero_label(f, pl);
+	fprintf(f,
+		"set terminal svg size 1400,%d dynamic noenhanced font "
+		"'sans,9' background rgb 'white'\nset output '%s.svg'\n"
+		"load '%s.panels'\nunset output\n",
+		h, name, name);
+	return fclose(pf) | fclose(f);
+}
+
 int rp_write_gp(const struct report *rp, const struct plot *pl,
 		const char *path)
 {
@@ -321,6 +357,8 @@ int rp_write_gp(const struct report *rp, const struct plot *pl,
 	gp_zero_label(f, pl);
 	gp_xaxis(f, rp, pl);
 	gp_yaxis(f, pl);
+	if (rp_panels_wanted(rp, pl))
+		return gp_panels(f, rp, pl, path);
 	gp_plot(f, pl);
 	return fclose(f);
 }

@@ -492,6 +492,14 @@ static void plot_notes(struct report *rp, const size_t *pts)
 		note(rp, any ? ", %s" : "%s", plots[i].name);
 		any = true;
 	}
+	if (rp_has_collapse(rp)) {
+		note(rp, any ? ", %s" : "%s", "collapse_ipis");
+		any = true;
+	}
+	if (rp_has_tracking(rp)) {
+		note(rp, any ? ", %s" : "%s", "tracking");
+		any = true;
+	}
 	if (any)
 		note(rp, "%s",
 		     rp->gnuplot ? " (plots/NAME.png and .svg)."
@@ -527,8 +535,8 @@ static bool nonempty(const char *path)
 }
 
 /* gnuplot NAME.gp, which must leave a non-empty NAME.png and NAME.svg. */
-static void run_plot(struct report *rp, const char *plotdir, const char *name,
-		     const char *gp)
+void rp_run_plot(struct report *rp, const char *plotdir, const char *name,
+		 const char *gp)
 {
 	char out[PATH_MAX + 64];
 	int st;
@@ -568,7 +576,7 @@ static void draw_plot(struct report *rp, const struct plot *pl,
 		return;
 	}
 	if (rp->gnuplot)
-		run_plot(rp, plotdir, name, gp);
+		rp_run_plot(rp, plotdir, name, gp);
 }
 
 /* Remove what an earlier report drew for a plot that now has no data. */
@@ -608,6 +616,7 @@ void rp_draw_plots(struct report *rp, struct rp_plots *pp)
 			else
 				drop_plot(plotdir, plots[i].name);
 		}
+		rp_draw_sync_plots(rp, plotdir);
 	}
 	if (!rp->gnuplot) {
 		fprintf(stderr,

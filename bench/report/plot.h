@@ -9,6 +9,7 @@
 #include "report_int.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 enum x_param { X_CPUS, X_PAGES, X_RATE, X_TMS };
 enum style {
@@ -64,5 +65,20 @@ const char *rp_find_gnuplot(void);
 /* gnuplot SCRIPT in plotdir, its output appended to gnuplot.log. */
 int rp_run_gnuplot(const char *gnuplot, const char *plotdir,
 		   const char *script);
+
+/* plot.c: gnuplot NAME.gp (its path gp, for messages) in plotdir, which
+ * must leave a non-empty NAME.png and NAME.svg; else rp->ret says so. */
+void rp_run_plot(struct report *rp, const char *plotdir, const char *name,
+		 const char *gp);
+
+/* gnuplot_panels.c: small multiples, one panel per backend family. */
+bool rp_panels_wanted(const struct report *rp, const struct plot *pl);
+int rp_panels_height(const struct report *rp, const struct plot *pl);
+void rp_write_panels(FILE *f, const struct report *rp, const struct plot *pl);
+
+/* plot_sync.c: collapse_ipis and tracking, drawn in their own panels. */
+bool rp_has_collapse(const struct report *rp);
+bool rp_has_tracking(const struct report *rp);
+void rp_draw_sync_plots(struct report *rp, const char *plotdir);
 
 #endif /* WALKLAB_REPORT_PLOT_H */

@@ -68,6 +68,8 @@ void rp_json(FILE *f, const struct report *rp);
 void rp_summary(FILE *f, const struct report *rp);
 /* fault.c: summary.txt's fault-path section (nothing without its rows). */
 void rp_summary_fault(FILE *f, const struct report *rp);
+/* summary_sync.c: the "Sync strategies" section, if there are rows. */
+void rp_summary_sync(FILE *f, const struct report *rp);
 
 /* plot.c: plan (the notes for summary.txt), then draw; then free. */
 struct rp_plots;

@@ -15,6 +15,7 @@
 #include "bystander.h"
 #include "check.h"
 #include "cli.h"
+#include "collapse_range.h"
 #include "machine.h"
 #include "measure.h"
 #include "torture.h"
@@ -63,7 +64,14 @@ static const char bench_usage[] =
 	"  --iterations N  writer rounds for run (1..100000, default 200)\n"
 	"  --rep-ms MS  a repetition lasts at least MS (0..60000, default 20)\n"
 	"  --sample-every K  time every K-th walk alone for p99 and the\n"
-	"               section duration (0 = never; default 64)\n";
+	"               section duration (0 = never; default 64)\n"
+	"  --collapse-range SIZE  instead: khugepaged collapses every PMD of\n"
+	"               a SIZE range (2M..4096G, unit M or G; refused if it\n"
+	"               does not fit in memory) per sync strategy, with\n"
+	"  --cpus C     simulated CPUs, the collapsing one included (1..64,\n"
+	"               default 64; may exceed the host's PUs)\n"
+	"  --bystanders B  of them, CPUs running another mm (0..C-1, default "
+	"0)\n";
 
 static void usage(const char *fmt)
 {
@@ -73,6 +81,7 @@ static void usage(const char *fmt)
 struct opts {
 	struct wl_bench_params bp;
 	unsigned int iterations;
+	struct wl_crange_params cr; /* range_mib 0: no --collapse-range */
 };
 
 static const struct option bench_longopts[] = {
@@ -84,6 +93,9 @@ static const struct option bench_longopts[] = {
 	{"mapping", required_argument, NULL, 'M'},
 	{"rep-ms", required_argument, NULL, 'P'},
 	{"sample-every", required_argument, NULL, 'E'},
+	{"collapse-range", required_argument, NULL, 'G'},
+	{"cpus", required_argument, NULL, 'K'},
+	{"bystanders", required_argument, NULL, 'Y'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -168,6 +180,17 @@ static void bench_value(struct opts *o, int opt, const char *arg)
 		o->iterations = (unsigned int)wl_parse_u64("--iterations", arg,
 							   1, 100000);
 		break;
+	case 'G':
+		o->cr.range_mib = wl_crange_parse_mib("--collapse-range", arg);
+		break;
+	case 'K':
+		o->cr.cpus = (unsigned int)wl_parse_u64("--cpus", arg, 1,
+							WL_NR_CPUS);
+		break;
+	case 'Y':
+		o->cr.bystanders = (unsigned int)wl_parse_u64(
+			"--bystanders", arg, 0, WL_NR_CPUS - 1);
+		break;
 	}
 }
 
@@ -188,6 +211,7 @@ static void parse_bench(int argc, char **argv, struct opts *o, bool run)
 
 	wl_bench_params_default(&o->bp);
 	o->iterations = 200;
+	o->cr = (struct wl_crange_params){.cpus = WL_NR_CPUS};
 	if (run)
 		o->bp.check = true;
 	while ((opt = wl_getopt(argc, argv, "m:n:r:W:j:tTHwRauFh",
@@ -252,6 +276,14 @@ static int cmd_bench(int argc, char **argv, bool run)
 	int ret;
 
 	parse_bench(argc, argv, &o, run);
+	if (o.cr.range_mib) {
+		if (o.cr.bystanders >= o.cr.cpus)
+			wl_usage_error("--bystanders: %u with --cpus %u; "
+				       "valid: 0..%u",
+				       o.cr.bystanders, o.cr.cpus,
+				       o.cr.cpus - 1);
+		return wl_crange_bench(&o.cr, o.bp.arch);
+	}
 	if (run) {
 		o.bp.pages_per_call =
 			o.bp.pages_per_call == 1 ? 16 : o.bp.pages_per_call;
@@ -295,11 +327,20 @@ static int cmd_bench(int argc, char **argv, bool run)
 static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
 	"  --arch A          %s (default %s)\n"
-	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,"
-	"tracking,fallback,fault,locked\n"
-	"                    (default all but fault and locked)\n"
-	"  --bystanders N    CPUs running another mm around the writer and\n"
-	"                    fallback phases (0..16, default 0)\n"
+	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,\n"
+	"                    tracking,fallback,collapse-range,fault,locked\n"
+	"                    (default all but fault and locked;\n"
+	"                    collapse-range runs by default only in the\n"
+	"                    configurations of the sync strategies, by name\n"
+	"                    in any)\n"
+	"  --bystanders N    CPUs running another mm: around the writer and\n"
+	"                    fallback phases (0..16, default 0); of\n"
+	"                    collapse-range's C CPUs (0..C-1; default C/2)\n"
+	"  --range SIZE      collapse-range: 2M..4096G, unit M or G (default\n"
+	"                    1G; refused if its frames do not fit in memory)\n"
+	"  --cpus C          collapse-range: simulated CPUs, the collapsing\n"
+	"                    one included (1..%d; default the sweep 1, 2, "
+	"4..)\n"
 	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
 	"  --quick           a smaller, faster matrix (tests)\n"
@@ -324,6 +365,8 @@ static const struct option measure_longopts[] = {
 	{"header", no_argument, NULL, 'H'},
 	{"seed", required_argument, NULL, 'S'},
 	{"backend-opt", required_argument, NULL, 'O'},
+	{"range", required_argument, NULL, 'g'},
+	{"cpus", required_argument, NULL, 'C'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -343,8 +386,23 @@ static void parse_workloads(const char *list, bool *want)
 			true;
 }
 
+/* The collapse-range options (collapse_range.h). */
+static void parse_crange(struct wl_measure_ctx *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'g':
+		c->crange_mib = wl_crange_parse_mib("--range", arg);
+		break;
+	case 'C':
+		c->crange_cpus = (unsigned int)wl_parse_u64("--cpus", arg, 1,
+							    WL_NR_CPUS);
+		break;
+	}
+}
+
 static void parse_measure(int argc, char **argv, struct measure_opts *m)
 {
+	bool all = true;
 	int opt;
 
 	/* default: all but fault and locked (asked for by name: compare's
@@ -360,14 +418,15 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 			break;
 		case 'L':
 			parse_workloads(optarg, m->want);
+			all = false;
 			break;
 		case 'c':
 			m->c.max_cpus = (unsigned int)wl_parse_u64(
 				"--max-cpus", optarg, 1, WL_NR_CPUS - 1);
 			break;
 		case 'Y':
-			m->c.bystanders = (unsigned int)wl_parse_u64(
-				"--bystanders", optarg, 0, WL_MAX_BYSTANDERS);
+			m->c.crange_bystanders = (int)wl_parse_u64(
+				"--bystanders", optarg, 0, WL_NR_CPUS - 1);
 			break;
 		case 'q':
 			m->c.quick = true;
@@ -384,10 +443,27 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 				m->c.fallback = optarg + 9;
 			break;
 		case 'h':
-			usage(measure_usage);
+			printf(measure_usage, wl_arch_choices(),
+			       wl_arch_name(WL_ARCH_IPI), WL_NR_CPUS);
 			exit(0);
+		default:
+			parse_crange(&m->c, opt, optarg);
 		}
 	}
+	m->c.crange_explicit = !all;
+	/* One --bystanders: the writer and fallback phases hold at most 16. */
+	if (m->c.crange_bystanders > WL_MAX_BYSTANDERS &&
+	    (m->want[WL_MEASURE_WRITER] || m->want[WL_MEASURE_FALLBACK]))
+		wl_usage_error("--bystanders: %d with the writer or fallback "
+			       "workload; valid: 0..%d",
+			       m->c.crange_bystanders, WL_MAX_BYSTANDERS);
+	if (m->c.crange_bystanders > 0)
+		m->c.bystanders = (unsigned int)m->c.crange_bystanders;
+	if (m->c.crange_bystanders >= 0 && m->c.crange_cpus &&
+	    (unsigned int)m->c.crange_bystanders >= m->c.crange_cpus)
+		wl_usage_error("--bystanders: %d with --cpus %u; valid: 0..%u",
+			       m->c.crange_bystanders, m->c.crange_cpus,
+			       m->c.crange_cpus - 1);
 }
 
 /* A machine sized for the default matrix, the checker off (cost runs). */
@@ -398,6 +474,19 @@ static int measure_machine_up(struct measure_opts *m)
 	wl_machine_config_default(&cfg);
 	cfg.nr_frames = UINT64_C(1) << 17;
 	cfg.nr_tables = 4096;
+	unsigned int nr_strategies;
+
+	wl_crange_strategies(m->c.crange_explicit, &nr_strategies);
+	if (m->want[WL_MEASURE_COLLAPSE_RANGE] && nr_strategies) {
+		uint64_t frames;
+		uint32_t tables;
+
+		if (!m->c.crange_mib)
+			m->c.crange_mib = wl_crange_parse_mib("--range", "1G");
+		wl_crange_machine_size(m->c.crange_mib, &frames, &tables);
+		cfg.nr_frames = WL_MAX(cfg.nr_frames, frames);
+		cfg.nr_tables = WL_MAX(cfg.nr_tables, tables);
+	}
 	wl_arch_config_default(&cfg.arch, m->c.arch);
 	wl_check_seed = m->seed;
 	if (wl_machine_init(&cfg))
@@ -422,7 +511,9 @@ static int measure_workloads(const struct measure_opts *m)
 static int cmd_measure(int argc, char **argv)
 {
 	struct measure_opts m = {
-		.c = {.out = stdout, .arch = WL_ARCH_IPI},
+		.c = {.out = stdout,
+		      .arch = WL_ARCH_IPI,
+		      .crange_bystanders = -1},
 		.seed = 1,
 	};
 	int ret;
