@@ -29,6 +29,8 @@ struct wl_measure_ctx {
 	enum wl_arch arch;
 	bool quick;	       /* a smaller matrix, for tests */
 	unsigned int max_cpus; /* walker CPUs in the sweeps (1..max) */
+	/* The scale sweep's top: simulated CPUs 1, 2, 4 .. this (0: 256). */
+	unsigned int scale_cpus;
 };
 
 /* The workloads, in the order a run takes them. */

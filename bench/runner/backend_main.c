@@ -48,7 +48,10 @@ static const char bench_usage[] =
 	"1)\n"
 	"  -r N         measured repetitions (1..1000, default 5)\n"
 	"  -W N         warm-up repetitions (0..100, default 1)\n"
-	"  -j N         walker CPUs (1..63, default 1)\n"
+	"  -j N         walker CPUs (1..255, default 1)\n"
+	"  --cpus N     simulated CPUs in all (2..256): N - 1 walkers and "
+	"the\n"
+	"               measuring CPU (the later of -j and --cpus wins)\n"
 	"  -t / -T      THP (2 MiB mappings) on / off (default off)\n"
 	"  -H           1 GiB mappings (PUD leaves)\n"
 	"  -w / -R      FOLL_WRITE on (default) / off\n"
@@ -83,6 +86,7 @@ static const struct option bench_longopts[] = {
 	{"mapping", required_argument, NULL, 'M'},
 	{"rep-ms", required_argument, NULL, 'P'},
 	{"sample-every", required_argument, NULL, 'E'},
+	{"cpus", required_argument, NULL, 'N'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -137,6 +141,11 @@ static void bench_value(struct opts *o, int opt, const char *arg)
 	case 'j':
 		o->bp.threads = (unsigned int)wl_parse_u64("-j", arg, 1,
 							   WL_NR_CPUS - 1);
+		break;
+	case 'N':
+		o->bp.threads = (unsigned int)wl_parse_u64("--cpus", arg, 2,
+							   WL_NR_CPUS) -
+				1;
 		break;
 	case 'M':
 		o->bp.mapping =
@@ -296,8 +305,12 @@ static const char measure_usage[] =
 	"  --arch A          %s (default %s)\n"
 	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath "
 	"(default all)\n"
-	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
+	"  --max-cpus N      walker CPUs in the read sweep (1..255; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
+	"  --cpus N          simulated CPUs in all at most (2..256): the read\n"
+	"                    sweep's walkers (N - 1) and the scale sweep's "
+	"top\n"
+	"                    (1, 2, 4 .. N; default 256)\n"
 	"  --quick           a smaller, faster matrix (tests)\n"
 	"  --header          print the CSV header first\n"
 	"  --seed N          random seed\n"
@@ -315,6 +328,7 @@ static const struct option measure_longopts[] = {
 	{"arch", required_argument, NULL, 'A'},
 	{"workloads", required_argument, NULL, 'L'},
 	{"max-cpus", required_argument, NULL, 'c'},
+	{"cpus", required_argument, NULL, 'N'},
 	{"quick", no_argument, NULL, 'q'},
 	{"header", no_argument, NULL, 'H'},
 	{"seed", required_argument, NULL, 'S'},
@@ -357,6 +371,11 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 		case 'c':
 			m->c.max_cpus = (unsigned int)wl_parse_u64(
 				"--max-cpus", optarg, 1, WL_NR_CPUS - 1);
+			break;
+		case 'N':
+			m->c.scale_cpus = (unsigned int)wl_parse_u64(
+				"--cpus", optarg, 2, WL_NR_CPUS);
+			m->c.max_cpus = m->c.scale_cpus - 1;
 			break;
 		case 'q':
 			m->c.quick = true;

@@ -54,8 +54,9 @@ static int machine_up(const struct wl_torture_config *c)
 	mc.nr_frames =
 		WL_MAX(frames * 4 + (UINT64_C(1) << 18), UINT64_C(1) << 19);
 	mc.nr_tables = (uint32_t)WL_MAX(frames / 128 + 2048, 1u << 13);
-	mc.smp.nr_cpus_hint = c->walkers + c->writers;
+	mc.smp.nr_cpus_hint = c->walkers + c->writers + torture_other_cpus(c);
 	mc.smp.stall_ns = c->stall_ns;
+	mc.smp.stall_verbose = c->verbose || mc.smp.stall_verbose;
 	mc.smp.stall_panic_ns = 0; /* the watchdog ends the run instead */
 	wl_arch_config_default(&mc.arch, c->arch);
 	wl_check_seed = c->seed;
@@ -240,20 +241,23 @@ static void start_threads(struct trun *t, pthread_t *wd,
 			  struct wl_torture_result *r)
 {
 	const struct wl_torture_config *c = t->c;
+	pthread_attr_t attr;
 
+	wl_cpu_thread_attr(&attr); /* 256 CPUs: stacks of WL_CPU_STACK */
 	if (c->check_cost)
 		pthread_barrier_init(&t->cost_barrier, NULL, c->walkers + 1);
 	t->t0 = wl_now_ns();
-	pthread_create(wd, NULL, torture_watchdog_main, NULL);
+	pthread_create(wd, &attr, torture_watchdog_main, NULL);
 	for (unsigned int i = 0; i < c->walkers; i++)
-		pthread_create(&t->walkers[i].thread, NULL, torture_walker_main,
-			       &t->walkers[i]);
+		pthread_create(&t->walkers[i].thread, &attr,
+			       torture_walker_main, &t->walkers[i]);
 	if (c->check_cost)
 		check_cost(t, r);
 	t->t0 = wl_now_ns();
 	for (unsigned int i = 0; i < c->writers; i++)
-		pthread_create(&t->writers[i].thread, NULL, torture_writer_main,
-			       &t->writers[i]);
+		pthread_create(&t->writers[i].thread, &attr,
+			       torture_writer_main, &t->writers[i]);
+	pthread_attr_destroy(&attr);
 }
 
 /* The first violation of a watched type, in wl_now_ns() time; 0: none. */
@@ -316,6 +320,7 @@ static void stop_threads(struct trun *t, struct wl_torture_result *r)
 	for (unsigned int i = 0; i < c->writers; i++)
 		pthread_join(t->writers[i].thread, NULL);
 	r->elapsed_ns = wl_now_ns() - t->t0;
+	torture_percpu_snapshot(); /* before the teardown CPU comes up */
 	if (c->check_cost)
 		pthread_barrier_destroy(&t->cost_barrier);
 }
