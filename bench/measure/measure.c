@@ -10,7 +10,7 @@
 const char *const wl_measure_names[WL_MEASURE_NR + 1] = {
 	[WL_MEASURE_READ] = "read",   [WL_MEASURE_WRITER] = "writer",
 	[WL_MEASURE_MIXED] = "mixed", [WL_MEASURE_SLOWPATH] = "slowpath",
-	[WL_MEASURE_NR] = NULL,
+	[WL_MEASURE_SCALE] = "scale", [WL_MEASURE_NR] = NULL,
 };
 
 int wl_measure_run(enum wl_measure_workload w, const struct wl_measure_ctx *c)
@@ -21,6 +21,7 @@ int wl_measure_run(enum wl_measure_workload w, const struct wl_measure_ctx *c)
 		[WL_MEASURE_WRITER] = wl_measure_writer,
 		[WL_MEASURE_MIXED] = wl_measure_mixed,
 		[WL_MEASURE_SLOWPATH] = wl_measure_slowpath,
+		[WL_MEASURE_SCALE] = wl_measure_scale,
 	};
 
 	return run[w](c);

@@ -12,6 +12,8 @@
  *            backlog over time (measure_mixed.c)
  *  slowpath  faulting walkers with simulated I/O against an mmap_lock
  *            writer (measure_slowpath.c)
+ *  scale     the sync on 1, 2, 4 .. N CPUs, counted, timed, and projected
+ *            past the host's PUs (measure_scale.c); only when asked
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -39,6 +41,7 @@ enum wl_measure_workload {
 	WL_MEASURE_WRITER,
 	WL_MEASURE_MIXED,
 	WL_MEASURE_SLOWPATH,
+	WL_MEASURE_SCALE, /* not in the default set: compare's sweep */
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -60,5 +63,7 @@ int wl_measure_writer(const struct wl_measure_ctx *c);
 int wl_measure_mixed(const struct wl_measure_ctx *c);
 /* Faulting walkers with simulated I/O against an mmap_lock writer. */
 int wl_measure_slowpath(const struct wl_measure_ctx *c);
+/* The sync on 1, 2, 4 .. scale_cpus CPUs; a projection past the PUs. */
+int wl_measure_scale(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

@@ -58,6 +58,8 @@ static void *pool_walker(void *arg)
 		fast += nr_fast;
 		wl_put_user_pages(pages, got, p->flags);
 		pages_done += got;
+		if (p->idle_ns)
+			measure_sleep_ns(p->idle_ns); /* an IPI ends it */
 		if (!(++walks % 64)) {
 			atomic_fetch_add_explicit(&p->live_walks, 64,
 						  memory_order_relaxed);

@@ -391,6 +391,7 @@ void rp_summary(FILE *f, const struct report *rp)
 	summary_table(f, rp);
 	summary_legend(f, rp);
 	summary_calib(f, rp);
+	rp_summary_scale(f, rp);
 	if (rp->plot_notes[0])
 		wl_put_wrapped(f, WIDTH, "Plots:", rp->plot_notes);
 }

@@ -303,8 +303,9 @@ static int cmd_bench(int argc, char **argv, bool run)
 static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
 	"  --arch A          %s (default %s)\n"
-	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath "
-	"(default all)\n"
+	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,"
+	"scale\n"
+	"                    (default all but scale)\n"
 	"  --max-cpus N      walker CPUs in the read sweep (1..255; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
 	"  --cpus N          simulated CPUs in all at most (2..256): the read\n"
@@ -357,7 +358,7 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 	int opt;
 
 	for (int i = 0; i < WL_MEASURE_NR; i++)
-		m->want[i] = true; /* default: all */
+		m->want[i] = i != WL_MEASURE_SCALE; /* default: all but scale */
 	while ((opt = wl_getopt(argc, argv, "h", measure_longopts,
 				"measure")) != -1) {
 		switch (opt) {
