@@ -504,6 +504,31 @@ static void choose_targets(const struct wl_cpumask *mask, int row,
 	}
 }
 
+/* Wait until every CPU of left has acked our row's call; time it. */
+static void ipi_wait_acks(struct ipi_waiter *w, struct wl_cpumask *left,
+			  int row, struct wl_cpu_stats *st, uint64_t t0)
+{
+	uint64_t dt;
+	int cpu;
+
+	for (;;) {
+		wl_for_each_cpu(cpu, left)
+		{
+			if (csd_idle(&wl_cpus[cpu].csd[row]))
+				wl_cpumask_clear(left, cpu);
+		}
+		if (wl_cpumask_empty(left))
+			break;
+		ipi_wait_check(w, left);
+		ipi_wait_relax(w);
+	}
+	dt = wl_now_ns() - t0;
+	stat_add(&st->waits, 1);
+	stat_add(&st->wait_ns, dt);
+	stat_max(&st->wait_max_ns, dt);
+	wl_hist_add(&st->wait_hist, dt);
+}
+
 unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 				    wl_smp_call_func_t fn, void *info,
 				    bool wait)
@@ -515,7 +540,7 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	struct wl_cpumask targets, busy, left = {{0}};
 	struct ipi_waiter w = {.spins = 0, .yielded = false};
 	unsigned int n = 0;
-	uint64_t t0, dt;
+	uint64_t t0;
 	int cpu;
 
 	if (me && wl_irq.disabled)
@@ -565,24 +590,8 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 							      : ipi_kind],
 		 n);
 
-	if (wait && n) {
-		for (;;) {
-			wl_for_each_cpu(cpu, &left)
-			{
-				if (csd_idle(&wl_cpus[cpu].csd[row]))
-					wl_cpumask_clear(&left, cpu);
-			}
-			if (wl_cpumask_empty(&left))
-				break;
-			ipi_wait_check(&w, &left);
-			ipi_wait_relax(&w);
-		}
-		dt = wl_now_ns() - t0;
-		stat_add(&st->waits, 1);
-		stat_add(&st->wait_ns, dt);
-		stat_max(&st->wait_max_ns, dt);
-		wl_hist_add(&st->wait_hist, dt);
-	}
+	if (wait && n)
+		ipi_wait_acks(&w, &left, row, st, t0);
 	wl_stall_wait_done(&w.stall);
 	if (!me)
 		pthread_mutex_unlock(&nocpu_lock);

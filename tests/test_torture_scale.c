@@ -13,8 +13,12 @@
 #include "smp.h"
 #include "test_util.h"
 #include "torture.h"
+#include "torture_internal.h" /* torture_validate() */
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifdef WALKLAB_NO_CRITERION
 #include "tu_nocriterion.h"
@@ -64,4 +68,53 @@ Test(torture_scale, cpus_256)
 			      wl_backend.name, (double)r.elapsed_ns / 1e9);
 		cr_expect(!r.success);
 	}
+}
+
+/* --cpus N: the walkers are N less the writers; the later option wins. */
+static void parse(struct wl_torture_config *c, int argc, char **argv)
+{
+	wl_torture_config_default(c); /* wl_getopt() restarts on a new argv */
+	wl_torture_parse(argc, argv, c);
+	torture_validate(c);
+}
+
+/* Bad input exits 2 (in a child: wl_usage_error() exits). */
+static void expect_usage_error(int argc, char **argv)
+{
+	struct wl_torture_config c;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		parse(&c, argc, argv);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		cr_assert_eq(errno, EINTR);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+		  "%s %s: status 0x%x, want exit 2", argv[1], argv[2], status);
+}
+
+Test(torture_scale, cpus_option)
+{
+	struct wl_torture_config c;
+	char *a[] = {"torture", "--writers", "2", "--cpus", "256", NULL};
+	char *b[] = {"torture", "--cpus", "10", "--walkers", "3", NULL};
+	char *d[] = {"torture", "--walkers", "3", "--cpus", "10", NULL};
+	char *many[] = {"torture", "--cpus", "257", NULL};
+	char *few[] = {"torture", "--writers", "8", "--cpus", "8", NULL};
+
+	parse(&c, 5, a);
+	cr_assert_eq(c.walkers, 254);
+	cr_assert_eq(c.writers, 2);
+	parse(&c, 5, b);
+	cr_assert_eq(c.walkers, 3);
+	cr_assert_eq(c.cpus, 0);
+	parse(&c, 5, d);
+	cr_assert_eq(c.walkers, 9);
+	expect_usage_error(3, many);
+	expect_usage_error(5, few);
 }

@@ -226,10 +226,11 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 	torture_bugs_string(&c->bugs, bugs, sizeof(bugs));
 	fprintf(out,
 		"walklab-torture: backend %s (%s) arch %s seed %llu "
-		"walkers %u writers %u mms %u region %llu MiB check %s "
-		"inject %s legacy-thp %s bugs %s\n",
+		"cpus %u walkers %u writers %u mms %u region %llu MiB check "
+		"%s inject %s legacy-thp %s bugs %s\n",
 		wl_backend.name, wl_backend.build_options,
-		wl_arch_name(c->arch), (unsigned long long)c->seed, c->walkers,
+		wl_arch_name(c->arch), (unsigned long long)c->seed,
+		c->walkers + c->writers + torture_other_cpus(c), c->walkers,
 		c->writers, c->mms, (unsigned long long)c->region_mb,
 		c->check ? "on" : "off", c->inject ? "on" : "off",
 		c->legacy_thp ? "on" : "off", bugs);
