@@ -78,9 +78,10 @@ struct wl_cpu {
 	/* Copy of wl_irq.off_since_ns, for stall reports (relaxed). */
 	_Atomic uint64_t irq_off_since_ns;
 	/*
-	 * Written by the owner (wl_stall_wait_init/done), read by other
-	 * detectors (relaxed: a report's figures): when its outermost
-	 * judged wait began (0: none), and the wall time of the ended ones.
+	 * Written by the owner (wl_wait_account_enter/exit), read by other
+	 * detectors (relaxed: a report's figures): when its outermost wait
+	 * for another CPU began (0: none), and the wall time of the ended
+	 * ones.
 	 */
 	_Atomic uint64_t wait_since_ns;
 	_Atomic uint64_t waited_ns;
@@ -124,6 +125,13 @@ void wl_cpu_unpin(struct wl_cpu *c);
 /* smp_stall.c: the thresholds of wl_stall_check() (0: never). */
 void wl_stall_set_thresholds(uint64_t stall_ns, uint64_t panic_ns);
 void wl_stall_set_verbose(bool verbose);
+/*
+ * smp_stall.c: the calling CPU waits for another (a judged wait, or
+ * blocked in smp_block.c): its wall time, added to waited_ns at exit,
+ * is not its own (wl_cpu_waited_ns()).  Nests; the outermost counts.
+ */
+void wl_wait_account_enter(void);
+void wl_wait_account_exit(void);
 
 /* Statistics are relaxed: nothing is ordered by them. */
 static inline void stat_add(_Atomic uint64_t *p, uint64_t v)

@@ -61,29 +61,42 @@ void wl_stall_set_verbose(bool verbose)
 	atomic_store_explicit(&stall_verbose, verbose, memory_order_relaxed);
 }
 
-/* Judged waits this thread is in: only the outermost is accounted. */
+/* Waits this thread is in: only the outermost is accounted. */
 static _Thread_local unsigned int wait_depth;
 
-void wl_stall_wait_init(struct wl_stall_wait *w, const char *what)
+void wl_wait_account_enter(void)
 {
 	struct wl_cpu *me = wl_irq.cpu;
 
+	if (me && !wait_depth++)
+		atomic_store_explicit(&me->wait_since_ns, wl_now_ns(),
+				      memory_order_relaxed);
+}
+
+void wl_wait_account_exit(void)
+{
+	struct wl_cpu *me = wl_irq.cpu;
+	uint64_t since;
+
+	if (!me || !wait_depth || --wait_depth)
+		return;
+	since = atomic_load_explicit(&me->wait_since_ns, memory_order_relaxed);
+	stat_add(&me->waited_ns, wl_now_ns() - WL_MIN(since, wl_now_ns()));
+	atomic_store_explicit(&me->wait_since_ns, 0, memory_order_relaxed);
+}
+
+void wl_stall_wait_init(struct wl_stall_wait *w, const char *what)
+{
 	memset(w, 0, sizeof(*w));
 	w->start_ns = wl_now_ns();
 	w->what = what;
-	if (me && !wait_depth++)
-		atomic_store_explicit(&me->wait_since_ns, w->start_ns,
-				      memory_order_relaxed);
+	wl_wait_account_enter();
 }
 
 void wl_stall_wait_done(struct wl_stall_wait *w)
 {
-	struct wl_cpu *me = wl_irq.cpu;
-
-	if (!me || !wait_depth || --wait_depth)
-		return;
-	stat_add(&me->waited_ns, wl_now_ns() - w->start_ns);
-	atomic_store_explicit(&me->wait_since_ns, 0, memory_order_relaxed);
+	(void)w;
+	wl_wait_account_exit();
 }
 
 uint64_t wl_cpu_waited_ns(int cpu, uint64_t now)
@@ -147,21 +160,41 @@ static bool read_schedstat(pid_t tid, struct wl_host_sched *hs)
 	return true;
 }
 
+/*
+ * The thread of CPU cpu if it is up (0 if not), read under the id lock:
+ * wl_cpu_up() writes tid and thread under it.
+ */
+static pid_t cpu_thread(int cpu, pthread_t *thread)
+{
+	struct wl_cpu *c = &wl_cpus[cpu];
+	pid_t tid = 0;
+
+	pthread_mutex_lock(&wl_cpu_id_lock);
+	if (c->registered &&
+	    atomic_load_explicit(&c->online, memory_order_relaxed)) {
+		tid = c->tid;
+		*thread = c->thread;
+	}
+	pthread_mutex_unlock(&wl_cpu_id_lock);
+	return tid;
+}
+
 bool wl_cpu_host_sched(int cpu, struct wl_host_sched *hs)
 {
-	struct wl_cpu *c;
 	struct timespec ts;
+	pthread_t thread;
 	clockid_t clk;
+	pid_t tid;
 
 	if (cpu < 0 || cpu >= WL_NR_CPUS)
 		return false;
-	c = &wl_cpus[cpu];
-	if (!atomic_load_explicit(&c->online, memory_order_relaxed))
+	tid = cpu_thread(cpu, &thread);
+	if (!tid)
 		return false;
-	if (read_schedstat(c->tid, hs))
+	if (read_schedstat(tid, hs))
 		return true;
 	/* No schedstat: the thread's CPU clock, run time only. */
-	if (pthread_getcpuclockid(c->thread, &clk) || clock_gettime(clk, &ts))
+	if (pthread_getcpuclockid(thread, &clk) || clock_gettime(clk, &ts))
 		return false;
 	hs->run_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	hs->wait_ns = 0;
@@ -187,6 +220,15 @@ static char read_state(pid_t tid)
 	buf[n] = 0;
 	p = strrchr(buf, ')');
 	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+/* Is CPU cpu's thread runnable ('R': running or waiting for a PU)? */
+static bool cpu_queued(int cpu)
+{
+	pthread_t thread;
+	pid_t tid = cpu_thread(cpu, &thread);
+
+	return tid && read_state(tid) == 'R';
 }
 
 bool wl_host_track_start(struct wl_host_track *t, int cpu, uint64_t now)
@@ -217,8 +259,7 @@ bool wl_host_track_look(struct wl_host_track *t, int cpu, uint64_t now,
 	} else {
 		if (hs.run_ns != t->last_run)
 			t->queued_since = 0; /* it ran: run_delay has it */
-		else if (!t->queued_since &&
-			 read_state(wl_cpus[cpu].tid) == 'R')
+		else if (!t->queued_since && cpu_queued(cpu))
 			t->queued_since = t->last_ns;
 		starved = hs.wait_ns - WL_MIN(t->wait0, hs.wait_ns);
 		if (t->queued_since)

@@ -4,7 +4,7 @@
  *  - cpumasks of 256 bits;
  *  - a broadcast to 255 CPUs reaches each exactly once, and each CPU's
  *    count by kind is exact;
- *  - the stall detector judges a CPU by its own time: 255 busy CPUs that
+ *  - the stall detector judges a CPU by its own time: 63 busy CPUs that
  *    the host cannot all run at once are starved, not stalled (no stall
  *    counted), while a CPU that spins with IRQs off among 255 others is
  *    reported as stalled while running (the negative control);
@@ -186,19 +186,21 @@ Test(smp_scale, broadcast_counts_exact_256)
 }
 
 /*
- * 255 CPUs spinning on two PUs: a broadcast waits for the host to run each
+ * 63 CPUs spinning on two PUs: a broadcast waits for the host to run each
  * of them, far past a 20 ms threshold in wall time, but none has stalled:
- * not one stall may be counted (the false stall of main's detector).
+ * not one stall may be counted (the false stall of main's detector).  64,
+ * not 256: as oversubscribed for the point, and a broadcast to 255
+ * spinning CPUs takes 10 to 40 s on the loaded two-PU host.
  */
-Test(smp_scale, starved_is_not_stalled_256)
+Test(smp_scale, starved_is_not_stalled_64)
 {
-	const unsigned int n = NCPUS - 1;
+	const unsigned int n = 63;
 	uint64_t max_ns, t0, longest = 0;
 
 	smp_setup(20 * MS);
 	cpus_start(n, M_SPIN, M_SPIN);
 	cr_assert_eq(wl_cpu_up("sender"), (int)n);
-	for (int r = 0; r < 2; r++) {
+	for (int r = 0; r < 1; r++) {
 		t0 = wl_now_ns();
 		cr_assert_eq(smp_call_function(count_fn, NULL, true), n);
 		longest = WL_MAX(longest, wl_now_ns() - t0);

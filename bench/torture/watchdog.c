@@ -13,7 +13,9 @@
  * in waits that judge their own holders (IPI acks, grace periods, reader
  * drains: their stalls are counted by smp_stall.c) are left out.  What
  * remains past --stall-ms is a stall; otherwise the op was starved by the
- * host: a note, not a violation.  Oversubscribed (256 CPUs on 2 PUs), a
+ * host: a note, not a violation.  Time blocked on a lock (smp_block.c)
+ * counts as a wait too: its holder may be the starved CPU.  A backstop in
+ * wall time (wd_backstop_ns()) still catches a cycle of blocked CPUs.  Oversubscribed (256 CPUs on 2 PUs), a
  * CPU's own time grows at its share of a PU: a real stall is still caught,
  * later by that factor.
  */
@@ -140,6 +142,19 @@ static void wd_baseline(struct wd_base *b, int cpu, uint64_t since,
 }
 
 /*
+ * No progress in this much wall time is a stall whatever the accounts say:
+ * a cycle of CPUs blocked on each other's locks is all "waiting" time.
+ * Scaled by the oversubscription, so that a starved run does not reach it.
+ */
+static uint64_t wd_backstop_ns(void)
+{
+	const struct wl_torture_config *c = torture->c;
+	uint64_t cpus = c->walkers + c->writers + torture_other_cpus(c);
+
+	return c->stall_ns * WL_MAX(8u, 2 * cpus / wl_host_nr_pus());
+}
+
+/*
  * Own time of cpu since the baseline: wall time less runnable-not-run and
  * less judged waits.  Prints a starvation note (once) when the op is old
  * but its own time is not.
@@ -155,7 +170,7 @@ static bool wd_own_stalled(struct wd_base *b, int cpu, const char *who,
 		wall = now - since, starved = 0;
 	waited = wl_cpu_waited_ns(cpu, now) - b->waited0;
 	own = wall - WL_MIN(starved + waited, wall);
-	if (own >= torture->c->stall_ns)
+	if (own >= torture->c->stall_ns || now - since >= wd_backstop_ns())
 		return true;
 	if (!b->noted) {
 		b->noted = true;
