@@ -146,20 +146,26 @@ static void gp_wait(struct wl_cpumask *left, uint64_t g)
 	struct wl_stall_wait stall;
 	uint64_t next_fqs = wl_now_ns() + WL_RCU_SCHED_FQS_NS;
 	unsigned int spins = 0;
+	bool yielded = false;
 
 	wl_stall_wait_init(&stall, "RCU-sched grace period");
 	while (!gp_wait_done(left, g)) {
+		/* Judge the holders just looked at, not those of before. */
+		if (yielded)
+			wl_stall_check(&stall, left);
+		yielded = false;
 		wl_ipi_poll(); /* a CPU caller takes its own IPIs */
 		cpu_relax();
 		if (++spins % SPINS_PER_YIELD)
 			continue;
 		sched_yield();
+		yielded = true;
 		if (wl_now_ns() >= next_fqs) {
 			gp_force_qs(left);
 			next_fqs = wl_now_ns() + WL_RCU_SCHED_FQS_NS;
 		}
-		wl_stall_check(&stall, left);
 	}
+	wl_stall_wait_done(&stall);
 }
 
 /* One grace period, under gp_lock. */

@@ -19,11 +19,13 @@
  *
  *   S: wait for csd[S] IDLE           (acquire; pairs with T's ack)
  *   S: fn, info; state = PENDING      (release; pairs with T's scan)
+ *   S: T->csd_rows |= bit S           (release; pairs with T's take)
  *   S: if xchg(T->kick, 1) == 0       (release; pairs with T's clear)
  *          signal T  (not in poll mode: T finds kick set when it polls)
  *   T: handler: if IRQs masked, pending = 1 and return; else replay:
  *   T:   xchg(T->kick, 0)              (acquire; pairs with S's kick)
- *   T:   for each slot PENDING         (acquire; pairs with S's publish)
+ *   T:   rows = xchg(T->csd_rows, 0)   (acquire; pairs with S's bit)
+ *   T:   for each slot of rows PENDING (acquire; pairs with S's publish)
  *          fn(info); state = IDLE      (release; pairs with S's wait)
  *   S: with wait, spin until every slot it filled is IDLE (acquire)
  *
@@ -31,8 +33,17 @@
  * one CPU costs one signal.  It cannot lose a call: both sides exchange
  * it, and exchanges on one word are totally ordered.  If S's exchange comes
  * first, T's clearing exchange reads S's 1 (or a later exchange of the same
- * release sequence), synchronizes with S, and T's scan sees the slot.  If
- * T's comes first, S reads 0 and kicks again.
+ * release sequence), synchronizes with S, and T's exchange of the row word
+ * (after its kick clear) sees S's bit, set before S's kick.  If T's comes
+ * first, S reads 0 and kicks again.  A bit whose slot an earlier drain
+ * already ran finds it IDLE: csd_run() skips it.
+ *
+ * Fan-out.  A broadcast publishes and kicks every target first (one
+ * tgkill each, no wait), then waits for all the acks at once, so a
+ * broadcast to 255 CPUs costs one round of the host's scheduling, not 255
+ * serial round trips: a target that is descheduled or blocked takes its
+ * pending signal when the host next runs it, as a CPU takes a pending IPI
+ * when it next enables IRQs.
  *
  * The ack is what the ipi backend relies on: T stores IDLE with release
  * after fn and after everything T did before, in particular its IRQ-off
@@ -80,7 +91,7 @@ static pthread_rwlock_t hotplug_lock =
 pthread_mutex_t wl_cpu_id_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t nocpu_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* One past the highest CPU id ever used: drains scan rows below it. */
+/* One past the highest CPU id ever used: mask scans stop below it. */
 static _Atomic int cpu_hwm;
 _Atomic unsigned int wl_nr_online;
 _Atomic unsigned int wl_peak_online;
@@ -107,7 +118,7 @@ static void csd_run(struct wl_cpu *c, struct wl_csd *csd)
 	info = csd->info;
 	fn(info);
 	stat_add(&c->stats.received, 1);
-	stat_add(&c->stats.taken_kind[csd->kind], 1);
+	stat_add(&c->stats.received_kind[csd->kind], 1);
 	/*
 	 * release: the ack.  Orders fn's effects, our reads of fn and info,
 	 * and everything this CPU did before (its IRQ-off section) before
@@ -119,22 +130,31 @@ static void csd_run(struct wl_cpu *c, struct wl_csd *csd)
 /* Run every call queued for this CPU.  With wl_irq.disabled set. */
 static void csd_drain(struct wl_cpu *c)
 {
-	int s, hwm;
+	uint64_t rows;
+	int w;
 
 	/* Interrupt entry: this CPU's store buffer drains (core/sb.h). */
 	wl_sb_irq_entry();
 	/*
-	 * acquire: clear the kick before the scan, and see every slot
-	 * published before a kick we clear; pairs with the release
-	 * exchange in ipi_kick().  A sender that kicks after this reads 0
-	 * and kicks again, so a slot the scan misses is not lost.
+	 * acquire: clear the kick before the scan, and see every row bit
+	 * set before a kick we clear; pairs with the release exchange in
+	 * ipi_kick().  A sender that kicks after this reads 0 and kicks
+	 * again, so a slot the scan misses is not lost.
 	 */
 	atomic_exchange_explicit(&c->kick, 0, memory_order_acquire);
-	/* Relaxed: a sender raised it before publishing (ordered above). */
-	hwm = atomic_load_explicit(&cpu_hwm, memory_order_relaxed);
-	for (s = 0; s < hwm; s++)
-		csd_run(c, &c->csd[s]);
-	csd_run(c, &c->csd[CSD_ROW_NOCPU]);
+	for (w = 0; w < CSD_ROW_WORDS; w++) {
+		/*
+		 * acquire: the rows marked since the last take, and their
+		 * slots' publication; pairs with the release fetch_or in
+		 * csd_publish().
+		 */
+		rows = atomic_exchange_explicit(&c->csd_rows[w], 0,
+						memory_order_acquire);
+		while (rows) {
+			csd_run(c, &c->csd[w * 64 + __builtin_ctzll(rows)]);
+			rows &= rows - 1;
+		}
+	}
 }
 
 /*
@@ -280,6 +300,10 @@ int wl_cpu_up(const char *name)
 
 	/* No sender targets us until online: plain set-up. */
 	atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
+	for (int w = 0; w < CSD_ROW_WORDS; w++)
+		atomic_store_explicit(&c->csd_rows[w], 0, memory_order_relaxed);
+	atomic_store_explicit(&c->wait_since_ns, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->waited_ns, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->irq_off_since_ns, 0, memory_order_relaxed);
 	wl_irq.disabled = 0;
 	wl_irq.pending = 0;
@@ -351,7 +375,7 @@ void wl_cpu_online_mask(struct wl_cpumask *mask)
 {
 	int cpu, hwm = atomic_load_explicit(&cpu_hwm, memory_order_relaxed);
 
-	mask->bits = 0;
+	wl_cpumask_zero(mask);
 	for (cpu = 0; cpu < hwm; cpu++)
 		if (atomic_load_explicit(&wl_cpus[cpu].online,
 					 memory_order_relaxed))
@@ -377,19 +401,33 @@ unsigned int wl_num_online_cpus(void)
 struct ipi_waiter {
 	struct wl_stall_wait stall;
 	unsigned int spins;
+	bool yielded; /* since the last stall check */
 };
 
-/* One turn of a wait loop of a sender, which has IRQs enabled. */
-static void ipi_wait_relax(struct ipi_waiter *w,
-			   const struct wl_cpumask *holders)
+/*
+ * One turn of a wait loop of a sender, which has IRQs enabled.  After a
+ * yield the caller looks again at whom it waits for, then checks for a
+ * stall (ipi_wait_check()) with that fresh mask: a CPU that acked while
+ * we were off the PU must not be judged as a holder.
+ */
+static void ipi_wait_relax(struct ipi_waiter *w)
 {
 	/* Take our own IPIs: two CPUs may be calling each other. */
 	wl_ipi_poll();
 	cpu_relax();
 	if (++w->spins % SPINS_PER_YIELD == 0) {
 		sched_yield();
-		wl_stall_check(&w->stall, holders);
+		w->yielded = true;
 	}
+}
+
+static void ipi_wait_check(struct ipi_waiter *w,
+			   const struct wl_cpumask *holders)
+{
+	if (!w->yielded)
+		return;
+	w->yielded = false;
+	wl_stall_check(&w->stall, holders);
 }
 
 static bool csd_idle(struct wl_csd *csd)
@@ -402,9 +440,11 @@ static bool csd_idle(struct wl_csd *csd)
 	       CSD_IDLE;
 }
 
-static void csd_publish(struct wl_csd *csd, wl_smp_call_func_t fn, void *info,
-			int kind, uint64_t now)
+static void csd_publish(struct wl_cpu *t, int row, wl_smp_call_func_t fn,
+			void *info, int kind, uint64_t now)
 {
+	struct wl_csd *csd = &t->csd[row];
+
 	csd->fn = fn;
 	csd->info = info;
 	csd->kind = kind;
@@ -414,6 +454,13 @@ static void csd_publish(struct wl_csd *csd, wl_smp_call_func_t fn, void *info,
 	 * call (which fn may read); pairs with the acquire in csd_run().
 	 */
 	atomic_store_explicit(&csd->state, CSD_PENDING, memory_order_release);
+	/*
+	 * release: the slot before its row bit; pairs with the acquire
+	 * exchange of the word in csd_drain().
+	 */
+	atomic_fetch_or_explicit(&t->csd_rows[row / 64],
+				 UINT64_C(1) << (row % 64),
+				 memory_order_release);
 }
 
 /* Under hotplug_lock for read: t is online and its tid valid. */
@@ -447,8 +494,8 @@ static void choose_targets(const struct wl_cpumask *mask, int row,
 {
 	int cpu;
 
-	targets->bits = 0;
-	busy->bits = 0;
+	wl_cpumask_zero(targets);
+	wl_cpumask_zero(busy);
 	wl_for_each_cpu(cpu, mask)
 	{
 		/* Relaxed: hotplug_lock orders it against up/down. */
@@ -461,6 +508,31 @@ static void choose_targets(const struct wl_cpumask *mask, int row,
 	}
 }
 
+/* Wait until every CPU of left has acked our row's call; time it. */
+static void ipi_wait_acks(struct ipi_waiter *w, struct wl_cpumask *left,
+			  int row, struct wl_cpu_stats *st, uint64_t t0)
+{
+	uint64_t dt;
+	int cpu;
+
+	for (;;) {
+		wl_for_each_cpu(cpu, left)
+		{
+			if (csd_idle(&wl_cpus[cpu].csd[row]))
+				wl_cpumask_clear(left, cpu);
+		}
+		if (wl_cpumask_empty(left))
+			break;
+		ipi_wait_check(w, left);
+		ipi_wait_relax(w);
+	}
+	dt = wl_now_ns() - t0;
+	stat_add(&st->waits, 1);
+	stat_add(&st->wait_ns, dt);
+	stat_max(&st->wait_max_ns, dt);
+	wl_hist_add(&st->wait_hist, dt);
+}
+
 unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 				    wl_smp_call_func_t fn, void *info,
 				    bool wait)
@@ -469,11 +541,11 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	struct wl_cpu *me = wl_irq.cpu;
 	int row = me ? wl_irq.cpu_id : CSD_ROW_NOCPU;
 	struct wl_cpu_stats *st = me ? &me->stats : &nocpu_stats;
-	struct wl_cpumask targets, busy, left = {0};
-	struct ipi_waiter w = {.spins = 0};
+	struct wl_cpumask targets, busy, left = {{0}};
+	struct ipi_waiter w = {.spins = 0, .yielded = false};
 	int kind = ipi_kind == WL_IPI_UNLABELLED ? WL_IPI_BACKEND : ipi_kind;
 	unsigned int n = 0;
-	uint64_t t0, dt;
+	uint64_t t0;
 	int cpu;
 
 	if (me && wl_irq.disabled)
@@ -505,14 +577,19 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 		pthread_rwlock_unlock(&hotplug_lock);
 		wl_for_each_cpu(cpu, &busy)
 		{
-			while (!csd_idle(&wl_cpus[cpu].csd[row]))
-				ipi_wait_relax(&w, &busy);
+			struct wl_cpumask one = {{0}};
+
+			wl_cpumask_set(&one, cpu);
+			while (!csd_idle(&wl_cpus[cpu].csd[row])) {
+				ipi_wait_check(&w, &one);
+				ipi_wait_relax(&w);
+			}
 		}
 	}
 	t0 = wl_now_ns();
 	wl_for_each_cpu(cpu, &targets)
 	{
-		csd_publish(&wl_cpus[cpu].csd[row], fn, info, kind, t0);
+		csd_publish(&wl_cpus[cpu], row, fn, info, kind, t0);
 		ipi_kick(&wl_cpus[cpu], st);
 		wl_cpumask_set(&left, cpu);
 		n++;
@@ -521,23 +598,9 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 	stat_add(&st->sent, n);
 	stat_add(&st->sent_kind[kind], n);
 
-	if (wait && n) {
-		for (;;) {
-			wl_for_each_cpu(cpu, &left)
-			{
-				if (csd_idle(&wl_cpus[cpu].csd[row]))
-					wl_cpumask_clear(&left, cpu);
-			}
-			if (wl_cpumask_empty(&left))
-				break;
-			ipi_wait_relax(&w, &left);
-		}
-		dt = wl_now_ns() - t0;
-		stat_add(&st->waits, 1);
-		stat_add(&st->wait_ns, dt);
-		stat_max(&st->wait_max_ns, dt);
-		wl_hist_add(&st->wait_hist, dt);
-	}
+	if (wait && n)
+		ipi_wait_acks(&w, &left, row, st, t0);
+	wl_stall_wait_done(&w.stall);
 	if (!me)
 		pthread_mutex_unlock(&nocpu_lock);
 	return n;
@@ -545,8 +608,9 @@ unsigned int smp_call_function_many(const struct wl_cpumask *mask,
 
 unsigned int smp_call_function(wl_smp_call_func_t fn, void *info, bool wait)
 {
-	struct wl_cpumask all = {.bits = ~UINT64_C(0)};
+	struct wl_cpumask all;
 
+	wl_cpumask_fill(&all);
 	return smp_call_function_many(&all, fn, info, wait);
 }
 
@@ -579,8 +643,10 @@ enum wl_ipi_kind wl_ipi_kind_default(enum wl_ipi_kind kind)
 static void stats_sum(struct wl_ipi_stats *st, struct wl_cpu_stats *c)
 {
 	st->sent += stat_read(&c->sent);
-	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++) {
 		st->sent_kind[k] += stat_read(&c->sent_kind[k]);
+		st->received_kind[k] += stat_read(&c->received_kind[k]);
+	}
 	st->received += stat_read(&c->received);
 	st->deferred += stat_read(&c->deferred);
 	st->signals += stat_read(&c->signals);
@@ -601,11 +667,10 @@ void wl_ipi_stats(struct wl_ipi_stats *st)
 
 void wl_ipi_cpu_taken(int cpu, uint64_t taken[WL_NR_IPI_KINDS])
 {
-	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
-		taken[k] =
-			cpu >= 0 && cpu < WL_NR_CPUS
-				? stat_read(&wl_cpus[cpu].stats.taken_kind[k])
-				: 0;
+	struct wl_cpu_ipi_counts n = {0};
+
+	wl_cpu_ipi_counts(cpu, &n); /* out of range: all 0 */
+	memcpy(taken, n.received_kind, sizeof(n.received_kind));
 }
 
 uint64_t wl_ipi_taken_self(void)
@@ -636,13 +701,13 @@ void wl_ipi_wait_hist(struct wl_hist *h)
 static void stats_zero(struct wl_cpu_stats *c)
 {
 	atomic_store_explicit(&c->sent, 0, memory_order_relaxed);
-	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++) {
 		atomic_store_explicit(&c->sent_kind[k], 0,
 				      memory_order_relaxed);
-	atomic_store_explicit(&c->received, 0, memory_order_relaxed);
-	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
-		atomic_store_explicit(&c->taken_kind[k], 0,
+		atomic_store_explicit(&c->received_kind[k], 0,
 				      memory_order_relaxed);
+	}
+	atomic_store_explicit(&c->received, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->deferred, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->signals, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->waits, 0, memory_order_relaxed);
@@ -658,4 +723,25 @@ void wl_ipi_stats_reset(void)
 	for (cpu = 0; cpu < WL_NR_CPUS; cpu++)
 		stats_zero(&wl_cpus[cpu].stats);
 	stats_zero(&nocpu_stats);
+}
+
+int wl_cpu_ipi_counts(int cpu, struct wl_cpu_ipi_counts *out)
+{
+	struct wl_cpu_stats *c;
+
+	if (cpu < 0 || cpu >= WL_NR_CPUS)
+		return -EINVAL;
+	c = &wl_cpus[cpu].stats;
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++) {
+		out->sent_kind[k] = stat_read(&c->sent_kind[k]);
+		out->received_kind[k] = stat_read(&c->received_kind[k]);
+	}
+	out->deferred = stat_read(&c->deferred);
+	return 0;
+}
+
+void wl_cpu_thread_attr(pthread_attr_t *attr)
+{
+	pthread_attr_init(attr);
+	pthread_attr_setstacksize(attr, WL_CPU_STACK);
 }

@@ -31,35 +31,93 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#define WL_NR_CPUS 64 /* simulated CPUs at most (one 64-bit mask) */
+/*
+ * Simulated CPUs at most.  Everything per CPU is sized for it statically:
+ * struct wl_cpu (smp_internal.h) is about 17 KiB (257 call slots of a
+ * cache line each, statistics), so 256 CPUs reserve 4.4 MiB of BSS, of
+ * which only the slots of CPUs that come up and senders that call them are
+ * ever touched.  A CPU's thread stack is WL_CPU_STACK (wl_cpu_thread_attr).
+ */
+#define WL_NR_CPUS	 256
+#define WL_CPUMASK_WORDS (WL_NR_CPUS / 64)
 
 struct wl_cpumask {
-	uint64_t bits;
+	uint64_t bits[WL_CPUMASK_WORDS];
 };
 
 static inline void wl_cpumask_set(struct wl_cpumask *m, int cpu)
 {
-	m->bits |= UINT64_C(1) << cpu;
+	m->bits[cpu / 64] |= UINT64_C(1) << (cpu % 64);
 }
 
 static inline void wl_cpumask_clear(struct wl_cpumask *m, int cpu)
 {
-	m->bits &= ~(UINT64_C(1) << cpu);
+	m->bits[cpu / 64] &= ~(UINT64_C(1) << (cpu % 64));
 }
 
 static inline bool wl_cpumask_test(const struct wl_cpumask *m, int cpu)
 {
-	return m->bits & (UINT64_C(1) << cpu);
+	return m->bits[cpu / 64] & (UINT64_C(1) << (cpu % 64));
+}
+
+static inline void wl_cpumask_zero(struct wl_cpumask *m)
+{
+	for (int i = 0; i < WL_CPUMASK_WORDS; i++)
+		m->bits[i] = 0;
+}
+
+static inline void wl_cpumask_fill(struct wl_cpumask *m)
+{
+	for (int i = 0; i < WL_CPUMASK_WORDS; i++)
+		m->bits[i] = ~UINT64_C(0);
 }
 
 static inline bool wl_cpumask_empty(const struct wl_cpumask *m)
 {
-	return !m->bits;
+	for (int i = 0; i < WL_CPUMASK_WORDS; i++)
+		if (m->bits[i])
+			return false;
+	return true;
+}
+
+static inline unsigned int wl_cpumask_weight(const struct wl_cpumask *m)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < WL_CPUMASK_WORDS; i++)
+		n += (unsigned int)__builtin_popcountll(m->bits[i]);
+	return n;
+}
+
+/* The next CPU of mask at or after cpu; WL_NR_CPUS if none. */
+static inline int wl_cpumask_next(const struct wl_cpumask *m, int cpu)
+{
+	for (int i = cpu / 64; cpu < WL_NR_CPUS; i++, cpu = i * 64) {
+		uint64_t w = m->bits[i] >> (cpu % 64);
+
+		if (w)
+			return cpu + __builtin_ctzll(w);
+	}
+	return WL_NR_CPUS;
 }
 
 #define wl_for_each_cpu(cpu, mask)                                             \
-	for ((cpu) = 0; (cpu) < WL_NR_CPUS; (cpu)++)                           \
-		if (wl_cpumask_test((mask), (cpu)))
+	for ((cpu) = wl_cpumask_next((mask), 0); (cpu) < WL_NR_CPUS;           \
+	     (cpu) = wl_cpumask_next((mask), (cpu) + 1))
+
+/*
+ * Stack size of a CPU's thread: what a walker or writer uses (a few KiB
+ * of frames, the page arrays of one walk) with a wide margin; the 8 MiB
+ * default reserves 2 GiB of address space at 256 CPUs.  Sanitizers' frames
+ * are bigger.
+ */
+#if defined(__SANITIZE_ADDRESS__) || WL_TSAN
+#define WL_CPU_STACK (4u << 20)
+#else
+#define WL_CPU_STACK (512u << 10)
+#endif
+/* A thread attribute with WL_CPU_STACK: for threads that will be CPUs. */
+void wl_cpu_thread_attr(pthread_attr_t *attr);
 
 enum wl_ipi_delivery {
 	WL_IPI_SIGNAL, /* asynchronous real-time signal (default) */
@@ -84,6 +142,8 @@ struct wl_smp_config {
 	uint64_t stall_ns; /* 0: no stall detection */
 	/* After a stall report, abort() if the wait goes on this long too. */
 	uint64_t stall_panic_ns; /* 0: never abort */
+	/* Stall reports list every CPU, not a summary and the first few. */
+	bool stall_verbose;
 };
 
 /*
@@ -297,10 +357,24 @@ struct wl_ipi_stats {
 	uint64_t waits;	   /* smp_call_function_many(wait=true) calls */
 	uint64_t wait_ns;  /* total time spent waiting for acks */
 	uint64_t wait_max_ns;
-	uint64_t sent_kind[WL_NR_IPI_KINDS]; /* sent, by label */
+	uint64_t sent_kind[WL_NR_IPI_KINDS];	 /* sent, by label */
+	uint64_t received_kind[WL_NR_IPI_KINDS]; /* run, by the same label */
 };
 void wl_ipi_stats(struct wl_ipi_stats *st);
 void wl_ipi_stats_reset(void);
+
+/*
+ * One CPU's IPIs by kind: sent by it, and taken by it (its interruptions).
+ * Exact at any number of CPUs: each is counted where it happens (the send,
+ * the run of the call), never sampled or timed.  Zeroed by
+ * wl_ipi_stats_reset(); kept when the CPU goes down.  -EINVAL: no such id.
+ */
+struct wl_cpu_ipi_counts {
+	uint64_t sent_kind[WL_NR_IPI_KINDS];
+	uint64_t received_kind[WL_NR_IPI_KINDS];
+	uint64_t deferred; /* taken late: IRQs were masked when it came */
+};
+int wl_cpu_ipi_counts(int cpu, struct wl_cpu_ipi_counts *out);
 /*
  * The IPIs CPU cpu has taken (run the function of), by kind, since the last
  * wl_ipi_stats_reset(): counted by the target when it runs the call, from
@@ -326,20 +400,88 @@ void wl_ipi_wait_hist(struct wl_hist *h);
 
 /*
  * Stall detector for any wait: a waiter calls wl_stall_check() in its loop
- * with the time it started and what it waits for; past stall_ns it prints,
- * once per wait, an RCU-CPU-stall-like report naming the CPUs that hold it
- * (given by holders) and their state, counts a stall, and past
- * stall_panic_ns it aborts.  Returns true once it has reported.
+ * with the time it started and what it waits for (holders: the CPUs that
+ * hold it, or NULL if unknown).  A holder is judged by its own time, not
+ * by wall time: over the wait, the host's scheduler accounts each holder's
+ * thread as running, sleeping, or runnable but not run (schedstat's
+ * run_delay).  Only the last is the host's doing.  Past stall_ns of wall
+ * time:
+ *  - a holder whose own time (wall less runnable-not-run) reached
+ *    stall_ns is "stalled while running" (or blocked): reported once per
+ *    wait, counted by wl_stall_count(), a violation;
+ *  - otherwise the holders were "starved by the host": a note with the
+ *    figures, counted by wl_stall_starved(), not a violation.
+ * Past stall_panic_ns of a holder's own time it aborts.  Without holders
+ * (or without schedstat) wall time is used, as before.  Returns true once
+ * a stall was reported.
  */
 struct wl_stall_wait {
 	uint64_t start_ns;
 	const char *what; /* "IPI ack", "grace period", "reader drain" */
-	bool reported;
+	bool reported;	  /* a stall (violation) was reported */
+	bool noted;	  /* a starvation note was printed */
+	uint64_t gen;	  /* this wait's baselines (0: none yet) */
+	uint64_t base_ns; /* when they were taken */
+	uint64_t next_look_ns;
 };
 void wl_stall_wait_init(struct wl_stall_wait *w, const char *what);
+/* The wait ended: its wall time is added to the waiter's waited time. */
+void wl_stall_wait_done(struct wl_stall_wait *w);
 bool wl_stall_check(struct wl_stall_wait *w, const struct wl_cpumask *holders);
 uint64_t wl_stall_count(void);
-/* Print each CPU in mask with its name, IRQ state and time IRQs-off. */
+/* Starvation notes so far, and the longest such wait's wall time. */
+uint64_t wl_stall_starved(uint64_t *max_wall_ns);
+/* Print the CPUs in mask: a summary and the first few unless verbose. */
 void wl_smp_dump_cpus(FILE *f, const struct wl_cpumask *mask);
+
+/*
+ * The host scheduler's account of a CPU's thread (schedstat, or its CPU
+ * clock where schedstat is missing: then wait_ns is unknown, 0, and
+ * has_wait false).  false: no such CPU up, or the host would not say.
+ */
+struct wl_host_sched {
+	uint64_t run_ns;  /* on a host PU */
+	uint64_t wait_ns; /* runnable, waiting for a host PU */
+	bool has_wait;
+};
+bool wl_cpu_host_sched(int cpu, struct wl_host_sched *hs);
+
+/*
+ * Tracking a CPU's thread over a wait: the wall time since the start and,
+ * of it, the time the thread was runnable but not run.  schedstat adds a
+ * runnable stretch to run_delay only when it ends (the thread is run), so
+ * a look also counts the stretch going on: a thread in state R whose run
+ * time has not moved since the previous look is taken as queued since
+ * then.  Looks a few ms apart or more; each reads /proc twice at most.
+ */
+struct wl_host_track {
+	uint64_t wall0, wait0, run0; /* at the start */
+	uint64_t last_ns, last_run;  /* at the previous look */
+	uint64_t queued_since;	     /* 0: not seen queued */
+	bool has_wait;
+};
+bool wl_host_track_start(struct wl_host_track *t, int cpu, uint64_t now);
+bool wl_host_track_look(struct wl_host_track *t, int cpu, uint64_t now,
+			uint64_t *wall_ns, uint64_t *starved_ns);
+
+/*
+ * The verdict on a holder over wall ns in which its thread was runnable
+ * but not run for starved ns: its own time is wall - starved.
+ */
+enum wl_stall_verdict {
+	WL_STALL_NONE,	  /* wall time below the threshold */
+	WL_STALL_STARVED, /* wall past it, own time below: the host's doing */
+	WL_STALL_STALLED, /* own time past it: stalled while running */
+};
+enum wl_stall_verdict wl_stall_judge(uint64_t wall_ns, uint64_t starved_ns,
+				     uint64_t threshold_ns);
+
+/*
+ * For another detector (the torture's watchdog): the wall time CPU cpu
+ * has spent inside judged waits (wl_stall_wait_init .. done) so far,
+ * the current one included.  Those waits judge their holders themselves;
+ * a watchdog that judges the CPU by its own time leaves them out.
+ */
+uint64_t wl_cpu_waited_ns(int cpu, uint64_t now);
 
 #endif /* WALKLAB_SMP_H */

@@ -26,15 +26,25 @@ static void block_backoff(unsigned int *turn)
 		nanosleep(&ts, NULL);
 }
 
+/*
+ * A lock that is not free at once is a wait for the CPU that holds it:
+ * its time is not the waiter's own (wl_wait_account_enter(); the torture
+ * watchdog leaves it out, as the holder may be a CPU the host starves).
+ */
 int wl_mutex_lock(pthread_mutex_t *m)
 {
 	unsigned int turn = 0;
 	int ret;
 
+	if ((ret = pthread_mutex_trylock(m)) != EBUSY)
+		return ret;
+	wl_wait_account_enter();
 	if (!block_must_poll())
-		return pthread_mutex_lock(m);
-	while ((ret = pthread_mutex_trylock(m)) == EBUSY)
-		block_backoff(&turn);
+		ret = pthread_mutex_lock(m);
+	else
+		while ((ret = pthread_mutex_trylock(m)) == EBUSY)
+			block_backoff(&turn);
+	wl_wait_account_exit();
 	return ret;
 }
 
@@ -43,10 +53,15 @@ int wl_rwlock_rdlock(pthread_rwlock_t *rw)
 	unsigned int turn = 0;
 	int ret;
 
+	if ((ret = pthread_rwlock_tryrdlock(rw)) != EBUSY)
+		return ret;
+	wl_wait_account_enter();
 	if (!block_must_poll())
-		return pthread_rwlock_rdlock(rw);
-	while ((ret = pthread_rwlock_tryrdlock(rw)) == EBUSY)
-		block_backoff(&turn);
+		ret = pthread_rwlock_rdlock(rw);
+	else
+		while ((ret = pthread_rwlock_tryrdlock(rw)) == EBUSY)
+			block_backoff(&turn);
+	wl_wait_account_exit();
 	return ret;
 }
 
@@ -55,10 +70,15 @@ int wl_rwlock_wrlock(pthread_rwlock_t *rw)
 	unsigned int turn = 0;
 	int ret;
 
+	if ((ret = pthread_rwlock_trywrlock(rw)) != EBUSY)
+		return ret;
+	wl_wait_account_enter();
 	if (!block_must_poll())
-		return pthread_rwlock_wrlock(rw);
-	while ((ret = pthread_rwlock_trywrlock(rw)) == EBUSY)
-		block_backoff(&turn);
+		ret = pthread_rwlock_wrlock(rw);
+	else
+		while ((ret = pthread_rwlock_trywrlock(rw)) == EBUSY)
+			block_backoff(&turn);
+	wl_wait_account_exit();
 	return ret;
 }
 
@@ -68,8 +88,12 @@ int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m)
 	int ret;
 
 	wl_sb_barrier(WL_SB_DRAIN_SCHED); /* blocking: a context switch */
-	if (!block_must_poll())
-		return pthread_cond_wait(cond, m);
+	if (!block_must_poll()) {
+		wl_wait_account_enter();
+		ret = pthread_cond_wait(cond, m);
+		wl_wait_account_exit();
+		return ret;
+	}
 	wl_ipi_poll();
 	/* The default condvar clock; a spurious wake-up is allowed. */
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -78,7 +102,9 @@ int wl_cond_wait(pthread_cond_t *cond, pthread_mutex_t *m)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
+	wl_wait_account_enter();
 	ret = pthread_cond_timedwait(cond, m, &ts);
+	wl_wait_account_exit();
 	wl_ipi_poll();
 	return ret == ETIMEDOUT ? 0 : ret;
 }

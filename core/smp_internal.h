@@ -16,6 +16,7 @@
 
 #define CSD_ROW_NOCPU WL_NR_CPUS /* the row of senders that are not CPUs */
 #define NR_CSD_ROWS   (WL_NR_CPUS + 1)
+#define CSD_ROW_WORDS ((NR_CSD_ROWS + 63) / 64)
 
 /*
  * A waiter spins this many times (with cpu_relax) between sched_yield()
@@ -43,7 +44,7 @@ struct wl_cpu_stats {
 	_Atomic uint64_t sent;
 	_Atomic uint64_t sent_kind[WL_NR_IPI_KINDS];
 	_Atomic uint64_t received;
-	_Atomic uint64_t taken_kind[WL_NR_IPI_KINDS]; /* received, by label */
+	_Atomic uint64_t received_kind[WL_NR_IPI_KINDS]; /* run, by label */
 	_Atomic uint64_t deferred;
 	_Atomic uint64_t signals;
 	_Atomic uint64_t waits;
@@ -67,8 +68,23 @@ struct wl_cpu {
 
 	/* Written by senders and by the owner. */
 	__wl_cacheline_aligned _Atomic int kick;
+	/*
+	 * The rows (senders) whose slot may be PENDING: a sender sets its
+	 * bit after publishing the slot, the owner's drain exchanges each
+	 * word with 0 and runs those rows only, so a drain costs the calls
+	 * queued, not a scan of 257 slots at 256 CPUs.
+	 */
+	_Atomic uint64_t csd_rows[CSD_ROW_WORDS];
 	/* Copy of wl_irq.off_since_ns, for stall reports (relaxed). */
 	_Atomic uint64_t irq_off_since_ns;
+	/*
+	 * Written by the owner (wl_wait_account_enter/exit), read by other
+	 * detectors (relaxed: a report's figures): when its outermost wait
+	 * for another CPU began (0: none), and the wall time of the ended
+	 * ones.
+	 */
+	_Atomic uint64_t wait_since_ns;
+	_Atomic uint64_t waited_ns;
 
 	/*
 	 * The last RCU-sched grace period this CPU reported a quiescent
@@ -108,6 +124,14 @@ void wl_cpu_unpin(struct wl_cpu *c);
 
 /* smp_stall.c: the thresholds of wl_stall_check() (0: never). */
 void wl_stall_set_thresholds(uint64_t stall_ns, uint64_t panic_ns);
+void wl_stall_set_verbose(bool verbose);
+/*
+ * smp_stall.c: the calling CPU waits for another (a judged wait, or
+ * blocked in smp_block.c): its wall time, added to waited_ns at exit,
+ * is not its own (wl_cpu_waited_ns()).  Nests; the outermost counts.
+ */
+void wl_wait_account_enter(void);
+void wl_wait_account_exit(void);
 
 /* Statistics are relaxed: nothing is ordered by them. */
 static inline void stat_add(_Atomic uint64_t *p, uint64_t v)

@@ -70,6 +70,8 @@ void wl_smp_config_default(struct wl_smp_config *cfg)
 			ipi);
 	env_ms("WALKLAB_STALL_MS", &cfg->stall_ns);
 	env_ms("WALKLAB_STALL_PANIC_MS", &cfg->stall_panic_ns);
+	cfg->stall_verbose = getenv("WALKLAB_STALL_VERBOSE") &&
+			     *getenv("WALKLAB_STALL_VERBOSE");
 }
 
 static void topo_init_locked(void)
@@ -138,6 +140,7 @@ static int smp_init_locked(const struct wl_smp_config *cfg)
 	if (wl_ipi_poll_mode != (cfg->delivery == WL_IPI_POLL))
 		wl_ipi_poll_mode = cfg->delivery == WL_IPI_POLL;
 	wl_stall_set_thresholds(cfg->stall_ns, cfg->stall_panic_ns);
+	wl_stall_set_verbose(cfg->stall_verbose);
 	atomic_store_explicit(&nr_pinned, 0, memory_order_relaxed);
 	atomic_store_explicit(&nr_unpinned, 0, memory_order_relaxed);
 	atomic_store_explicit(&wl_peak_online, 0, memory_order_relaxed);

@@ -86,6 +86,24 @@ done
 awk -F, '$4 == "fault" && $9 == "spf" && $10 == 0 && \
 	$13 == "speculative_ratio" && $17 < 0.9 { bad = 1 } END { exit bad }' \
 	"$out/results.csv" || fail "spf faults mostly not speculative"
+# The scale sweep (compare_scale.c) of each swept strategy chosen: counts
+# at every N, a fit within the PUs, a projection past them, its section
+# and its plot.
+for id in lockless_walk_helpers-today ipi rcu-memb atomic_readers-percpu; do
+	case ",$backends," in *",$id,"*) ;; *) continue ;; esac
+	has_row "$id" scale ipis_per_op || fail "no scale counts for $id"
+	has_row "$id" scale sync_fit_ns_per_target || fail "no fit for $id"
+	if [ "$(nproc)" -lt 8 ]; then # --quick sweeps up to 8 CPUs
+		has_row "$id" scale sync_ns_projected ||
+			fail "no projection past the host's PUs for $id"
+	fi
+	grep -q "^Sync against simulated CPUs" "$out/summary.txt" ||
+		fail "no scale section in summary.txt"
+	for f in sync_scale.png sync_scale.svg sync_scale.gp \
+		data/sync_scale.dat; do
+		[ -s "$out/plots/$f" ] || fail "no plots/$f"
+	done
+done
 
 # results.json: parses, one row per CSV row.
 python3 - "$out" <<'PY' || fail "results.json"

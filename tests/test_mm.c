@@ -783,7 +783,7 @@ Test(mm_poll, migration_entry_wait_takes_ipis)
 {
 	struct mig_waiter w = {.cpu = -1, .got = LONG_MIN};
 	struct wl_locked_entry le;
-	struct wl_cpumask mask = {0};
+	struct wl_cpumask mask = {{0}};
 	_Atomic bool ran = false;
 	pthread_t t;
 

@@ -91,7 +91,7 @@ static void ar_wait_readers(struct wl_mm *mm)
 	 * comes up now has a zero count or a walk we must wait for.
 	 */
 	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
-		holders.bits = 0;
+		wl_cpumask_zero(&holders);
 		wl_cpumask_set(&holders, cpu);
 		ar_wait_zero(&w, &wl_ar_percpu[cpu].count, &holders);
 	}
@@ -105,6 +105,7 @@ static void ar_wait_readers(struct wl_mm *mm)
 	/* the walks' reads before our free; pairs with the smp_mb() before
 	 * the decrement in lockless_page_walk_end() */
 	atomic_thread_fence(memory_order_acquire);
+	wl_stall_wait_done(&w.stall);
 	atomic_fetch_add_explicit(&ctr.polls, w.polls, memory_order_relaxed);
 }
 

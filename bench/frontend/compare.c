@@ -448,6 +448,26 @@ static int measure_all(const struct compare *c, FILE *csv)
 	return measure_fault(c, csv);
 }
 
+/* The sync strategies against simulated CPUs (compare_scale.c). */
+static int scale_sweep(const struct compare *c, FILE *csv)
+{
+	char seed_s[24];
+	const struct wl_compare_scale s = {
+		.tmp = c->tmp,
+		.arch = wl_arch_name(c->arch),
+		.seed = seed_s,
+		.prov = c->prov_cols,
+		.ids = c->ids,
+		.nr = c->nr,
+		.quick = c->quick,
+		.tty = c->tty,
+		.append = append_rows,
+	};
+
+	snprintf(seed_s, sizeof(seed_s), "%llu", (unsigned long long)c->seed);
+	return wl_compare_scale(&s, csv);
+}
+
 /* The host itself, beside the simulation: walklab_calibrate, if built. */
 static void calibrate_host(const struct compare *c, FILE *csv)
 {
@@ -503,7 +523,7 @@ static int write_results(const struct compare *c)
 	if (!csv)
 		return -1;
 	fprintf(csv, "%s,%s\n", WL_CSV_COLUMNS, WL_CSV_PROVENANCE_COLUMNS);
-	if (measure_all(c, csv)) {
+	if (measure_all(c, csv) || scale_sweep(c, csv)) {
 		fclose(csv);
 		return -1;
 	}

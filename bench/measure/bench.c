@@ -205,12 +205,15 @@ static void walkers_init(struct walker *w, const struct wl_bench_params *p,
 static void walkers_run(struct walker *w, unsigned int threads)
 {
 	pthread_barrier_t barrier;
+	pthread_attr_t attr;
 
 	pthread_barrier_init(&barrier, NULL, threads);
 	for (unsigned int i = 0; i < threads; i++)
 		w[i].barrier = &barrier;
+	wl_cpu_thread_attr(&attr);
 	for (unsigned int i = 0; i < threads; i++)
-		pthread_create(&w[i].thread, NULL, walker_main, &w[i]);
+		pthread_create(&w[i].thread, &attr, walker_main, &w[i]);
+	pthread_attr_destroy(&attr);
 	for (unsigned int i = 0; i < threads; i++)
 		pthread_join(w[i].thread, NULL);
 	pthread_barrier_destroy(&barrier);

@@ -17,6 +17,7 @@ const char *const wl_measure_names[WL_MEASURE_NR + 1] = {
 	[WL_MEASURE_FALLBACK] = "fallback",
 	[WL_MEASURE_FAULT] = "fault",
 	[WL_MEASURE_LOCKED] = "locked",
+	[WL_MEASURE_SCALE] = "scale",
 	[WL_MEASURE_NR] = NULL,
 };
 
@@ -33,6 +34,7 @@ int wl_measure_run(enum wl_measure_workload w, const struct wl_measure_ctx *c)
 		[WL_MEASURE_FAULT] = wl_measure_fault,
 		[WL_MEASURE_LOCKED] = wl_measure_locked,
 		[WL_MEASURE_COLLAPSE_RANGE] = wl_measure_collapse_range,
+		[WL_MEASURE_SCALE] = wl_measure_scale,
 	};
 
 	return run[w](c);

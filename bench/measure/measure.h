@@ -28,6 +28,8 @@
  * rows too (measure_bystander.c).
  *  collapse-range  every PMD of a range collapsed on C CPUs, exact IPI
  *            and interrupt counts per sync strategy (collapse_range.c)
+ *  scale     the sync on 1, 2, 4 .. N CPUs, counted, timed, and projected
+ *            past the host's PUs (measure_scale.c); only when asked
  *
  * Latencies are exact percentiles of every sample taken (not histogram
  * buckets); means over repetitions are summarised as min/median/max.
@@ -53,6 +55,8 @@ struct wl_measure_ctx {
 	unsigned int crange_cpus;
 	int crange_bystanders; /* -1: half of the other CPUs */
 	bool crange_explicit;  /* asked for by name: any backend runs it */
+	/* The scale sweep's top: simulated CPUs 1, 2, 4 .. this (0: 256). */
+	unsigned int scale_cpus;
 };
 
 /* The workloads, in the order a run takes them. */
@@ -66,6 +70,7 @@ enum wl_measure_workload {
 	WL_MEASURE_FAULT,  /* not in the default set: --workloads fault */
 	WL_MEASURE_LOCKED, /* not in the default run */
 	WL_MEASURE_COLLAPSE_RANGE,
+	WL_MEASURE_SCALE, /* not in the default set: compare's sweep */
 	WL_MEASURE_NR,
 };
 /* Their names (the CSV's workload column), NULL-terminated. */
@@ -101,5 +106,7 @@ int wl_measure_fault(const struct wl_measure_ctx *c);
 int wl_measure_locked(const struct wl_measure_ctx *c);
 /* khugepaged over a range per sync strategy (collapse_range.h). */
 int wl_measure_collapse_range(const struct wl_measure_ctx *c);
+/* The sync on 1, 2, 4 .. scale_cpus CPUs; a projection past the PUs. */
+int wl_measure_scale(const struct wl_measure_ctx *c);
 
 #endif /* WALKLAB_MEASURE_H */

@@ -84,7 +84,8 @@ struct measure_pool {
 	uint64_t base, len; /* the region they walk */
 	uint64_t pages;	    /* per walk */
 	unsigned int flags;
-	bool zap_first; /* slowpath: DONTNEED before each walk */
+	bool zap_first;	  /* slowpath: DONTNEED before each walk */
+	uint64_t idle_ns; /* scale: sleep this long after each walk */
 	unsigned int nr;
 	pthread_t thread[WL_NR_CPUS];
 	_Atomic bool stop;

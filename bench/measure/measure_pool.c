@@ -58,6 +58,8 @@ static void *pool_walker(void *arg)
 		fast += nr_fast;
 		wl_put_user_pages(pages, got, p->flags);
 		pages_done += got;
+		if (p->idle_ns)
+			measure_sleep_ns(p->idle_ns); /* an IPI ends it */
 		if (!(++walks % 64)) {
 			atomic_fetch_add_explicit(&p->live_walks, 64,
 						  memory_order_relaxed);
@@ -106,14 +108,18 @@ int measure_pool_setup(struct measure_pool *p, struct wl_mm *mm, uint64_t len,
 
 void measure_pool_start(struct measure_pool *p)
 {
+	pthread_attr_t attr;
+
 	/* Seq-cst resets, ordered for the walkers by pthread_create(). */
 	atomic_store(&p->stop, false);
 	atomic_store(&p->started, 0);
 	atomic_store(&p->walks, 0);
 	atomic_store(&p->pages_done, 0);
 	atomic_store(&p->fast_pages, 0);
+	wl_cpu_thread_attr(&attr);
 	for (unsigned int i = 0; i < p->nr; i++)
-		pthread_create(&p->thread[i], NULL, pool_walker, p);
+		pthread_create(&p->thread[i], &attr, pool_walker, p);
+	pthread_attr_destroy(&attr);
 	/* Acquire: pairs with each walker's release increment. */
 	while (atomic_load_explicit(&p->started, memory_order_acquire) < p->nr)
 		measure_sleep_ns(100000);

@@ -58,6 +58,7 @@ int wl_report_write(const char *dir)
 		write_file(rp, "results.json", rp_json);
 		write_file(rp, "summary.txt", rp_summary);
 		rp_draw_plots(rp, pp);
+		rp_draw_scale(rp);
 		rp_free_plots(pp);
 	}
 	ret = rp->ret;

@@ -76,5 +76,8 @@ struct rp_plots;
 struct rp_plots *rp_plan_plots(struct report *rp);
 void rp_draw_plots(struct report *rp, struct rp_plots *pp);
 void rp_free_plots(struct rp_plots *pp);
+/* scale.c: the scale sweep's section of summary.txt, and its plot. */
+void rp_summary_scale(FILE *f, const struct report *rp);
+void rp_draw_scale(struct report *rp);
 
 #endif /* WALKLAB_REPORT_INT_H */

@@ -393,6 +393,7 @@ void rp_summary(FILE *f, const struct report *rp)
 	rp_summary_fault(f, rp);
 	rp_summary_sync(f, rp);
 	summary_calib(f, rp);
+	rp_summary_scale(f, rp);
 	if (rp->plot_notes[0])
 		wl_put_wrapped(f, WIDTH, "Plots:", rp->plot_notes);
 }

@@ -50,7 +50,10 @@ static const char bench_usage[] =
 	"1)\n"
 	"  -r N         measured repetitions (1..1000, default 5)\n"
 	"  -W N         warm-up repetitions (0..100, default 1)\n"
-	"  -j N         walker CPUs (1..63, default 1)\n"
+	"  -j N         walker CPUs (1..255, default 1)\n"
+	"  --cpus N     simulated CPUs in all (1..256): N - 1 walkers (at\n"
+	"               least 1) and the measuring CPU (the later of -j and\n"
+	"               --cpus wins)\n"
 	"  -t / -T      THP (2 MiB mappings) on / off (default off)\n"
 	"  -H           1 GiB mappings (PUD leaves)\n"
 	"  -w / -R      FOLL_WRITE on (default) / off\n"
@@ -68,8 +71,8 @@ static const char bench_usage[] =
 	"  --collapse-range SIZE  instead: khugepaged collapses every PMD of\n"
 	"               a SIZE range (2M..4096G, unit M or G; refused if it\n"
 	"               does not fit in memory) per sync strategy, with\n"
-	"  --cpus C     simulated CPUs, the collapsing one included (1..64,\n"
-	"               default 64; may exceed the host's PUs)\n"
+	"  --cpus C     simulated CPUs, the collapsing one included (1..256,\n"
+	"               default 256; may exceed the host's PUs)\n"
 	"  --bystanders B  of them, CPUs running another mm (0..C-1, default "
 	"0)\n";
 
@@ -184,8 +187,10 @@ static void bench_value(struct opts *o, int opt, const char *arg)
 		o->cr.range_mib = wl_crange_parse_mib("--collapse-range", arg);
 		break;
 	case 'K':
+		/* --collapse-range's C, or N - 1 walkers and the measurer. */
 		o->cr.cpus = (unsigned int)wl_parse_u64("--cpus", arg, 1,
 							WL_NR_CPUS);
+		o->bp.threads = o->cr.cpus > 1 ? o->cr.cpus - 1 : 1;
 		break;
 	case 'Y':
 		o->cr.bystanders = (unsigned int)wl_parse_u64(
@@ -328,8 +333,8 @@ static const char measure_usage[] =
 	"usage: walklab-<backend> measure [options]\n"
 	"  --arch A          %s (default %s)\n"
 	"  --workloads LIST  comma-separated: read,writer,mixed,slowpath,\n"
-	"                    tracking,fallback,collapse-range,fault,locked\n"
-	"                    (default all but fault and locked;\n"
+	"                    tracking,fallback,collapse-range,fault,locked,\n"
+	"                    scale (default all but fault, locked, scale;\n"
 	"                    collapse-range runs by default only in the\n"
 	"                    configurations of the sync strategies, by name\n"
 	"                    in any)\n"
@@ -338,11 +343,15 @@ static const char measure_usage[] =
 	"                    collapse-range's C CPUs (0..C-1; default C/2)\n"
 	"  --range SIZE      collapse-range: 2M..4096G, unit M or G (default\n"
 	"                    1G; refused if its frames do not fit in memory)\n"
-	"  --cpus C          collapse-range: simulated CPUs, the collapsing\n"
-	"                    one included (1..%d; default the sweep 1, 2, "
-	"4..)\n"
-	"  --max-cpus N      walker CPUs in the read sweep (1..63; default\n"
+	"  --max-cpus N      walker CPUs in the read sweep (1..255; default\n"
 	"                    twice the host's PUs: oversubscribed at the end)\n"
+	"  --cpus N          simulated CPUs (1..256): the read sweep's\n"
+	"                    walkers (N - 1), the scale sweep's top (1, 2,\n"
+	"                    4 .. N; default 256), collapse-range's C, the\n"
+	"                    collapsing CPU included (default the sweep 1,\n"
+	"                    2, 4 ..)\n"
+	"  --range SIZE      collapse-range: 2M..4096G, unit M or G (default\n"
+	"                    1G; refused if its frames do not fit in memory)\n"
 	"  --quick           a smaller, faster matrix (tests)\n"
 	"  --header          print the CSV header first\n"
 	"  --seed N          random seed\n"
@@ -394,8 +403,13 @@ static void parse_crange(struct wl_measure_ctx *c, int opt, const char *arg)
 		c->crange_mib = wl_crange_parse_mib("--range", arg);
 		break;
 	case 'C':
+		/* One --cpus: collapse-range's C, the sweeps' top. */
 		c->crange_cpus = (unsigned int)wl_parse_u64("--cpus", arg, 1,
 							    WL_NR_CPUS);
+		if (c->crange_cpus > 1) {
+			c->scale_cpus = c->crange_cpus;
+			c->max_cpus = c->crange_cpus - 1;
+		}
 		break;
 	}
 }
@@ -408,7 +422,8 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 	/* default: all but fault and locked (asked for by name: compare's
 	 * budget) */
 	for (int i = 0; i < WL_MEASURE_NR; i++)
-		m->want[i] = i != WL_MEASURE_FAULT && i != WL_MEASURE_LOCKED;
+		m->want[i] = i != WL_MEASURE_FAULT && i != WL_MEASURE_LOCKED &&
+			     i != WL_MEASURE_SCALE;
 	while ((opt = wl_getopt(argc, argv, "h", measure_longopts,
 				"measure")) != -1) {
 		switch (opt) {
@@ -444,7 +459,7 @@ static void parse_measure(int argc, char **argv, struct measure_opts *m)
 			break;
 		case 'h':
 			printf(measure_usage, wl_arch_choices(),
-			       wl_arch_name(WL_ARCH_IPI), WL_NR_CPUS);
+			       wl_arch_name(WL_ARCH_IPI));
 			exit(0);
 		default:
 			parse_crange(&m->c, opt, optarg);

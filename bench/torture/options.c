@@ -81,8 +81,14 @@ void wl_torture_config_default(struct wl_torture_config *c)
 static const char torture_usage[] =
 	"usage: walklab torture -b ID [options]   (walklab-<id> torture "
 	"[options])\n"
-	"  --walkers N      walker CPUs (1..48, default 2)\n"
+	"  --walkers N      walker CPUs (1..255, default 2)\n"
 	"  --writers M      writer CPUs (0..8, default 1)\n"
+	"  --cpus N         simulated CPUs in all (2..256): the walkers are "
+	"N less\n"
+	"                   the writers (and CPUs of other roles); the later "
+	"of\n"
+	"                   --cpus and --walkers wins\n"
+	"  --verbose        stall reports list every CPU, not a summary\n"
 	"  --mms K          address spaces (1..8, default 1)\n"
 	"  --region-mb MB   per mm, even (2..256, default 8)\n"
 	"  --duration S     seconds, decimals allowed (default 5; 0: until "
@@ -164,6 +170,8 @@ static void print_usage(FILE *f)
 
 static const struct option longopts[] = {
 	{"walkers", required_argument, NULL, 'w'},
+	{"cpus", required_argument, NULL, 'N'},
+	{"verbose", no_argument, NULL, 'V'},
 	{"writers", required_argument, NULL, 'W'},
 	{"mms", required_argument, NULL, 'm'},
 	{"region-mb", required_argument, NULL, 'R'},
@@ -329,8 +337,13 @@ static bool parse_number(int opt, struct wl_torture_config *c)
 {
 	switch (opt) {
 	case 'w':
-		c->walkers =
-			(unsigned int)wl_parse_u64("--walkers", optarg, 1, 48);
+		c->walkers = (unsigned int)wl_parse_u64("--walkers", optarg, 1,
+							WL_NR_CPUS - 1);
+		c->cpus = 0; /* the later of --walkers and --cpus wins */
+		return true;
+	case 'N':
+		c->cpus = (unsigned int)wl_parse_u64("--cpus", optarg, 2,
+						     WL_NR_CPUS);
 		return true;
 	case 'W':
 		c->writers =
@@ -450,6 +463,9 @@ static void parse_other(int opt, struct wl_torture_config *c)
 	case 'q':
 		c->quiet = true;
 		break;
+	case 'V':
+		c->verbose = true;
+		break;
 	case 'h':
 		print_usage(stdout);
 		exit(0);
@@ -464,6 +480,8 @@ void wl_torture_parse(int argc, char **argv, struct wl_torture_config *c)
 		if (!parse_number(opt, c))
 			parse_other(opt, c);
 }
+
+static void torture_validate_cpus(struct wl_torture_config *c);
 
 void torture_validate(struct wl_torture_config *c)
 {
@@ -508,8 +526,31 @@ void torture_validate(struct wl_torture_config *c)
 			       c->writers);
 	if (c->ops && !c->writers)
 		wl_usage_error("--ops needs writers (--writers >= 1)");
-	if (c->walkers + c->writers + c->bystanders + 1 > WL_NR_CPUS)
-		wl_usage_error("--walkers + --writers + --bystanders must be "
-			       "below %d",
+	torture_validate_cpus(c);
+}
+
+unsigned int torture_other_cpus(const struct wl_torture_config *c)
+{
+	return c->bystanders; /* CPUs running another mm (bystander.h) */
+}
+
+/*
+ * --cpus N counts every simulated CPU that runs at once; the setup and
+ * teardown CPUs run alone, before and after them.
+ */
+static void torture_validate_cpus(struct wl_torture_config *c)
+{
+	unsigned int others = c->writers + torture_other_cpus(c);
+
+	if (c->cpus) {
+		if (c->cpus < others + 1)
+			wl_usage_error("--cpus %u: needs at least %u (one "
+				       "walker, %u other CPUs)",
+				       c->cpus, others + 1, others);
+		c->walkers = c->cpus - others;
+	}
+	if (c->walkers + others > WL_NR_CPUS)
+		wl_usage_error("--walkers + --writers (+ other CPUs) must be "
+			       "at most %d",
 			       WL_NR_CPUS);
 }

@@ -282,6 +282,7 @@ void torture_print_summary(FILE *f, struct wl_torture_result *r,
 	/* The CPUs have stopped: the frozen rings are read whole. */
 	r->dump_steps = wl_trace_dump(f);
 	print_stalls(f, r, ipi_stalls);
+	torture_print_percpu(f);
 	if (teardown_done)
 		fprintf(f, "walklab-torture: balance at teardown: %s\n",
 			r->balance_ok ? "ok" : "BAD (see ref_imbalance)");

@@ -57,8 +57,9 @@ static int machine_up(const struct wl_torture_config *c)
 	mc.nr_frames =
 		WL_MAX(frames * 4 + (UINT64_C(1) << 18), UINT64_C(1) << 19);
 	mc.nr_tables = (uint32_t)WL_MAX(frames / 128 + 2048, 1u << 13);
-	mc.smp.nr_cpus_hint = c->walkers + c->writers + c->bystanders;
+	mc.smp.nr_cpus_hint = c->walkers + c->writers + torture_other_cpus(c);
 	mc.smp.stall_ns = c->stall_ns;
+	mc.smp.stall_verbose = c->verbose || mc.smp.stall_verbose;
 	mc.smp.stall_panic_ns = 0; /* the watchdog ends the run instead */
 	wl_arch_config_default(&mc.arch, c->arch);
 	wl_check_seed = c->seed;
@@ -248,10 +249,11 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 	torture_bugs_string(&c->bugs, bugs, sizeof(bugs));
 	fprintf(out,
 		"walklab-torture: backend %s (%s) arch %s seed %llu "
-		"walkers %u writers %u mms %u region %llu MiB check %s "
-		"inject %s%s legacy-thp %s bugs %s\n",
+		"cpus %u walkers %u writers %u mms %u region %llu MiB check "
+		"%s inject %s%s legacy-thp %s bugs %s\n",
 		wl_backend.name, wl_backend.build_options,
-		wl_arch_name(c->arch), (unsigned long long)c->seed, c->walkers,
+		wl_arch_name(c->arch), (unsigned long long)c->seed,
+		c->walkers + c->writers + torture_other_cpus(c), c->walkers,
 		c->writers, c->mms, (unsigned long long)c->region_mb,
 		c->check ? "on" : "off", c->inject ? "on" : "off",
 		c->inject_sb ? " inject-sb on" : "",
@@ -277,6 +279,7 @@ static int start_threads(struct trun *t, pthread_t *wd,
 			 struct wl_torture_result *r)
 {
 	const struct wl_torture_config *c = t->c;
+	pthread_attr_t attr;
 	int ret;
 
 	if (c->bystanders &&
@@ -285,19 +288,21 @@ static int start_threads(struct trun *t, pthread_t *wd,
 			strerror(-ret));
 		return ret;
 	}
+	wl_cpu_thread_attr(&attr); /* 256 CPUs: stacks of WL_CPU_STACK */
 	if (c->check_cost)
 		pthread_barrier_init(&t->cost_barrier, NULL, c->walkers + 1);
 	t->t0 = wl_now_ns();
-	pthread_create(wd, NULL, torture_watchdog_main, NULL);
+	pthread_create(wd, &attr, torture_watchdog_main, NULL);
 	for (unsigned int i = 0; i < c->walkers; i++)
-		pthread_create(&t->walkers[i].thread, NULL, torture_walker_main,
-			       &t->walkers[i]);
+		pthread_create(&t->walkers[i].thread, &attr,
+			       torture_walker_main, &t->walkers[i]);
 	if (c->check_cost)
 		check_cost(t, r);
 	t->t0 = wl_now_ns();
 	for (unsigned int i = 0; i < c->writers; i++)
-		pthread_create(&t->writers[i].thread, NULL, torture_writer_main,
-			       &t->writers[i]);
+		pthread_create(&t->writers[i].thread, &attr,
+			       torture_writer_main, &t->writers[i]);
+	pthread_attr_destroy(&attr);
 	return 0;
 }
 
@@ -372,6 +377,7 @@ static void stop_threads(struct trun *t, struct wl_torture_result *r)
 	r->nr_bystanders = c->bystanders;
 	wl_bystanders_stop(t->bystanders, r->bystander);
 	t->bystanders = NULL;
+	torture_percpu_snapshot(); /* before the teardown CPU comes up */
 	if (c->check_cost)
 		pthread_barrier_destroy(&t->cost_barrier);
 }

@@ -27,6 +27,13 @@ enum wl_torture_foll { WL_T_FOLL_GET, WL_T_FOLL_PIN, WL_T_FOLL_MIXED };
 
 struct wl_torture_config {
 	unsigned int walkers, writers, mms;
+	/*
+	 * --cpus: every simulated CPU of the run (walkers, writers and the
+	 * CPUs of other roles, torture_other_cpus()); the walkers are what
+	 * is left.  0: --walkers counts.  The later of the two wins.
+	 */
+	unsigned int cpus;
+	bool verbose;	      /* stall reports list every CPU */
 	uint64_t duration_ns; /* 0: until ops */
 	uint64_t ops;	      /* writer ops in all; 0: until duration */
 	uint64_t seed;

@@ -94,14 +94,20 @@ struct trun {
 	_Atomic bool done;	      /* watchdog: leave */
 	_Atomic bool cost_stop;	      /* walkers: end of a --check-cost phase */
 	_Atomic uint64_t ops_started; /* --ops: writers and main */
-	_Atomic uint64_t teardown_since;  /* watchdog: main's teardown */
-	_Atomic uint64_t watchdog_stalls; /* summary */
+	_Atomic uint64_t teardown_since;   /* watchdog: main's teardown */
+	_Atomic uint64_t watchdog_stalls;  /* summary */
+	_Atomic uint64_t watchdog_starved; /* notes: starved, not stalled */
 };
 
 extern struct trun *torture;
 
 /* options.c: the checks that need the whole config; the --bug list. */
 void torture_validate(struct wl_torture_config *c);
+/* percpu.c: per-CPU counts, snapshot when the CPUs stop; their lines. */
+void torture_percpu_snapshot(void);
+void torture_print_percpu(FILE *f);
+/* Simulated CPUs of roles other than walkers and writers (--cpus). */
+unsigned int torture_other_cpus(const struct wl_torture_config *c);
 void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n);
 
 /* walkers.c, writers.c, watchdog.c: thread bodies. */

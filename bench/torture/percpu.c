@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/*
+ * percpu.c - the torture summary's per-CPU lines: the scale of the run
+ * (simulated CPUs against host PUs, peak RSS, threads), the IPIs each CPU
+ * sent and took by kind, and the waits the host starved.
+ *
+ * The per-CPU counts are snapshot when the walkers and writers have
+ * stopped, before the teardown CPU (which may reuse an id) runs.  They are
+ * exact at any number of CPUs: each IPI is counted where it is sent and
+ * where it is run (core/smp.c), not sampled, not derived from time.
+ */
+#include "smp.h"
+#include "torture_internal.h"
+
+#include <stdlib.h>
+#include <sys/resource.h>
+
+struct cpu_snap {
+	int cpu;
+	bool writer;
+	struct wl_cpu_ipi_counts n;
+};
+
+static struct cpu_snap *snap;
+static unsigned int nr_snap;
+
+void torture_percpu_snapshot(void)
+{
+	const struct wl_torture_config *c = torture->c;
+	unsigned int n = 0;
+
+	free(snap);
+	snap = calloc(c->walkers + c->writers + 1, sizeof(*snap));
+	nr_snap = 0;
+	if (!snap)
+		return;
+	for (unsigned int i = 0; i < c->walkers + c->writers; i++) {
+		bool wr = i >= c->walkers;
+		int cpu =
+			wr ? atomic_load(&torture->writers[i - c->walkers].cpu)
+			   : atomic_load(&torture->walkers[i].cpu);
+
+		if (cpu < 0 || wl_cpu_ipi_counts(cpu, &snap[n].n))
+			continue;
+		snap[n].cpu = cpu;
+		snap[n].writer = wr;
+		n++;
+	}
+	nr_snap = n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* min/median/max over the CPUs of what they took of kind k. */
+static void print_taken(FILE *f, uint64_t *v, int k)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < nr_snap; i++) {
+		v[i] = snap[i].n.received_kind[k];
+		sum += v[i];
+	}
+	qsort(v, nr_snap, sizeof(*v), cmp_u64);
+	fprintf(f, " %s %llu (%llu/%llu/%llu)", wl_ipi_kind_names[k],
+		(unsigned long long)sum, (unsigned long long)v[0],
+		(unsigned long long)v[nr_snap / 2],
+		(unsigned long long)v[nr_snap - 1]);
+}
+
+static void print_verbose(FILE *f)
+{
+	for (unsigned int i = 0; i < nr_snap; i++) {
+		const struct wl_cpu_ipi_counts *n = &snap[i].n;
+
+		fprintf(f, "walklab-torture:   CPU %d (%s):", snap[i].cpu,
+			snap[i].writer ? "writer" : "walker");
+		for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+			fprintf(f, " %s sent %llu taken %llu;",
+				wl_ipi_kind_names[k],
+				(unsigned long long)n->sent_kind[k],
+				(unsigned long long)n->received_kind[k]);
+		fprintf(f, " deferred %llu\n", (unsigned long long)n->deferred);
+	}
+}
+
+void torture_print_percpu(FILE *f)
+{
+	const struct wl_torture_config *c = torture->c;
+	unsigned int cpus = c->walkers + c->writers + torture_other_cpus(c);
+	unsigned int pus = wl_host_nr_pus();
+	uint64_t starve_max, starved = wl_stall_starved(&starve_max);
+	struct rusage ru;
+	uint64_t *v;
+
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(f,
+		"walklab-torture: cpus: %u simulated on %u host PUs (%s); "
+		"peak RSS %ld MiB; CPU thread stacks %u KiB\n",
+		cpus, pus,
+		cpus > pus ? "oversubscribed: times are the host's share, "
+			     "counts are exact"
+			   : "not oversubscribed",
+		ru.ru_maxrss / 1024, WL_CPU_STACK >> 10);
+	fprintf(f,
+		"walklab-torture: starved by the host (notes, not stalls): "
+		"watchdog %llu, waits %llu (longest %llu ms)\n",
+		(unsigned long long)atomic_load(&torture->watchdog_starved),
+		(unsigned long long)starved,
+		(unsigned long long)(starve_max / 1000000u));
+	v = nr_snap ? calloc(nr_snap, sizeof(*v)) : NULL;
+	if (!v)
+		return;
+	fprintf(f,
+		"walklab-torture: ipis taken per CPU, exact (total "
+		"(min/median/max) over %u CPUs):",
+		nr_snap);
+	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+		print_taken(f, v, k);
+	fputc('\n', f);
+	free(v);
+	if (c->verbose)
+		print_verbose(f);
+}

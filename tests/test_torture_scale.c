@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_torture_scale.c - torture at 256 simulated CPUs on the host's few
+ * PUs, per backend: a safe backend finds nothing and counts no stall in a
+ * short run (255 walkers and a writer, starved by the host by design); the
+ * none backend, the negative control, is caught at 256 as at 3.
+ *
+ * A safe backend runs on the cheapest arch model it supports (broadcast:
+ * no flush IPIs) unless it needs the flush to IPI; at 256 CPUs on two
+ * PUs, every broadcast IPI waits for the host to run 255 threads, so the
+ * writer does only a few ops in the run.
+ */
+#include "smp.h"
+#include "test_util.h"
+#include "torture.h"
+#include "torture_internal.h" /* torture_validate() */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef WALKLAB_NO_CRITERION
+#include "tu_nocriterion.h"
+#else
+#include <criterion/criterion.h>
+#endif
+
+TestSuite(torture_scale, .timeout = 120);
+
+static void config_256(struct wl_torture_config *c)
+{
+	wl_torture_config_default(c);
+	c->arch = (wl_backend.requires & WL_REQ_FLUSH_IPI) ? WL_ARCH_IPI
+							   : WL_ARCH_BROADCAST;
+	c->writers = 1;
+	c->walkers = WL_NR_CPUS - c->writers;
+	c->quiet = true;
+	c->stall_ns = 10000000000ull;
+	c->stop_mask = (1u << WL_NR_VIOLATIONS) - 1;
+	snprintf(c->context, sizeof(c->context), "test_torture_scale %s",
+		 wl_arch_name(c->arch));
+}
+
+Test(torture_scale, cpus_256)
+{
+	struct wl_torture_config c;
+	struct wl_torture_result r;
+	bool safe = wl_backend.caps & WL_CAP_SAFE;
+
+	config_256(&c);
+	/* Safe: a short run; none: until the first violation (the bound). */
+	c.duration_ns = safe ? 100000000ull : 20000000000ull;
+	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
+	cr_expect(wl_smp_oversubscribed() || wl_host_nr_pus() >= WL_NR_CPUS,
+		  "256 CPUs were not up at once");
+	cr_expect(r.walks >= 20, "only %llu walks",
+		  (unsigned long long)r.walks);
+	if (safe) {
+		cr_expect_eq(r.violations, 0, "%s at 256 CPUs: %llu violations",
+			     wl_backend.name, (unsigned long long)r.violations);
+		cr_expect_eq(r.stalls, 0);
+		cr_expect(r.balance_ok);
+		cr_expect(r.success);
+	} else {
+		cr_expect_neq(r.first_ns, 0,
+			      "%s at 256 CPUs: no violation in %.1f s",
+			      wl_backend.name, (double)r.elapsed_ns / 1e9);
+		cr_expect(!r.success);
+	}
+}
+
+/* --cpus N: the walkers are N less the writers; the later option wins. */
+static void parse(struct wl_torture_config *c, int argc, char **argv)
+{
+	wl_torture_config_default(c); /* wl_getopt() restarts on a new argv */
+	wl_torture_parse(argc, argv, c);
+	torture_validate(c);
+}
+
+/* Bad input exits 2 (in a child: wl_usage_error() exits). */
+static void expect_usage_error(int argc, char **argv)
+{
+	struct wl_torture_config c;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		parse(&c, argc, argv);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		cr_assert_eq(errno, EINTR);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+		  "%s %s: status 0x%x, want exit 2", argv[1], argv[2], status);
+}
+
+Test(torture_scale, cpus_option)
+{
+	struct wl_torture_config c;
+	char *a[] = {"torture", "--writers", "2", "--cpus", "256", NULL};
+	char *b[] = {"torture", "--cpus", "10", "--walkers", "3", NULL};
+	char *d[] = {"torture", "--walkers", "3", "--cpus", "10", NULL};
+	char *many[] = {"torture", "--cpus", "257", NULL};
+	char *few[] = {"torture", "--writers", "8", "--cpus", "8", NULL};
+
+	parse(&c, 5, a);
+	cr_assert_eq(c.walkers, 254);
+	cr_assert_eq(c.writers, 2);
+	parse(&c, 5, b);
+	cr_assert_eq(c.walkers, 3);
+	cr_assert_eq(c.cpus, 0);
+	parse(&c, 5, d);
+	cr_assert_eq(c.walkers, 9);
+	expect_usage_error(3, many);
+	expect_usage_error(5, few);
+}
