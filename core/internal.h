@@ -42,6 +42,7 @@ static inline pteval_t pt_entry(uint32_t table, unsigned int i)
 
 	if (unlikely(wl_sb_pending) && wl_sb_forward((const void *)p, &v))
 		return v;
+	/* consume: pairs with set_entry()'s release (see above) */
 	return atomic_load_explicit(p, memory_order_consume);
 }
 
