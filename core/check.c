@@ -3,6 +3,7 @@
  * check.c - violation counters and fault injection (see check.h).
  */
 #include "check.h"
+#include "internal.h"
 #include "mm.h"
 #include "page.h"
 #include "pgtable.h"
@@ -153,7 +154,8 @@ void wl_check_table_empty(uint32_t table, const char *when)
 	if (!wl_check_enabled)
 		return;
 	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
-		pteval_t v = READ_ONCE(wl_table(table)->e[i]);
+		/* as this CPU sees it: its own buffered clear included */
+		pteval_t v = pt_entry(table, i);
 
 		if (!pte_none(v) && !pte_poisoned(v)) {
 			wl_violation(WL_V_ORPHAN_PTE,
@@ -173,8 +175,7 @@ static uint64_t range_find_entry(uint32_t table, enum wl_level level,
 	const uint64_t size = UINT64_C(1) << shift;
 
 	for (; a < end; a = (a & ~(size - 1)) + size) {
-		pteval_t v = READ_ONCE(
-			wl_table(table)->e[(a >> shift) % PTRS_PER_TABLE]);
+		pteval_t v = pt_entry(table, (a >> shift) % PTRS_PER_TABLE);
 		uint64_t next = WL_MIN((a & ~(size - 1)) + size, end), hit;
 
 		if (pte_none(v))
