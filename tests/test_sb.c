@@ -26,6 +26,8 @@
 
 #define ROUNDS 200
 
+TestSuite(sb);
+
 static _Atomic uint64_t x, y;
 
 enum litmus_barrier { LB_RMB, LB_WMB, LB_MB };
@@ -211,15 +213,16 @@ Test(sb, flush_drains_unless_counterfactual)
 		wl_arch_init(&cfg);
 		wl_sb_store_u64(&x, 20 + a, false, 1);
 		flush_tlb_mm_range(NULL, 0, 4096, false);
-		cr_assert_eq(other_sees_x(), 20 + a);
+		cr_assert_eq(other_sees_x(), (uint64_t)(20 + a));
 
 		wl_bugs.flush_no_barrier = true;
 		wl_sb_store_u64(&x, 30 + a, false, 1);
 		flush_tlb_mm_range(NULL, 0, 4096, false);
-		cr_assert_eq(other_sees_x(), 20 + a, "counterfactual");
+		cr_assert_eq(other_sees_x(), (uint64_t)(20 + a),
+			     "counterfactual");
 		wl_bugs.flush_no_barrier = false;
 		smp_mb();
-		cr_assert_eq(other_sees_x(), 30 + a);
+		cr_assert_eq(other_sees_x(), (uint64_t)(30 + a));
 	}
 	wl_arch_config_default(&cfg, WL_ARCH_IPI);
 	wl_arch_init(&cfg);

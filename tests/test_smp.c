@@ -14,7 +14,6 @@
  */
 #ifdef WALKLAB_NO_CRITERION /* TSan builds: see tu_nocriterion.h */
 #include "tu_nocriterion.h"
-#define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 #else
 #include <criterion/criterion.h>
 #endif

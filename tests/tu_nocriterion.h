@@ -16,6 +16,7 @@
 #define WALKLAB_TU_NOCRITERION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct tu_suite {
 	void (*init)(void);
@@ -41,6 +42,9 @@ void tu_skip(const char *fmt, ...) __attribute__((noreturn));
 		tu_register(#s, #n, tu_test_##s##_##n, &tu_suite_##s);         \
 	}                                                                      \
 	static void tu_test_##s##_##n(void)
+
+/* Criterion's info log: a line on stdout. */
+#define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 
 /* The message, if any, must be a string literal, as in Criterion. */
 #define tu_check(fatal, cond, expr, ...)                                       \
@@ -68,6 +72,8 @@ void tu_skip(const char *fmt, ...) __attribute__((noreturn));
 #define cr_expect_neq(a, b, ...) tu_cmp(false, a, !=, b, __VA_ARGS__)
 #define cr_expect_leq(a, b, ...) tu_cmp(false, a, <=, b, __VA_ARGS__)
 #define cr_expect_geq(a, b, ...) tu_cmp(false, a, >=, b, __VA_ARGS__)
+#define cr_expect_gt(a, b, ...)	 tu_cmp(false, a, >, b, __VA_ARGS__)
+#define cr_expect_lt(a, b, ...)	 tu_cmp(false, a, <, b, __VA_ARGS__)
 #define cr_skip_test(...)	 tu_skip("" __VA_ARGS__)
 
 #endif /* WALKLAB_TU_NOCRITERION_H */
