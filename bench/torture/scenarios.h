@@ -326,6 +326,9 @@ struct wl_scenario {
 /* pte_refcount-norcu's twin: seeds 1..5, two sessions, the larger. */
 #define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 81 /* .079 (load 14) .081 (load 27) */
 /* --inject-sb (core/sb.h), median of 5 seeds, 2 vCPUs loaded by 8 builds */
+/* skip_sync=force on broadcast, unshare mix: seeds 1..5, load ~15. */
+#define WL_SC_TTF_SKIP_SYNC_UNSHARE_FORCED_BROADCAST                           \
+	3				/* .001 .005 .000 .003 .003 */
 #define WL_SC_TTF_TARGETED_SYNC_RMB 468 /* 1.574 .535 .050 .250 .468 */
 #define WL_SC_TTF_RMB_UNSHARE_IPI_NO_FLUSH_BARRIER                             \
 	302 /* 1.719 .302 .105 .214 .483 */
@@ -883,6 +886,38 @@ static const struct wl_scenario wl_scenarios[] = {
 		.history = "skip with a wrong true on broadcast TLBI: the "
 			   "reused table under a walker",
 		.synthetic = "the INVLPGB/arm64 case the series excludes",
+	},
+	{
+		/*
+		 * The unshare path (the unshare op: huge_pmd_unshare()'s
+		 * 2025 order, on a PTE table, docs/kernel-protocol.md 6.3):
+		 * the wrong true on broadcast frees the unshared table's
+		 * reuse under a walker, as on collapse.
+		 */
+		.name = "skip-sync-unshare-forced-broadcast",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "broadcast",
+		.options = "--backend-opt skip_sync=force " WL_SC_MIX_UNSHARE,
+		.expect = "reproduced",
+		.watch = WL_SC_UAF,
+		.bound_s = 20,
+		.history = "skip with a wrong true on broadcast TLBI, PMD "
+			   "unshare: the table reused under a walker",
+		.synthetic = "the INVLPGB/arm64 case the series excludes",
+	},
+	{
+		.name = "skip-sync-unshare-ipi",
+		.backend = "lockless_walk_helpers-today",
+		.arch = "ipi",
+		.options = "--backend-opt skip_sync=arch " WL_SC_MIX_UNSHARE,
+		.expect = "safe",
+		.watch = "any",
+		.bound_s = 2,
+		.history = "skip redundant sync IPIs on PMD unshare: the ipi "
+			   "flush that follows waits for every walker before "
+			   "the table's reuse",
+		.twin = "skip-sync-unshare-forced-broadcast",
+		.twin_median_ms = WL_SC_TTF_SKIP_SYNC_UNSHARE_FORCED_BROADCAST,
 	},
 	{
 		.name = "skip-sync-lazy-tlb",
