@@ -325,10 +325,10 @@ struct wl_scenario {
 #define WL_SC_TTF_SPF_NO_SEQ_CHECK 141 /* .107 (load 16-20) .141 (77) */
 /* pte_refcount-norcu's twin: seeds 1..5, two sessions, the larger. */
 #define WL_SC_TTF_PTE_REFCOUNT_NO_RCU 81 /* .079 (load 14) .081 (load 27) */
-/* --inject-sb (core/sb.h), median of 5 seeds, 2 vCPUs loaded by 8 builds */
-/* skip_sync=force on broadcast, unshare mix: seeds 1..5, load ~15. */
+/* skip_sync=force on broadcast, unshare mix: seeds 1..5, load about 3. */
 #define WL_SC_TTF_SKIP_SYNC_UNSHARE_FORCED_BROADCAST                           \
-	3				/* .001 .005 .000 .003 .003 */
+	3 /* .001 .005 .000 .003 .003 */
+/* --inject-sb (core/sb.h), median of 5 seeds, 2 vCPUs loaded by 8 builds */
 #define WL_SC_TTF_TARGETED_SYNC_RMB 468 /* 1.574 .535 .050 .250 .468 */
 #define WL_SC_TTF_RMB_UNSHARE_IPI_NO_FLUSH_BARRIER                             \
 	302 /* 1.719 .302 .105 .214 .483 */
