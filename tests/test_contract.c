@@ -965,13 +965,14 @@ static uint64_t spf_vs_munmap(enum wl_arch arch, bool expect_safe)
 	wl_inject_hook = spf_hook;
 	wl_inject_cfg.enabled = true;
 	wl_spf_fault(&mm, SPF_BASE + PAGE_SIZE, true, &st);
-	wl_inject_cfg.enabled = false;
-	wl_inject_hook = NULL;
 	cr_assert_eq(st.attempts, 1);
 	cr_assert(wait_int(&spf_writer.done, 1, COMPLETE_MS),
 		  "the writer's munmap returns once the fault has left");
 	atomic_store(&spf_writer.quit, 1);
 	pthread_join(spf_writer.thread, NULL);
+	/* Only now: the writer's munmap reads the switch (no race). */
+	wl_inject_cfg.enabled = false;
+	wl_inject_hook = NULL;
 	uaf = wl_violation_count(WL_V_TABLE_UAF);
 	wl_violations_reset(); /* the negative controls' are expected */
 	machine_down();
