@@ -42,7 +42,10 @@ foreach(line IN LISTS lines)
     # A race that needs a collapse, a split and a walker to meet: under
     # TSan's 5-15x slowdown it did not happen within 80 s; the normal
     # and ASan builds reproduce it in about a second.
-    if(name STREQUAL "collapse-no-sync")
+    # targeted-sync-rmb (--inject-sb): once under TSan, 80 s and 16353
+    # unshares without the store-buffered unlink meeting a walker's
+    # publication; release reproduces it in a median 0.47 s.
+    if(name STREQUAL "collapse-no-sync" OR name STREQUAL "targeted-sync-rmb")
       string(APPEND script "set_tests_properties(\"${t}\" PROPERTIES "
              "DISABLED TRUE)\n")
     endif()
