@@ -73,7 +73,14 @@ uint32_t wl_table_alloc(enum wl_level level)
 
 	d->level = (uint8_t)level;
 	d->deposit = WL_TABLE_NONE;
-	atomic_store_explicit(&d->ptl, 0, memory_order_relaxed);
+	/*
+	 * d->ptl is not reset: the pool outlives every table (memory.c's
+	 * zap_pte_range()), so a thread that read the old PMD entry may
+	 * still take or hold this lock for its recheck; resetting it would
+	 * let two threads into the new table's critical section.  The
+	 * kernel needs no such care: rcu_read_lock() in pte_offset_map_lock()
+	 * keeps the table from being freed under the recheck.
+	 */
 	/* Published with the table by the PMD's release store (set_entry). */
 	atomic_store_explicit(&d->pt_refcount, 1, memory_order_relaxed);
 	for (unsigned int j = 0; j < PTRS_PER_TABLE; j++)

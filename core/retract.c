@@ -143,14 +143,25 @@ int wl_unshare_pte_table(struct wl_mm *mm, uint64_t addr)
 	ret = lock_pte_table(mm, haddr, &pmd, &pte);
 	if (ret)
 		return ret;
+	/*
+	 * The table's own lock across the unlink, as retract takes it: the
+	 * kernel's unsharer holds the hugetlb VMA lock for write, which
+	 * keeps out every fault and zap of the range.  Without it a zap or
+	 * fault already past its PMD recheck went on writing this table's
+	 * entries after the immediate free below, into whatever table reused
+	 * it (scenario targeted-sync-mb, table_uaf and refcount underflows).
+	 */
+	wl_ptl_lock(pte);
 	/* pud_clear(): a plain store, a publication point (sb.h). */
 	wl_unlink_plain(pmd, pmd_index(haddr));
 	/*
 	 * tlb_remove_table_sync_one() at once, before any flush: nothing
 	 * but the sync's own barrier orders the clear before its tracker
-	 * read.  No lock is taken between them (sb.h's departure).
+	 * read.  wl_ptl_lock() above is before the clear, so it orders
+	 * nothing here; no lock is taken between them (sb.h's departure).
 	 */
 	wl_tlb_remove_table_sync_one(mm);
+	wl_ptl_unlock(pte);
 	wl_ptl_unlock(pmd);
 	wl_inject(WL_INJ_WRITER_UNLINK);
 	/* The caller's flush_hugetlb_tlb_range(), then the reuse. */

@@ -378,6 +378,26 @@ Test(mm, table_pages_are_poisoned_and_reused)
 }
 
 /*
+ * A table's lock outlives the table: a zap or fault that read the old PMD
+ * entry may still hold it for its recheck when the table is freed and
+ * reused (core/pgtable.c), so the allocation must not reset it.
+ */
+Test(mm, table_lock_outlives_the_table)
+{
+	uint32_t t = wl_table_alloc(WL_PTE);
+
+	wl_ptl_lock(t);
+	wl_table_free(t);
+	cr_assert_eq(wl_table_alloc(WL_PTE), t, "LIFO: the freed page first");
+	cr_assert(!wl_ptl_trylock(t), "the reused table's lock was reset "
+				      "under its holder");
+	wl_ptl_unlock(t);
+	cr_assert(wl_ptl_trylock(t));
+	wl_ptl_unlock(t);
+	wl_table_free(t);
+}
+
+/*
  * The generation as the walker's seqcount (pgtable.h): begin on a live
  * table is even and a retry with nothing between passes; a free, an
  * allocation or a reuse between begin and retry each fail the retry; begin
@@ -992,4 +1012,62 @@ Test(mm, orphan_pte_under_an_unmapped_range_is_caught)
 	map(A, PAGE_SIZE, RW, false);
 	cr_assert_eq(wl_violation_count(WL_V_ORPHAN_PTE), 1);
 	wl_violations_reset(); /* expected; the munmap at teardown zaps it */
+}
+
+/* ---- huge_pmd_unshare() against a holder of the table's lock ------- */
+
+struct unsharer {
+	_Atomic bool started;
+	_Atomic int ret; /* wl_unshare_pte_table()'s; INT_MIN: not yet */
+};
+
+static void *unsharer_main(void *arg)
+{
+	struct unsharer *u = arg;
+
+	cr_assert_geq(wl_cpu_start("unsharer"), 0);
+	atomic_store(&u->started, true);
+	atomic_store(&u->ret, wl_unshare_pte_table(&mm, A));
+	wl_cpu_stop();
+	return NULL;
+}
+
+/*
+ * A fault or zap past its PMD recheck holds the PTE table's lock while it
+ * writes the entries.  The unshare frees the table at once, with no grace
+ * period, so it must not unlink the table under such a holder: without
+ * the lock, the scenario targeted-sync-mb saw zaps clear entries of the
+ * table's next user (table_uaf, refcount underflows) in one run in three.
+ * Hold the lock as they do: the PMD must stay linked until it is dropped.
+ */
+Test(mm_poll, unshare_waits_for_the_pte_table_lock)
+{
+	struct unsharer u = {.ret = INT_MIN};
+	pthread_t t;
+
+	map(A, PMD_SIZE, RW, true);
+	uint32_t pmd = wl_pmd_table_of(&mm, A);
+	pteval_t linked = pt_entry(pmd, pmd_index(A));
+	uint32_t pte = (uint32_t)pte_pfn(linked);
+
+	wl_ptl_lock(pte);
+	cr_assert_eq(pthread_create(&t, NULL, unsharer_main, &u), 0);
+	while (!atomic_load(&u.started))
+		wl_sleep_ns(100000);
+	wl_sleep_ns(50000000); /* time enough to unlink, were it allowed */
+	bool held = pt_entry(pmd, pmd_index(A)) == linked &&
+		    atomic_load(&u.ret) == INT_MIN;
+
+	wl_ptl_unlock(pte);
+	/* The unshare's sync may IPI us or wait for our grace period. */
+	wl_cpu_block_begin();
+	while (atomic_load(&u.ret) == INT_MIN) {
+		local_irq_enable();
+		wl_sleep_ns(100000);
+	}
+	wl_cpu_block_end();
+	pthread_join(t, NULL);
+	cr_assert(held, "the unshare unlinked the table under its lock holder");
+	cr_assert_eq(atomic_load(&u.ret), 0);
+	cr_assert(pte_none(pt_entry(pmd, pmd_index(A))), "not unlinked");
 }
