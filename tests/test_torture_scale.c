@@ -48,15 +48,17 @@ Test(torture_scale, cpus_256)
 	struct wl_torture_result r;
 	bool safe = wl_backend.caps & WL_CAP_SAFE;
 
-#if defined(__SANITIZE_ADDRESS__)
-	/* CI's serial ASan run: none at 256 CPUs failed once, not yet
-	 * understood (see the closing note); the release suite runs it. */
-	if (!safe)
-		cr_skip_test("none at 256 CPUs under ASan: open question");
-#endif
 	config_256(&c);
-	/* Safe: a short run; none: until the first violation (the bound). */
-	c.duration_ns = safe ? 100000000ull : 20000000000ull;
+	/*
+	 * Safe: a short run; none: until the first violation, within a bound.
+	 * The none backend is caught within 7 to 21 writer ops, but the one
+	 * writer gets about 1/256 of the host when the walkers never sleep:
+	 * under ASan, 5 runs idle took 0.08 to 16.1 s (7 ops in the slowest).
+	 * CI's serial ASan run failed this test once with a 20 s bound (the
+	 * log was not kept; that tail is the likely cause).  The bound only
+	 * has to stay under the suite's 120 s timeout.
+	 */
+	c.duration_ns = safe ? 100000000ull : 60000000000ull;
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	cr_expect(wl_smp_oversubscribed() || wl_host_nr_pus() >= WL_NR_CPUS,
 		  "256 CPUs were not up at once");
