@@ -82,6 +82,7 @@ enum wl_inject_point {
 	WL_INJ_WRITER_UNLINK, /* writer, after unlinking, before the flush */
 	WL_INJ_WRITER_FREE,   /* writer, after the flush, before the free */
 	WL_INJ_SPF_PTL, /* speculative fault: PMD checked, PTE lock not taken */
+	WL_INJ_WALK_GAP, /* walker, between two walks: outside any section */
 	WL_NR_INJECT,
 };
 

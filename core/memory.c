@@ -475,13 +475,9 @@ static void zap_pmd_range(struct wl_mmu_gather *tlb, struct wl_mm *mm,
 			continue;
 		/*
 		 * The window the recheck closes, where tests/test_mm.c's hook
-		 * runs the other DONTNEED.  No random delay here: with one,
-		 * atomic_readers' writers starved in the safe torture tests
-		 * (4 ops in 1 s, each free polling ~1 s), a schedule effect
-		 * not yet understood.
+		 * runs the other DONTNEED and the torture delays the zap.
 		 */
-		if (unlikely(wl_inject_hook))
-			wl_inject(WL_INJ_WALK_LEVEL);
+		wl_inject(WL_INJ_WALK_LEVEL);
 		if (!zap_pte_range(tlb, pmd, v, addr, next)) {
 			next = addr; /* the PMD changed: look at it again */
 			continue;

@@ -2,7 +2,7 @@
 # a test executable, from the executable's own list (`EXE --list`, the
 # tree Criterion prints, which tu_nocriterion prints too), the way
 # gtest_discover_tests() does.  One ctest per test, so that a test that
-# skips itself (cr_skip_test(): the executable exits 77, tu_skip.c) shows
+# skips itself (cr_skip_test(): the executable exits 77, tu_verdict.c) shows
 # as skipped in ctest rather than as a pass.  Run at build time by
 # walklab_test_runner() (tests/CMakeLists.txt) with -DPARAMS=FILE setting:
 #   EXE       the test executable
@@ -27,6 +27,11 @@ set(suite "")
 foreach(line IN LISTS lines)
   if(line MATCHES "^([A-Za-z0-9_]+): [0-9]+ tests?$")
     set(suite ${CMAKE_MATCH_1})
+    continue()
+  endif()
+  # must_fail: tests that fail by design, run by a script that wants them
+  # failed (test_teardown.sh), not as ctests of their own.
+  if(suite STREQUAL "must_fail")
     continue()
   endif()
   # "├── name" or "└── name" (tu_nocriterion prints "|-- name").

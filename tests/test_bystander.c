@@ -38,9 +38,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	wl_mm_destroy(&mm);
-	cr_expect_eq(wl_machine_check_balance(), 0, "frames or tables leaked");
-	tu_machine_down();
+	tu_mm_down(&mm);
 }
 
 TestSuite(bystander, .init = setup, .fini = teardown, .timeout = 60);

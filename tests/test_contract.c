@@ -122,9 +122,7 @@ static void machine_up(enum wl_arch arch)
 
 static void machine_down(void)
 {
-	wl_mm_destroy(&mm);
-	cr_expect_eq(wl_violations_total(), 0, "checker violations");
-	tu_machine_down();
+	tu_mm_down(&mm);
 }
 
 /* The walker: enters or leaves sections until it is `want` deep. */

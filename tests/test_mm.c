@@ -37,18 +37,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	wl_inject_hook = NULL;
-	wl_inject_cfg.enabled = false;
-	/*
-	 * No grace period in flight when the bugs are reset: the reclaimer
-	 * reads wl_bugs.rcu_sched_ignores_irqoff in each one.
-	 */
-	rcu_sched_barrier();
-	wl_bugs = (struct wl_bugs){0};
-	wl_mm_destroy(&mm);
-	cr_expect_eq(wl_machine_check_balance(), 0, "frames or tables leaked");
-	cr_expect_eq(wl_violations_total(), 0, "checker violations");
-	tu_machine_down();
+	tu_mm_down(&mm);
 }
 
 TestSuite(mm, .init = setup, .fini = teardown, .timeout = 60);

@@ -45,13 +45,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	wl_pte_map_window = NULL;
-	rcu_sched_barrier();
-	wl_bugs = (struct wl_bugs){0};
-	wl_mm_destroy(&mm);
-	cr_expect_eq(wl_machine_check_balance(), 0, "frames or tables leaked");
-	cr_expect_eq(wl_violations_total(), 0, "checker violations");
-	tu_machine_down();
+	tu_mm_down(&mm);
 }
 
 TestSuite(pte_map, .init = setup, .fini = teardown, .timeout = 60);

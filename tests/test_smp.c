@@ -22,6 +22,7 @@
 #include "mm.h" /* wl_bugs */
 #include "rcu_sched.h"
 #include "smp.h"
+#include "tu_capture.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -814,16 +815,10 @@ static void body_stall_detected(void)
 {
 	struct target t;
 	struct sender s;
+	struct tu_capture cap;
 	char buf[4096];
-	FILE *tmp = tmpfile();
-	size_t n;
-	int saved;
 
-	cr_assert_not_null(tmp);
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fileno(tmp), 2);
-
+	tu_capture_stderr(&cap);
 	target_start(&t, T_IRQS_OFF);
 	sender_start(&s, atomic_load(&t.cpu), true);
 	/*
@@ -836,14 +831,7 @@ static void body_stall_detected(void)
 	pthread_join(s.thr, NULL);
 	target_join(&t);
 
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	n = fread(buf, 1, sizeof(buf) - 1, tmp);
-	buf[n] = 0;
-	fclose(tmp);
-	fputs(buf, stderr); /* the report, for whoever reads the log */
+	tu_capture_end(&cap, buf, sizeof(buf));
 
 	cr_assert(sender_done(&s));
 	cr_assert_eq(wl_stall_count(), 1, "one wait, one report");

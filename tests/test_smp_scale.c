@@ -11,6 +11,7 @@
  *  - the verdict itself (wl_stall_judge()), on its three sides.
  */
 #include "smp.h"
+#include "tu_capture.h"
 
 #ifdef WALKLAB_NO_CRITERION
 #include "tu_nocriterion.h"
@@ -238,32 +239,20 @@ Test(smp_scale, irqs_off_stall_reported_256)
 {
 	const unsigned int n = NCPUS - 1;
 	uint64_t t0;
+	struct tu_capture cap;
 	char buf[16384];
-	FILE *tmp = tmpfile();
 	pthread_t sender;
-	size_t got;
-	int saved;
 
-	cr_assert_not_null(tmp);
 	smp_setup(50 * MS);
 	cpus_start(n, M_SLEEP, M_IRQS_OFF);
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fileno(tmp), 2);
+	tu_capture_stderr(&cap);
 	cr_assert_eq(pthread_create(&sender, NULL, sender_main, NULL), 0);
 	t0 = wl_now_ns();
 	while (!wl_stall_count() && wl_now_ns() - t0 < 20000 * MS)
 		usleep(5000);
 	cpus_stop(n); /* the IRQ-off CPU unmasks: the ack comes */
 	pthread_join(sender, NULL);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	got = fread(buf, 1, sizeof(buf) - 1, tmp);
-	buf[got] = 0;
-	fclose(tmp);
-	fputs(buf, stderr);
+	tu_capture_end(&cap, buf, sizeof(buf));
 	cr_assert_eq(atomic_load(&sent_by_sender), n);
 	cr_assert_eq(wl_stall_count(), 1, "one wait, one report");
 	cr_assert(strstr(buf, "walklab: INFO: IPI ack stall: "), "%s", buf);

@@ -79,6 +79,18 @@ static void safe_backend(enum wl_arch arch)
 		cr_skip_test("%s requires a flush that IPIs", wl_backend.name);
 	base_config(&c, arch);
 	c.duration_ns = WL_TSAN ? 2000000000ull : 1000000000ull;
+	/*
+	 * A writer that polls a shared reader count starves under
+	 * injection when DONTNEED frees PTE tables one at a time out of a
+	 * region the walkers keep walking: two walkers' sections overlap
+	 * and the count never reads zero (atomic_readers-permm, seed 1: 4
+	 * ops, then one free until the end; ~3000 ops without pt_reclaim).
+	 * The ops before it were a matter of the seed's draws, so a new
+	 * injection point moved it (the zap's, core/memory.c).  pt_reclaim
+	 * with polls has its own case (op_dontneed_safe).
+	 */
+	if (wl_backend.caps & WL_CAP_POLLS)
+		c.pt_reclaim = false;
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	uint64_t ops = 0;
 

@@ -21,4 +21,15 @@ void tu_machine_up(enum wl_arch arch);
 /* Destroys nothing itself: call wl_mm_destroy() on your mms first. */
 void tu_machine_down(void);
 
+/*
+ * The end of a test on one mm (a suite's .fini, or the test's end): the
+ * test hooks (injection, the PTE-map window) off, no RCU-sched grace
+ * period in flight, wl_bugs cleared, the mm destroyed; then it expects
+ * nothing leaked (wl_machine_check_balance()) and no violation since
+ * tu_machine_up(), and takes the machine down.  In a .fini these
+ * expectations fail the test through tu_verdict.c (Criterion) or
+ * tu_nocriterion.c.
+ */
+void tu_mm_down(struct wl_mm *mm);
+
 #endif /* WALKLAB_TEST_UTIL_H */

@@ -81,12 +81,21 @@ static void release(unsigned long got, unsigned int flags,
 	}
 }
 
-/* Between walks: a quiescent state, and a point where IRQs are enabled. */
+/*
+ * Between walks: a quiescent state, a point where IRQs are enabled, and
+ * an injection point outside any walk section.  Without the last, every
+ * delay or yield injected into a walker fell inside a section, so a
+ * walker CPU off the host's PU always held its reader count, and a
+ * writer that polls a per-CPU count (atomic_readers-percpu) saw zero only
+ * in the few instructions between two walks: its free waited until the
+ * walkers stopped at the end of the run.
+ */
 static void between_walks(void)
 {
 	if (wl_backend.quiescent)
 		wl_backend.quiescent();
 	local_irq_enable(); /* takes poll-mode IPIs */
+	wl_inject(WL_INJ_WALK_GAP);
 }
 
 /* --check-cost: read-only walks, no holding, the same walks each phase. */
