@@ -28,7 +28,8 @@
  * under KVM's PV flush, its vCPU is not preempted (kvm_flush_tlb_multi()
  * leaves a preempted one to flush at entry).  The spinner shares its CPU
  * with the guest's other tasks, and the host may preempt the vCPU: each
- * repetition reads the spinners' run time (schedstat) over the collapse,
+ * repetition reads the spinners' run time over the collapse (their own
+ * loops' steps, gaps of CR_GAP_NS or more left out),
  * and the other CPUs' steal time over it (/proc/stat).  The judged
  * model is lab x share (wl_calib_pv_model()); steal alone, lab x
  * (1 - steal), is printed beside it, judged alike.
@@ -158,10 +159,13 @@ struct spinner {
 	int cpu;
 	atomic_bool *stop;
 	atomic_bool running;
-	_Atomic pid_t tid;
 	atomic_bool fifo; /* it runs SCHED_FIFO */
-	/* Its loop's gaps of at least CR_GAP_NS: off its CPU, in all. */
-	_Atomic uint64_t off_ns;
+	/*
+	 * Its loop's steps shorter than CR_GAP_NS, summed: the time it ran.
+	 * A difference of two reads is the time it ran in between, to
+	 * within a step (a gap straddling the first read counts nothing).
+	 */
+	_Atomic uint64_t on_ns;
 };
 
 /*
@@ -175,14 +179,12 @@ static void *spin_main(void *arg)
 {
 	const struct sched_param prio = {.sched_priority = 1};
 	struct spinner *s = arg;
+	uint64_t last, now;
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(s->cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	uint64_t last, now;
-
-	atomic_store(&s->tid, gettid());
 	/*
 	 * SCHED_FIFO where allowed: the CPU is then the spinner's but for RT
 	 * throttling and the host's steal, so the share of the collapse it
@@ -195,8 +197,8 @@ static void *spin_main(void *arg)
 	last = wl_calib_clock_ns();
 	while (!atomic_load_explicit(s->stop, memory_order_relaxed)) {
 		now = wl_calib_clock_ns();
-		if (now - last >= CR_GAP_NS)
-			atomic_fetch_add_explicit(&s->off_ns, now - last,
+		if (now - last < CR_GAP_NS)
+			atomic_fetch_add_explicit(&s->on_ns, now - last,
 						  memory_order_relaxed);
 		last = now;
 	}
@@ -231,43 +233,19 @@ struct crun {
 	int nothers;
 	uint64_t pmds;
 	char why[112];
-	/* Busy: the spinners' thread ids and gap counters (none: idle). */
-	pid_t tid[CR_MAX_CPUS];
-	_Atomic uint64_t *off_ns[CR_MAX_CPUS];
+	/* Busy: the spinners' run-time counters (none: idle). */
+	_Atomic uint64_t *on_ns[CR_MAX_CPUS];
 	int ntid;
-	bool fifo;		 /* every spinner runs SCHED_FIFO */
-	uint64_t last_dt;	 /* the last collapse's wall time */
-	double last_sched_share; /* the same window by schedstat */
+	bool fifo; /* every spinner runs SCHED_FIFO */
 };
 
-/* Sum over the spinners of their gaps so far, in ns. */
-static uint64_t spinners_off_ns(const struct crun *c)
+/* Sum over the spinners of the time they ran so far, in ns. */
+static uint64_t spinners_on_ns(const struct crun *c)
 {
 	uint64_t sum = 0;
 
 	for (int i = 0; i < c->ntid; i++)
-		sum += atomic_load_explicit(c->off_ns[i], memory_order_relaxed);
-	return sum;
-}
-
-/* Sum over the spinners of their run time so far (schedstat), in ns. */
-static uint64_t spinners_run_ns(const struct crun *c)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < c->ntid; i++) {
-		char path[64];
-		unsigned long long run = 0;
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat",
-			 (int)c->tid[i]);
-		f = fopen(path, "r");
-		if (f && fscanf(f, "%llu", &run) == 1)
-			sum += run;
-		if (f)
-			fclose(f);
-	}
+		sum += atomic_load_explicit(c->on_ns[i], memory_order_relaxed);
 	return sum;
 }
 
@@ -305,7 +283,7 @@ static bool crun_rep(struct crun *c, double *flush, double *sync, double *share,
 {
 	struct irqs *s = malloc(4 * sizeof(*s));
 	double f[2], y[2];
-	uint64_t t0, dt, run0, off0, st0, rep0;
+	uint64_t t0, dt, on0, st0, rep0;
 	void *base;
 	size_t len;
 	long huge0;
@@ -319,8 +297,7 @@ static bool crun_rep(struct crun *c, double *flush, double *sync, double *share,
 	huge0 = anon_huge_kib();
 	st0 = others_steal_ticks(c);
 	rep0 = wl_calib_clock_ns();
-	run0 = spinners_run_ns(c);
-	off0 = spinners_off_ns(c);
+	on0 = spinners_on_ns(c);
 	t0 = wl_calib_clock_ns();
 	if (!read_irqs(&s[0])) {
 		snprintf(c->why, sizeof(c->why),
@@ -336,18 +313,10 @@ static bool crun_rep(struct crun *c, double *flush, double *sync, double *share,
 	}
 	read_irqs(&s[1]);
 	dt = wl_calib_clock_ns() - t0;
-	/*
-	 * The share of the collapse's time the spinners ran, per CPU: by
-	 * their own loops' gaps (exact to CR_GAP_NS), and by schedstat
-	 * (updated at ticks and switches only: for the report).
-	 */
-	*share = c->ntid ? 1 - (double)(spinners_off_ns(c) - off0) /
-					   (double)dt / c->ntid
+	/* The share of the collapse's time the spinners ran, per CPU. */
+	*share = c->ntid ? WL_MIN(1.0, (double)(spinners_on_ns(c) - on0) /
+					       (double)dt / c->ntid)
 			 : 0;
-	c->last_sched_share = c->ntid ? (double)(spinners_run_ns(c) - run0) /
-						(double)dt / c->ntid
-				      : 0;
-	c->last_dt = dt;
 	if (anon_huge_kib() - huge0 < (long)(c->pmds * 2048)) {
 		snprintf(c->why, sizeof(c->why),
 			 "AnonHugePages grew by %ld kB, not %llu",
@@ -411,7 +380,7 @@ static bool crun_series(struct crun *c, bool busy, unsigned int reps,
 		sp[i].cpu = c->others[i];
 		sp[i].stop = &stop;
 		atomic_store(&sp[i].running, false);
-		atomic_store(&sp[i].off_ns, 0);
+		atomic_store(&sp[i].on_ns, 0);
 		if (pthread_create(&sp[i].t, NULL, spin_main, &sp[i])) {
 			n = i;
 			ok = false;
@@ -426,8 +395,7 @@ static bool crun_series(struct crun *c, bool busy, unsigned int reps,
 		c->fifo = true;
 	for (int i = 0; i < n; i++) {
 		c->fifo = c->fifo && atomic_load(&sp[i].fifo);
-		c->tid[i] = atomic_load(&sp[i].tid);
-		c->off_ns[i] = &sp[i].off_ns;
+		c->on_ns[i] = &sp[i].on_ns;
 	}
 	for (unsigned int r = 0; ok && r < reps; r++)
 		ok = crun_rep(c, &flush[r], &sync[r], &share[r], &steal[r]);
@@ -684,7 +652,7 @@ static void verdict(struct wl_calib_report *r, const char *arch,
 		 ". Busy flush, model (a flush IPIs a CPU only while it runs "
 		 "the mm and its vCPU is not preempted; lab x the share of "
 		 "the collapse the spinners ran, %.2f, from their loops' "
-		 "gaps): mean %.2f "
+		 "steps): mean %.2f "
 		 "vs %.2f +- %.2f %s (spinners %s); steal alone (lab x (1 - "
 		 "steal %.3f), /proc/stat): %.2f +- %.2f %s%s%s",
 		 share_mean(b), ms.observed, ms.expected, ms.tol,
@@ -692,12 +660,16 @@ static void verdict(struct wl_calib_report *r, const char *arch,
 		 b->fifo ? "SCHED_FIFO" : "at the default priority", steal,
 		 mt.expected, mt.tol, mt.match ? "MATCH" : "DIFFER",
 		 mt.match ? "" : " (steal does not explain it alone)",
-		 ms.match || b->fifo
-			 ? ""
+		 ms.match || b->fifo ? ""
+		 : ms.observed > ms.expected
+			 ? ". The spinners shared their CPUs with other tasks "
+			   "and ran when the collapse flushed more often than "
+			   "their share of the time: run as root (SCHED_FIFO "
+			   "spinners) to measure the model"
 			 : ". The spinners shared their CPUs with other tasks "
-			   "and ran when the collapse ran more often than "
-			   "their share: run as root (SCHED_FIFO spinners) "
-			   "to measure the model");
+			   "and ran when the collapse flushed less often than "
+			   "their share of the time: run as root (SCHED_FIFO "
+			   "spinners) to measure the model");
 }
 
 void wl_calib_collapse(const struct wl_calib_opts *o, struct wl_calib_report *r)
