@@ -259,20 +259,16 @@ bool wl_arch_clear_is_full_barrier(void)
 	return arch_cfg.arch != WL_ARCH_BROADCAST;
 }
 
-/* The flush's effect on CPU cpu: atomics only (IRQ context). */
-static void flush_on_cpu(int cpu)
+/* The flush IPI's function: in IRQ context, so atomics only. */
+static void flush_tlb_func(void *info)
 {
+	int cpu = smp_processor_id();
+
+	(void)info;
 	/* A lazy CPU switches to init_mm: it leaves the mm's tables. */
 	if (cpu >= 0)
 		atomic_store_explicit(&cpu_lazy[cpu], false,
 				      memory_order_relaxed);
-}
-
-/* The flush IPI's function: in IRQ context, so atomics only. */
-static void flush_tlb_func(void *info)
-{
-	(void)info;
-	flush_on_cpu(smp_processor_id());
 	atomic_fetch_add_explicit(&stat_remote_flushes, 1,
 				  memory_order_relaxed);
 }
@@ -330,7 +326,10 @@ bool wl_arch_vcpu_resume(int cpu)
 				       memory_order_acq_rel);
 	if (!(old & WL_VCPU_FLUSH_TLB))
 		return false;
-	flush_on_cpu(cpu);
+	/*
+	 * The host flushes the vCPU's TLB (kvm_vcpu_flush_tlb_guest()); the
+	 * guest runs no flush_tlb_func(), so a lazy CPU stays lazy.
+	 */
 	atomic_fetch_add_explicit(&stat_pv_entry_flushes[cpu], 1,
 				  memory_order_relaxed);
 	return true;
@@ -439,15 +438,16 @@ static unsigned int native_flush_tlb_multi(struct wl_cpumask *mask,
  * a vCPU that resumed in between makes the cmpxchg fail and is IPI'd.
  * Returns the number deferred; mask keeps the CPUs to IPI.
  */
-static unsigned int flush_defer(struct wl_cpumask *mask)
+static unsigned int flush_defer(struct wl_mm *mm, struct wl_cpumask *mask)
 {
 	unsigned int n = 0, state;
 	int self = smp_processor_id();
 
 	wl_cpumask_fill(mask);
 	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
-		if (cpu == self)
-			continue; /* never preempted: it is running this */
+		/* The flush's mask: mm_cpumask(mm), lazy CPUs included. */
+		if (cpu == self || !in_mm_cpumask(cpu, mm))
+			continue; /* self: never preempted, it runs this */
 		state = atomic_load_explicit(&vcpu_state[cpu],
 					     memory_order_relaxed);
 		if (!(state & WL_VCPU_PREEMPTED))
@@ -511,7 +511,7 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 		 * but nothing says so: tlb_table_flush_implies_ipi is false
 		 * here (ipi stays false).
 		 */
-		flush_defer(&mask);
+		flush_defer(mm, &mask);
 		kind = wl_ipi_kind_set(WL_IPI_FLUSH);
 		ipis = native_flush_tlb_multi(&mask, mm, freed_tables, &all);
 		(void)all;
