@@ -124,7 +124,7 @@ static const char torture_usage[] =
 	"  --vcpu-preempt P paravirt: the host preempts a walker's vCPU at a "
 	"walk\n"
 	"                   point, parts per 65536 (0..65536, default "
-	"8192 on\n"
+	"16384 on\n"
 	"                   paravirt; for --inject-max-ns at most)\n"
 	"  --inject-sb B    a simulated store buffer at the publication "
 	"points:\n"

@@ -113,7 +113,7 @@ unsigned int torture_other_cpus(const struct wl_torture_config *c);
  * on paravirt by default, so that a walker's IRQ-off section can be
  * caught preempted by a flush, as on a real host (core/arch.c).
  */
-#define WL_VCPU_PREEMPT_DEFAULT 8192u
+#define WL_VCPU_PREEMPT_DEFAULT 16384u
 uint32_t torture_vcpu_preempt(const struct wl_torture_config *c);
 void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n);
 
