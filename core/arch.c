@@ -29,6 +29,9 @@ static _Atomic uint64_t stat_flushes;
 static _Atomic uint64_t stat_flush_ipis;
 static _Atomic uint64_t stat_flush_ns;
 static _Atomic uint64_t stat_remote_flushes;
+/* Per target CPU: paravirt flushes left to its next entry, and done there. */
+static _Atomic uint64_t stat_pv_deferred[WL_NR_CPUS];
+static _Atomic uint64_t stat_pv_entry_flushes[WL_NR_CPUS];
 
 /* The one table of arch names: the names array and the choices string. */
 #define WL_ARCH_LIST(X)                                                        \
@@ -60,10 +63,12 @@ static const char arch_choices[] = WL_ARCH_LIST(ARCH_CHOICE);
  *  than an IPI round trip (docs/kernel-protocol.md 4.2: with INVLPGB, TLB
  *  invalidation fell from ~40% to ~4% of CPU time).
  *
- *  paravirt: 3000 ns.  An assumption, no authoritative figure: a
- *  hypercall (a VM exit and entry, on the order of 1 us on current
- *  hardware) plus the hypervisor's flush of the other vCPUs, which for
- *  running vCPUs is itself a host IPI or broadcast: a few us in all.
+ *  paravirt: 3000 ns beyond the real IPI round trip to the running
+ *  vCPUs.  An assumption, no authoritative figure: KVM's PV flush itself
+ *  is a scan of the steal-time bytes and a cmpxchg per preempted vCPU
+ *  (cheap), but its IPIs to running vCPUs cost VM exits on both sides
+ *  that the emulated IPI does not (on the order of 1 us each); Hyper-V's
+ *  and Xen's flushes are a hypercall instead.  A few us in all.
  *
  * All three are parameters (wl_arch_init()); the bench prints them.
  */
@@ -131,6 +136,15 @@ static _Atomic bool cpu_lazy[WL_NR_CPUS];
 static _Atomic bool any_lazy; /* a CPU went lazy in this run */
 /* The mm each CPU runs (wl_arch_switch_mm()). */
 static _Atomic(struct wl_mm *) cpu_mm[WL_NR_CPUS];
+/*
+ * The paravirt model's per-vCPU steal-time byte, KVM's
+ * struct kvm_steal_time.preempted: WL_VCPU_PREEMPTED while the host does
+ * not run the vCPU, WL_VCPU_FLUSH_TLB added by a flush that left its work
+ * to the vCPU's next entry.  See wl_arch_vcpu_preempt().
+ */
+#define WL_VCPU_PREEMPTED 1u
+#define WL_VCPU_FLUSH_TLB 2u
+static _Atomic unsigned int vcpu_state[WL_NR_CPUS];
 
 /* A new run: no CPU is lazy.  Before the CPUs run. */
 static void wl_arch_lazy_reset(void)
@@ -140,6 +154,8 @@ static void wl_arch_lazy_reset(void)
 		atomic_store_explicit(&cpu_lazy[cpu], false,
 				      memory_order_relaxed);
 		atomic_store_explicit(&cpu_mm[cpu], NULL, memory_order_relaxed);
+		atomic_store_explicit(&vcpu_state[cpu], 0,
+				      memory_order_relaxed);
 	}
 }
 
@@ -193,10 +209,19 @@ static const struct wl_flush_step steps_broadcast[] = {
 	{"(x86 INVLPGB: inc_mm_tlb_gen())", true,
 	 "as ipi's first step; INVLPGB+TLBSYNC after it"},
 };
+/*
+ * KVM's PV flush (arch/x86/kernel/kvm.c kvm_flush_tlb_multi()): no
+ * hypercall.  It reads each target's steal-time "preempted" byte, marks a
+ * preempted one with try_cmpxchg() (LOCK CMPXCHG: fully ordered) and
+ * IPIs the rest through native_flush_tlb_multi(), as ipi does.  The
+ * inc_mm_tlb_gen() before it is the first full barrier either way.
+ */
 static const struct wl_flush_step steps_paravirt[] = {
 	{"inc_mm_tlb_gen()", true, "as ipi's first step"},
-	{"hypercall (KVM/Hyper-V/Xen flush_tlb_multi)", true,
-	 "VMCALL: a VM exit, serializing"},
+	{"try_cmpxchg(preempted, FLUSH_TLB) (preempted vCPUs)", true,
+	 "LOCK CMPXCHG: a fully ordered RMW"},
+	{"IPI send (running vCPUs)", true, "as ipi's IPI send"},
+	{"wait for acks", false, "csd_lock_wait(): acquire loads only"},
 };
 
 const struct wl_flush_step *wl_arch_flush_steps(enum wl_arch arch,
@@ -246,6 +271,75 @@ static void flush_tlb_func(void *info)
 				      memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_remote_flushes, 1,
 				  memory_order_relaxed);
+}
+
+/*
+ * vCPU preemption, as KVM marks it (arch/x86/kvm/x86.c): kvm_sched_out()
+ * sets vcpu->preempted only when the vCPU task is still runnable (an
+ * involuntary preemption by the host scheduler), and kvm_arch_vcpu_put()
+ * then writes KVM_VCPU_PREEMPTED to the guest's steal-time byte
+ * (kvm_steal_time_set_preempted()).  A vCPU that halts (HLT: blocked in
+ * kvm_vcpu_block(), not runnable) is not marked: a flush IPIs it, and the
+ * IPI wakes it.  So in the model a CPU blocked or idle
+ * (wl_cpu_block_begin(), a crange CPU waiting, a bystander) is not
+ * preempted; only an injected host preemption is (torture
+ * --vcpu-preempt, wl_inject_slow()), and it may come anywhere, in the
+ * middle of an IRQ-off walk section too: the section then protects
+ * nothing from a PV flush, which is why x86 selected RCU table freeing
+ * under PARAVIRT (KERNEL.md, docs/history.md 2.3).
+ *
+ * Entry: record_steal_time() on the next VM entry does
+ * xchg(&st->preempted, 0) and flushes the vCPU's TLB if FLUSH_TLB was
+ * set: wl_arch_vcpu_resume().  A VM exit and entry are serializing: the
+ * vCPU's simulated store buffer drains at the exit (the caller is the
+ * vCPU itself, wl_arch_vcpu_preempt() drains it).
+ */
+void wl_arch_vcpu_preempt(int cpu)
+{
+	if (cpu < 0 || cpu >= WL_NR_CPUS)
+		return;
+	if (cpu == smp_processor_id())
+		wl_sb_barrier(WL_SB_DRAIN_SCHED); /* the VM exit */
+	/*
+	 * Relaxed: the host's plain write.  A flush that misses it IPIs the
+	 * vCPU, whose IPI then waits for its entry (the host runs it): the
+	 * same outcome, later; nothing is ordered by the byte itself.
+	 */
+	atomic_store_explicit(&vcpu_state[cpu], WL_VCPU_PREEMPTED,
+			      memory_order_relaxed);
+}
+
+bool wl_arch_vcpu_resume(int cpu)
+{
+	unsigned int old;
+
+	if (cpu < 0 || cpu >= WL_NR_CPUS)
+		return false;
+	/*
+	 * acq_rel, record_steal_time()'s xchg(): acquire pairs with the
+	 * flusher's cmpxchg (flush_defer()) so that this entry's flush
+	 * comes after whatever that flusher did before it; release: nothing
+	 * of ours is ordered by it, but a fully ordered RMW is what x86's
+	 * XCHG is.
+	 */
+	old = atomic_exchange_explicit(&vcpu_state[cpu], 0,
+				       memory_order_acq_rel);
+	if (!(old & WL_VCPU_FLUSH_TLB))
+		return false;
+	/*
+	 * The host flushes the vCPU's TLB (kvm_vcpu_flush_tlb_guest()); the
+	 * guest runs no flush_tlb_func(), so a lazy CPU stays lazy.
+	 */
+	atomic_fetch_add_explicit(&stat_pv_entry_flushes[cpu], 1,
+				  memory_order_relaxed);
+	return true;
+}
+
+bool wl_arch_vcpu_preempted(int cpu)
+{
+	return cpu >= 0 && cpu < WL_NR_CPUS &&
+	       (atomic_load_explicit(&vcpu_state[cpu], memory_order_relaxed) &
+		WL_VCPU_PREEMPTED);
 }
 
 /*
@@ -318,16 +412,62 @@ static void flush_targets(struct wl_mm *mm, bool skip_lazy,
  * for.  --bug lazy-tlb-no-ipi: the lazy CPUs are skipped even for freed
  * tables, and the flush still claims to have reached every walker.
  */
-static unsigned int native_flush_tlb_multi(struct wl_mm *mm, bool freed_tables,
+static unsigned int native_flush_tlb_multi(struct wl_cpumask *mask,
+					   struct wl_mm *mm, bool freed_tables,
 					   bool *all)
 {
-	struct wl_cpumask mask;
 	bool skip_lazy = !(freed_tables && !wl_bugs.lazy_tlb_no_ipi) &&
 			 atomic_load_explicit(&any_lazy, memory_order_relaxed);
+	struct wl_cpumask targets;
+	int cpu;
 
 	*all = !skip_lazy || wl_bugs.lazy_tlb_no_ipi;
-	flush_targets(mm, skip_lazy, &mask);
-	return smp_call_function_many(&mask, flush_tlb_func, NULL, true);
+	flush_targets(mm, skip_lazy, &targets);
+	wl_for_each_cpu(cpu, &targets)
+	{
+		if (!wl_cpumask_test(mask, cpu))
+			wl_cpumask_clear(&targets, cpu);
+	}
+	return smp_call_function_many(&targets, flush_tlb_func, NULL, true);
+}
+
+/*
+ * kvm_flush_tlb_multi(): each other vCPU whose steal-time byte says
+ * preempted gets FLUSH_TLB added by a try_cmpxchg() and is dropped from
+ * the mask (the host flushes it at its next entry, wl_arch_vcpu_resume());
+ * a vCPU that resumed in between makes the cmpxchg fail and is IPI'd.
+ * Returns the number deferred; mask keeps the CPUs to IPI.
+ */
+static unsigned int flush_defer(struct wl_mm *mm, struct wl_cpumask *mask)
+{
+	unsigned int n = 0, state;
+	int self = smp_processor_id();
+
+	wl_cpumask_fill(mask);
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
+		/* The flush's mask: mm_cpumask(mm), lazy CPUs included. */
+		if (cpu == self || !in_mm_cpumask(cpu, mm))
+			continue; /* self: never preempted, it runs this */
+		state = atomic_load_explicit(&vcpu_state[cpu],
+					     memory_order_relaxed);
+		if (!(state & WL_VCPU_PREEMPTED))
+			continue;
+		/*
+		 * acq_rel, a LOCK CMPXCHG: release orders everything this
+		 * flusher did before (the unlink) before the mark; pairs
+		 * with the acquire xchg at the vCPU's entry
+		 * (wl_arch_vcpu_resume()).
+		 */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &vcpu_state[cpu], &state, state | WL_VCPU_FLUSH_TLB,
+			    memory_order_acq_rel, memory_order_relaxed))
+			continue;
+		wl_cpumask_clear(mask, cpu);
+		atomic_fetch_add_explicit(&stat_pv_deferred[cpu], 1,
+					  memory_order_relaxed);
+		n++;
+	}
+	return n;
 }
 
 bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
@@ -335,8 +475,9 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 {
 	uint64_t t0 = wl_now_ns();
 	enum wl_ipi_kind kind;
+	struct wl_cpumask mask;
 	unsigned int ipis;
-	bool ipi = false;
+	bool ipi = false, all;
 
 	(void)start;
 	(void)end;
@@ -351,8 +492,9 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 	switch (arch_cfg.arch) {
 	case WL_ARCH_IPI:
 		/* Waits for its targets, IRQ-off walkers included. */
+		wl_cpumask_fill(&mask);
 		kind = wl_ipi_kind_set(WL_IPI_FLUSH);
-		ipis = native_flush_tlb_multi(mm, freed_tables, &ipi);
+		ipis = native_flush_tlb_multi(&mask, mm, freed_tables, &ipi);
 		wl_ipi_kind_set(kind);
 		wl_delay_ns(arch_cfg.ipi_flush_ns);
 		atomic_fetch_add_explicit(&stat_flush_ipis, ipis,
@@ -362,7 +504,21 @@ bool flush_tlb_mm_range(struct wl_mm *mm, uint64_t start, uint64_t end,
 		wl_delay_ns(arch_cfg.broadcast_flush_ns);
 		break;
 	case WL_ARCH_PARAVIRT:
+		/*
+		 * KVM's PV flush: the running targets are IPI'd and waited
+		 * for (their IRQ-off sections too), the preempted ones are
+		 * left to their entry.  It may have reached every walker,
+		 * but nothing says so: tlb_table_flush_implies_ipi is false
+		 * here (ipi stays false).
+		 */
+		flush_defer(mm, &mask);
+		kind = wl_ipi_kind_set(WL_IPI_FLUSH);
+		ipis = native_flush_tlb_multi(&mask, mm, freed_tables, &all);
+		(void)all;
+		wl_ipi_kind_set(kind);
 		wl_delay_ns(arch_cfg.paravirt_flush_ns);
+		atomic_fetch_add_explicit(&stat_flush_ipis, ipis,
+					  memory_order_relaxed);
 		break;
 	default:
 		break;
@@ -384,6 +540,25 @@ void wl_arch_stats(struct wl_arch_stats *st)
 		atomic_load_explicit(&stat_flush_ns, memory_order_relaxed);
 	st->remote_flushes = atomic_load_explicit(&stat_remote_flushes,
 						  memory_order_relaxed);
+	st->pv_deferred = 0;
+	st->pv_entry_flushes = 0;
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
+		st->pv_deferred += atomic_load_explicit(&stat_pv_deferred[cpu],
+							memory_order_relaxed);
+		st->pv_entry_flushes += atomic_load_explicit(
+			&stat_pv_entry_flushes[cpu], memory_order_relaxed);
+	}
+}
+
+void wl_arch_cpu_pv_counts(int cpu, uint64_t *deferred, uint64_t *entry)
+{
+	*deferred = *entry = 0;
+	if (cpu < 0 || cpu >= WL_NR_CPUS)
+		return;
+	*deferred = atomic_load_explicit(&stat_pv_deferred[cpu],
+					 memory_order_relaxed);
+	*entry = atomic_load_explicit(&stat_pv_entry_flushes[cpu],
+				      memory_order_relaxed);
 }
 
 void wl_arch_stats_reset(void)
@@ -392,4 +567,10 @@ void wl_arch_stats_reset(void)
 	atomic_store_explicit(&stat_flush_ipis, 0, memory_order_relaxed);
 	atomic_store_explicit(&stat_flush_ns, 0, memory_order_relaxed);
 	atomic_store_explicit(&stat_remote_flushes, 0, memory_order_relaxed);
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
+		atomic_store_explicit(&stat_pv_deferred[cpu], 0,
+				      memory_order_relaxed);
+		atomic_store_explicit(&stat_pv_entry_flushes[cpu], 0,
+				      memory_order_relaxed);
+	}
 }

@@ -12,8 +12,13 @@
  *  WL_ARCH_BROADCAST  arm64 TLBI, or x86 with INVLPGB: the hardware
  *                     broadcasts the invalidation; no IPI, so masking IRQs
  *                     blocks nothing.
- *  WL_ARCH_PARAVIRT   a hypercall flush (Hyper-V, KVM PV flush, Xen): the
- *                     hypervisor flushes the vCPUs without interrupting them.
+ *  WL_ARCH_PARAVIRT   KVM's PV flush (kvm_flush_tlb_multi()): the vCPUs
+ *                     the host is running are IPI'd and waited for, as on
+ *                     ipi; the preempted ones are not interrupted, their
+ *                     flush is left to their next entry.  A walker whose
+ *                     vCPU is preempted inside its IRQ-off section is not
+ *                     waited for, so the flush never counts as having
+ *                     reached every walker (wl_arch_vcpu_preempt()).
  *
  * The run's mms are used by every simulated CPU, so their "mm_cpumask" is
  * the set of online CPUs, but for CPUs that switched to another mm
@@ -45,7 +50,7 @@ struct wl_arch_config {
 	/* Extra per-flush cost spent by the flushing CPU, in ns. */
 	uint64_t ipi_flush_ns;	     /* beyond the real IPI round trip: 0 */
 	uint64_t broadcast_flush_ns; /* TLBI/INVLPGB + sync */
-	uint64_t paravirt_flush_ns;  /* the hypercall */
+	uint64_t paravirt_flush_ns;  /* the steal-time scan, beyond the IPIs */
 };
 
 void wl_arch_config_default(struct wl_arch_config *cfg, enum wl_arch arch);
@@ -119,13 +124,34 @@ bool wl_arch_lazy(void);
  */
 void wl_arch_switch_mm(struct wl_mm *mm);
 
+/*
+ * Paravirt (KVM PV flush): the host preempts CPU cpu's vCPU, or runs it
+ * again.  A flush leaves a preempted vCPU's flush to its resume, which
+ * returns true when it did one.  Any thread may call them for any CPU
+ * (the host does); the vCPU calling wl_arch_vcpu_preempt() on itself
+ * drains its store buffer (a VM exit).  Not blocking nor idling: a
+ * halted vCPU is not preempted (arch.c).
+ */
+void wl_arch_vcpu_preempt(int cpu);
+bool wl_arch_vcpu_resume(int cpu);
+bool wl_arch_vcpu_preempted(int cpu);
+
 struct wl_arch_stats {
 	uint64_t flushes;
 	uint64_t flush_ipis;	 /* IPIs sent by flushes */
 	uint64_t flush_ns;	 /* total time in flush_tlb_mm_range */
 	uint64_t remote_flushes; /* flush IPIs run by their targets */
+	/* paravirt: per target, a flush left to a preempted vCPU */
+	uint64_t pv_deferred;
+	uint64_t pv_entry_flushes; /* deferred flushes done at entry */
 };
 void wl_arch_stats(struct wl_arch_stats *st);
+/*
+ * CPU cpu's paravirt counts: flushes deferred to it (each flush that
+ * skipped it while preempted) and the entry flushes it did.  Its flush
+ * IPIs are in the IPI counters (wl_cpu_ipi_counts(), kind flush).
+ */
+void wl_arch_cpu_pv_counts(int cpu, uint64_t *deferred, uint64_t *entry);
 void wl_arch_stats_reset(void);
 
 #endif /* WALKLAB_ARCH_H */

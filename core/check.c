@@ -3,6 +3,7 @@
  * check.c - violation counters and fault injection (see check.h).
  */
 #include "check.h"
+#include "arch.h"
 #include "internal.h"
 #include "mm.h"
 #include "page.h"
@@ -236,6 +237,25 @@ uint64_t wl_random(void)
 	return x * UINT64_C(0x2545f4914f6cdd1d);
 }
 
+/*
+ * The host preempts this vCPU here, in the middle of a walk (IRQs off or
+ * not: the guest cannot mask the host), and runs it again after a yield
+ * and a spin; a paravirt flush meanwhile leaves it to the resume.
+ */
+static void vcpu_preempt_point(void)
+{
+	int cpu = smp_processor_id();
+	uint64_t r = wl_random();
+
+	if (cpu < 0 || (r & 0xffff) >= wl_inject_cfg.vcpu_preempt_prob)
+		return;
+	wl_arch_vcpu_preempt(cpu);
+	sched_yield();
+	if (wl_inject_cfg.max_ns)
+		wl_delay_ns((r >> 16) % wl_inject_cfg.max_ns);
+	wl_arch_vcpu_resume(cpu);
+}
+
 void wl_inject_slow(enum wl_inject_point p)
 {
 	uint64_t r;
@@ -253,6 +273,9 @@ void wl_inject_slow(enum wl_inject_point p)
 	if (wl_ipi_poll_mode && wl_irq.cpu && !wl_irq.disabled &&
 	    (wl_irq.pending || wl_ipi_poll_pending()))
 		wl_irq_replay();
+	if (wl_inject_cfg.vcpu_preempt_prob &&
+	    (p == WL_INJ_WALK_LEVEL || p == WL_INJ_WALK_PIN))
+		vcpu_preempt_point();
 	r = wl_random();
 	if ((r & 0xffff) >= wl_inject_cfg.prob[p])
 		return;

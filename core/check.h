@@ -92,6 +92,12 @@ struct wl_inject_config {
 	uint32_t prob[WL_NR_INJECT];
 	/* Delay: a spin of up to max_ns, or a sched_yield() (half the time). */
 	uint64_t max_ns;
+	/*
+	 * Paravirt: at a walker's points (WL_INJ_WALK_*), the host preempts
+	 * its vCPU with this probability (parts per 65536), for a yield and
+	 * a spin of up to max_ns (wl_arch_vcpu_preempt(), arch.h).
+	 */
+	uint32_t vcpu_preempt_prob;
 };
 extern struct wl_inject_config wl_inject_cfg;
 /*

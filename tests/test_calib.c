@@ -352,6 +352,48 @@ Test(calib, judge_builds_ratios_from_the_printed_rows)
 	free(r);
 }
 
+/*
+ * The busy flush model's arithmetic: the expected count is lab x share,
+ * the tolerance 3 sd of the mean (binomial and background) plus a stray
+ * interrupt per repetition.  The busy host of this 2-vCPU KVM guest at
+ * the default priority: flushes IPI'd 0.63 of the time while the
+ * spinners ran 0.27 of it: DIFFER; with SCHED_FIFO spinners, 0.94 vs
+ * 0.92: MATCH.
+ */
+Test(calib, pv_model_judges_observed_against_lab_times_share)
+{
+	const double share[3] = {0.9, 0.92, 0.94}, fifo[3] = {0.92, 0.95, 0.95};
+	const double low[3] = {0.27, 0.25, 0.29}, shared[3] = {0.58, 0.7, 0.61};
+	struct wl_calib_pv_model m;
+	double q = 0.92, sd;
+
+	wl_calib_pv_model(1, share, fifo, 3, 128, 1, 0, &m);
+	sd = sqrt(3 * 128 * q * (1 - q)) / (3 * 128);
+	cr_assert_float_eq(m.expected, q, 1e-12);
+	cr_assert_float_eq(m.observed, (0.92 + 0.95 + 0.95) / 3, 1e-12);
+	/* binomial variances sum over repetitions; 1/128 a stray irq */
+	cr_assert_float_eq(m.tol, 3 * sd + 1.0 / 128, 1e-3);
+	cr_assert(m.match, "0.94 vs 0.92 +- %.3f", m.tol);
+
+	/* the background's noise widens it: sd 0.1 per repetition */
+	wl_calib_pv_model(1, share, fifo, 3, 128, 1, 0.1, &m);
+	cr_assert_gt(m.tol, 3 * 0.1 / sqrt(3));
+
+	/* The default-priority host: far outside the tolerance. */
+	wl_calib_pv_model(1, low, shared, 3, 32, 1, 0.02, &m);
+	cr_assert_float_eq(m.expected, 0.27, 1e-12);
+	cr_assert(!m.match, "0.63 vs 0.27 +- %.3f must DIFFER", m.tol);
+
+	/* The lab count scales it: broadcast (lab 0) expects 0. */
+	wl_calib_pv_model(0, share, fifo, 3, 128, 1, 0, &m);
+	cr_assert_float_eq(m.expected, 0, 1e-12);
+	cr_assert(!m.match);
+
+	/* No repetition: nothing matches. */
+	wl_calib_pv_model(1, share, fifo, 0, 128, 1, 0, &m);
+	cr_assert(!m.match);
+}
+
 /* The row of metric in f's rows; fails the test if none. */
 static struct wl_row find_row(FILE *f, const char *metric)
 {

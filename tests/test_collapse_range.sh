@@ -79,8 +79,11 @@ if [ -x "$calib" ]; then
 			[ "$(metric "lab_collapse_irqs:$w")" = 1,1,1,1 ] ||
 				fail "lab $w: $(metric "lab_collapse_irqs:$w")"
 		done
-		[ "$(grep -o -E "MATCH|DIFFER" "$dir/cal" | wc -l)" -eq 4 ] ||
+		# four figures, and the busy flush's two models (share, steal)
+		[ "$(grep -o -E "MATCH|DIFFER" "$dir/cal" | wc -l)" -eq 6 ] ||
 			fail "no verdict per figure: $(tail -n 5 "$dir/cal")"
+		[ -n "$(metric model_collapse_irqs:flush_busy)" ] ||
+			fail "no model row"
 	else
 		grep -q "collapse_irqs.*unavailable" "$dir/cal" ||
 			fail "collapse rows neither measured nor explained"

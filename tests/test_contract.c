@@ -136,6 +136,7 @@ struct walker {
 
 static void *walker_main(void *arg)
 {
+	bool pv = wl_arch_current()->arch == WL_ARCH_PARAVIRT;
 	struct walker *w = arg;
 	unsigned long cookie[4];
 	int depth = 0, want;
@@ -149,8 +150,17 @@ static void *walker_main(void *arg)
 		if (depth < want) {
 			cookie[depth] = lockless_page_walk_begin(&mm);
 			depth++;
+			/*
+			 * paravirt: the host preempts this vCPU inside its
+			 * section, the case a PV flush does not wait for
+			 * (core/arch.c); IPIs still wait for the section.
+			 */
+			if (depth == 1 && pv)
+				wl_arch_vcpu_preempt(atomic_load(&w->cpu));
 			atomic_store(&w->depth, depth);
 		} else if (depth > want) {
+			if (depth == 1 && pv)
+				wl_arch_vcpu_resume(atomic_load(&w->cpu));
 			depth--;
 			lockless_page_walk_end(&mm, cookie[depth]);
 			atomic_store(&w->depth, depth);

@@ -1299,32 +1299,46 @@ static void arch_setup(enum wl_arch arch)
 	wl_arch_stats_reset();
 }
 
+/*
+ * On arch, a flush from another CPU while t (started here) is IRQ-off
+ * must wait for t's section; t is then joined, *st read.  Returns what
+ * the flush returned.
+ */
+static bool flush_waits_for_irqs_off(enum wl_arch arch, struct target *t,
+				     struct wl_arch_stats *st)
+{
+	struct flusher f;
+
+	arch_setup(arch);
+	target_start(t, T_IRQS_OFF);
+	memset(&f, 0, sizeof(f));
+	pthread_create(&f.thr, NULL, flusher_main, &f);
+	sleep_ms(50);
+	cr_assert(!atomic_load_explicit(&f.done, memory_order_acquire),
+		  "%s flush returned while a CPU had IRQs off",
+		  wl_arch_name(arch));
+	atomic_store_explicit(&t->release, true, memory_order_release);
+	pthread_join(f.thr, NULL);
+	target_join(t);
+	/* One flush, one IPI, run by t: counted where each happened. */
+	wl_arch_stats(st);
+	cr_assert_eq(st->flushes, 1);
+	cr_assert_eq(st->flush_ipis, 1);
+	cr_assert_eq(st->remote_flushes, 1);
+	return atomic_load(&f.ret);
+}
+
 /* An IPI flush waits for an IRQ-off walker: the "free" protection. */
 static void body_arch_ipi_waits(void)
 {
 	struct wl_arch_stats st;
 	struct target t;
-	struct flusher f;
 
-	arch_setup(WL_ARCH_IPI);
-	target_start(&t, T_IRQS_OFF);
-	memset(&f, 0, sizeof(f));
-	pthread_create(&f.thr, NULL, flusher_main, &f);
-	sleep_ms(50);
-	cr_assert(!atomic_load_explicit(&f.done, memory_order_acquire),
-		  "ipi flush returned while a CPU had IRQs off");
-	atomic_store_explicit(&t.release, true, memory_order_release);
-	pthread_join(f.thr, NULL);
-	cr_assert(atomic_load(&f.ret));
-	target_join(&t);
-	wl_arch_stats(&st);
-	cr_assert_eq(st.flushes, 1);
-	cr_assert_eq(st.flush_ipis, 1);
-	cr_assert_eq(st.remote_flushes, 1);
+	cr_assert(flush_waits_for_irqs_off(WL_ARCH_IPI, &t, &st));
 	cr_assert_gt(st.flush_ns, 0);
 }
 
-/* Broadcast and paravirt flushes do not wait: IRQ-off protects nothing. */
+/* A broadcast flush does not wait: IRQ-off protects nothing. */
 static void body_arch_no_ipi(enum wl_arch arch)
 {
 	struct wl_arch_stats st;
@@ -1339,16 +1353,83 @@ static void body_arch_no_ipi(enum wl_arch arch)
 	cr_assert_eq(st.flushes, 1);
 	cr_assert_eq(st.flush_ipis, 0);
 	cr_assert_eq(st.remote_flushes, 0);
-	cr_assert_geq(st.flush_ns,
-		      arch == WL_ARCH_BROADCAST
-			      ? wl_arch_current()->broadcast_flush_ns
-			      : wl_arch_current()->paravirt_flush_ns);
+	cr_assert_geq(st.flush_ns, wl_arch_current()->broadcast_flush_ns);
+}
+
+/*
+ * KVM's PV flush: a running vCPU is IPI'd and waited for, IRQ-off
+ * section included; the flush still does not claim every walker.
+ */
+static void body_arch_paravirt_running(void)
+{
+	struct wl_cpu_ipi_counts n;
+	struct wl_arch_stats st;
+	uint64_t deferred, entry;
+	struct target t;
+
+	cr_assert(!flush_waits_for_irqs_off(WL_ARCH_PARAVIRT, &t, &st),
+		  "a PV flush never claims all");
+	wl_arch_cpu_pv_counts(atomic_load(&t.cpu), &deferred, &entry);
+	cr_assert_eq(wl_cpu_ipi_counts(atomic_load(&t.cpu), &n), 0);
+	cr_assert_eq(st.pv_deferred, 0);
+	cr_assert_eq(n.received_kind[WL_IPI_FLUSH], 1);
+	cr_assert_eq(deferred, 0);
+	cr_assert_eq(entry, 0);
+}
+
+/*
+ * A preempted vCPU is not interrupted: its flush is pending until it
+ * resumes, IRQ-off section or not; a running one beside it is IPI'd.
+ * Every count is exact given who is preempted.
+ */
+static void body_arch_paravirt_preempted(void)
+{
+	struct wl_cpu_ipi_counts np, nr;
+	struct wl_arch_stats st;
+	uint64_t dp, ep, dr, er;
+	struct target p, r;
+	int pc, rc;
+
+	arch_setup(WL_ARCH_PARAVIRT);
+	target_start(&p, T_IRQS_OFF);
+	target_start(&r, T_SPIN);
+	pc = atomic_load(&p.cpu);
+	rc = atomic_load(&r.cpu);
+	wl_arch_vcpu_preempt(pc);
+	cr_assert(wl_arch_vcpu_preempted(pc));
+	cr_assert(!wl_arch_vcpu_preempted(rc));
+	cr_assert(!flush_tlb_mm_range(NULL, 0, 1 << 21, true));
+	cr_assert(!flush_tlb_mm_range(NULL, 0, 1 << 21, false));
+	cr_assert_eq(atomic_load(&p.phase), 1, "preempted one still IRQ-off");
+	wl_arch_cpu_pv_counts(pc, &dp, &ep);
+	cr_assert_eq(dp, 2, "both flushes deferred to the preempted vCPU");
+	cr_assert_eq(ep, 0, "nothing flushed before its entry");
+	cr_assert(wl_arch_vcpu_resume(pc), "the entry flushes");
+	cr_assert(!wl_arch_vcpu_resume(pc), "once");
+	wl_arch_cpu_pv_counts(pc, &dp, &ep);
+	wl_arch_cpu_pv_counts(rc, &dr, &er);
+	cr_assert_eq(wl_cpu_ipi_counts(pc, &np), 0);
+	cr_assert_eq(wl_cpu_ipi_counts(rc, &nr), 0);
+	target_join(&p);
+	target_join(&r);
+	wl_arch_stats(&st);
+	cr_assert_eq(st.flushes, 2);
+	cr_assert_eq(st.flush_ipis, 2, "the running vCPU, twice");
+	cr_assert_eq(st.pv_deferred, 2);
+	cr_assert_eq(st.pv_entry_flushes, 1, "coalesced at the entry");
+	cr_assert_eq(np.received_kind[WL_IPI_FLUSH], 0);
+	cr_assert_eq(nr.received_kind[WL_IPI_FLUSH], 2);
+	cr_assert_eq(ep, 1);
+	cr_assert_eq(dr, 0);
+	cr_assert_eq(er, 0);
 }
 
 BOTH(arch_ipi_waits_for_irqs_off, SKIP_IF_TSAN_DEFERS_SIGNAL();
      body_arch_ipi_waits())
 BOTH(arch_broadcast_does_not_wait, body_arch_no_ipi(WL_ARCH_BROADCAST))
-BOTH(arch_paravirt_does_not_wait, body_arch_no_ipi(WL_ARCH_PARAVIRT))
+BOTH(arch_paravirt_waits_for_running, SKIP_IF_TSAN_DEFERS_SIGNAL();
+     body_arch_paravirt_running())
+BOTH(arch_paravirt_defers_preempted, body_arch_paravirt_preempted())
 
 /* ---------------------------------------------------------------------- */
 /* The histogram                                                           */

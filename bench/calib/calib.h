@@ -175,6 +175,15 @@ enum wl_calib_id {
 	WL_CALIB_COLLAPSE_LAB_BUSY_SYNC,
 	WL_CALIB_COLLAPSE_LAB_IDLE_FLUSH,
 	WL_CALIB_COLLAPSE_LAB_IDLE_SYNC,
+	/*
+	 * The busy probe's other CPUs over the collapse: the share of the
+	 * time their spinner ran (schedstat), the host's steal (/proc/stat),
+	 * and the lab's busy flush count times that share: the model the
+	 * busy flush figure is judged by (wl_calib_pv_model()).
+	 */
+	WL_CALIB_COLLAPSE_BUSY_SHARE,
+	WL_CALIB_COLLAPSE_BUSY_STEAL,
+	WL_CALIB_COLLAPSE_MODEL_BUSY_FLUSH,
 	WL_CALIB_NR
 };
 
@@ -209,8 +218,27 @@ struct wl_calib_report {
 	bool rt;	  /* the IPI probes ran SCHED_FIFO (--rt) */
 	bool ipi_boosted; /* their priority was raised (nice or FIFO) */
 	/* calib_collapse.c: the arch model, host vs lab, the verdict */
-	char collapse_note[640];
+	char collapse_note[1280];
 };
+
+/*
+ * The busy flush model (calib_collapse.c): a flush IPIs another CPU only
+ * while it runs the mm and its vCPU is not preempted (KVM's PV flush;
+ * native x86 alike, but for the preemption), so the host's flush IRQs
+ * per PMD per other CPU should be lab x p, p the share of the collapse's
+ * time that CPU ran the mm.  Each repetition r: observed[r] and p[r]; the
+ * tolerance is 3 standard deviations of the mean: the binomial of the
+ * pooled count (pmds x others trials per repetition, each IPI'd with
+ * probability lab x p[r]) and bg_sd, the background subtraction's own
+ * noise per repetition (from the idle series); plus one stray interrupt.
+ */
+struct wl_calib_pv_model {
+	double observed, expected, tol;
+	bool match;
+};
+void wl_calib_pv_model(double lab, const double *p, const double *observed,
+		       unsigned int reps, uint64_t pmds, unsigned int others,
+		       double bg_sd, struct wl_calib_pv_model *m);
 
 struct wl_calib_opts {
 	unsigned int repeats; /* R, >= 1 */

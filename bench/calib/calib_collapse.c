@@ -19,11 +19,20 @@
  * smaps_rollup must grow by the whole range, or the row is invalid.
  *
  * The arch model: a flush that reaches a running CPU of the mm by IPI in
- * at least 90% of collapses is "ipi"; by none (under 10%) "paravirt" or
- * "broadcast" (CPUID says which: KVM's PV TLB flush, or INVLPGB); in
- * between, KVM's PV flush, which IPIs only the vCPUs that the host is
- * running and marks the preempted ones to flush on entry: "paravirt",
- * with a share of IPIs the lab's paravirt model does not send.
+ * at least 90% of collapses is "ipi"; else, with KVM's PV TLB flush in
+ * CPUID, "paravirt"; else "broadcast" with INVLPGB, "paravirt" without.
+ *
+ * The busy flush figure.  A flush IPIs another CPU only if, at that
+ * instant, it runs the mm (x86 should_flush_tlb(): a CPU that switched
+ * to another mm is skipped, and a collapse's flush frees no table) and,
+ * under KVM's PV flush, its vCPU is not preempted (kvm_flush_tlb_multi()
+ * leaves a preempted one to flush at entry).  The spinner shares its CPU
+ * with the guest's other tasks, and the host may preempt the vCPU: each
+ * repetition reads the spinners' run time over the collapse (their own
+ * loops' steps, gaps of CR_GAP_NS or more left out),
+ * and the other CPUs' steal time over it (/proc/stat).  The judged
+ * model is lab x share (wl_calib_pv_model()); steal alone, lab x
+ * (1 - steal), is printed beside it, judged alike.
  */
 #include "calib.h"
 #include "calib_harness.h"
@@ -33,6 +42,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -149,19 +159,49 @@ struct spinner {
 	int cpu;
 	atomic_bool *stop;
 	atomic_bool running;
+	atomic_bool fifo; /* it runs SCHED_FIFO */
+	/*
+	 * Its loop's steps shorter than CR_GAP_NS, summed: the time it ran.
+	 * A difference of two reads is the time it ran in between, to
+	 * within a step (a gap straddling the first read counts nothing).
+	 */
+	_Atomic uint64_t on_ns;
 };
+
+/*
+ * A turn of the spinner's loop takes well under a microsecond; a longer
+ * gap between two turns is time the spinner did not run: the guest ran
+ * another task there, or the host did not run the vCPU (steal).
+ */
+#define CR_GAP_NS 20000
 
 static void *spin_main(void *arg)
 {
+	const struct sched_param prio = {.sched_priority = 1};
 	struct spinner *s = arg;
+	uint64_t last, now;
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(s->cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+	/*
+	 * SCHED_FIFO where allowed: the CPU is then the spinner's but for RT
+	 * throttling and the host's steal, so the share of the collapse it
+	 * runs is high and measured.  At the default priority it shares the
+	 * CPU with the guest's other tasks, and their switches are not
+	 * independent of the collapsing thread's (the note says so).
+	 */
+	atomic_store(&s->fifo, !sched_setscheduler(0, SCHED_FIFO, &prio));
 	atomic_store(&s->running, true);
-	while (!atomic_load_explicit(s->stop, memory_order_relaxed))
-		;
+	last = wl_calib_clock_ns();
+	while (!atomic_load_explicit(s->stop, memory_order_relaxed)) {
+		now = wl_calib_clock_ns();
+		if (now - last < CR_GAP_NS)
+			atomic_fetch_add_explicit(&s->on_ns, now - last,
+						  memory_order_relaxed);
+		last = now;
+	}
 	return NULL;
 }
 
@@ -193,17 +233,57 @@ struct crun {
 	int nothers;
 	uint64_t pmds;
 	char why[112];
+	/* Busy: the spinners' run-time counters (none: idle). */
+	_Atomic uint64_t *on_ns[CR_MAX_CPUS];
+	int ntid;
+	bool fifo; /* every spinner runs SCHED_FIFO */
 };
+
+/* Sum over the spinners of the time they ran so far, in ns. */
+static uint64_t spinners_on_ns(const struct crun *c)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < c->ntid; i++)
+		sum += atomic_load_explicit(c->on_ns[i], memory_order_relaxed);
+	return sum;
+}
+
+/* Sum of the steal ticks (/proc/stat, 8th column) of the other CPUs. */
+static uint64_t others_steal_ticks(const struct crun *c)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[256];
+	uint64_t sum = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long v[8];
+		int cpu;
+
+		if (sscanf(line,
+			   "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			   &v[6], &v[7]) != 9)
+			continue;
+		for (int i = 0; i < c->nothers; i++)
+			if (c->others[i] == cpu)
+				sum += v[7];
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
 
 /*
  * One repetition: collapse (and a background window as long); the
  * interrupts per collapsed PMD per other CPU.  false with c->why set.
  */
-static bool crun_rep(struct crun *c, double *flush, double *sync)
+static bool crun_rep(struct crun *c, double *flush, double *sync, double *share,
+		     double *steal)
 {
 	struct irqs *s = malloc(4 * sizeof(*s));
 	double f[2], y[2];
-	uint64_t t0, dt;
+	uint64_t t0, dt, on0, st0, rep0;
 	void *base;
 	size_t len;
 	long huge0;
@@ -215,6 +295,9 @@ static bool crun_rep(struct crun *c, double *flush, double *sync)
 		goto out;
 	}
 	huge0 = anon_huge_kib();
+	st0 = others_steal_ticks(c);
+	rep0 = wl_calib_clock_ns();
+	on0 = spinners_on_ns(c);
 	t0 = wl_calib_clock_ns();
 	if (!read_irqs(&s[0])) {
 		snprintf(c->why, sizeof(c->why),
@@ -230,6 +313,10 @@ static bool crun_rep(struct crun *c, double *flush, double *sync)
 	}
 	read_irqs(&s[1]);
 	dt = wl_calib_clock_ns() - t0;
+	/* The share of the collapse's time the spinners ran, per CPU. */
+	*share = c->ntid ? WL_MIN(1.0, (double)(spinners_on_ns(c) - on0) /
+					       (double)dt / c->ntid)
+			 : 0;
 	if (anon_huge_kib() - huge0 < (long)(c->pmds * 2048)) {
 		snprintf(c->why, sizeof(c->why),
 			 "AnonHugePages grew by %ld kB, not %llu",
@@ -241,6 +328,10 @@ static bool crun_rep(struct crun *c, double *flush, double *sync)
 	while (wl_calib_clock_ns() - t0 < 2 * dt)
 		; /* the background, for as long, on the same CPU */
 	read_irqs(&s[3]);
+	/* The other CPUs' steal over the repetition (ticks: coarse). */
+	*steal = (double)(others_steal_ticks(c) - st0) /
+		 (double)sysconf(_SC_CLK_TCK) /
+		 ((double)(wl_calib_clock_ns() - rep0) * 1e-9) / c->nothers;
 	irq_delta(&s[0], &s[1], c->self, &f[0], &y[0]);
 	irq_delta(&s[2], &s[3], c->self, &f[1], &y[1]);
 	*flush = (f[0] - f[1]) / (double)c->pmds / c->nothers;
@@ -277,7 +368,8 @@ static bool crun_cpus(struct crun *c, cpu_set_t *saved)
  * none; per PMD per other CPU: flush[R], sync[R].  false with c->why.
  */
 static bool crun_series(struct crun *c, bool busy, unsigned int reps,
-			double *flush, double *sync)
+			double *flush, double *sync, double *share,
+			double *steal)
 {
 	static struct spinner sp[CR_MAX_CPUS];
 	atomic_bool stop = false;
@@ -288,6 +380,7 @@ static bool crun_series(struct crun *c, bool busy, unsigned int reps,
 		sp[i].cpu = c->others[i];
 		sp[i].stop = &stop;
 		atomic_store(&sp[i].running, false);
+		atomic_store(&sp[i].on_ns, 0);
 		if (pthread_create(&sp[i].t, NULL, spin_main, &sp[i])) {
 			n = i;
 			ok = false;
@@ -297,8 +390,16 @@ static bool crun_series(struct crun *c, bool busy, unsigned int reps,
 	for (int i = 0; i < n; i++)
 		while (!atomic_load(&sp[i].running))
 			sched_yield();
+	c->ntid = n;
+	if (n) /* busy; the idle series keeps the busy one's */
+		c->fifo = true;
+	for (int i = 0; i < n; i++) {
+		c->fifo = c->fifo && atomic_load(&sp[i].fifo);
+		c->on_ns[i] = &sp[i].on_ns;
+	}
 	for (unsigned int r = 0; ok && r < reps; r++)
-		ok = crun_rep(c, &flush[r], &sync[r]);
+		ok = crun_rep(c, &flush[r], &sync[r], &share[r], &steal[r]);
+	c->ntid = 0;
 	atomic_store(&stop, true);
 	for (int i = 0; i < n; i++)
 		pthread_join(sp[i].t, NULL);
@@ -333,10 +434,7 @@ static const char *host_arch(double flush, char *why, size_t len)
 	bool pv, invlpgb;
 
 	cpu_flush_features(&pv, &invlpgb);
-	if (flush >= 0.9) {
-		snprintf(why, len, "every flush IPI'd the running CPUs");
-		return "ipi";
-	}
+	/* A PV flush with no vCPU preempted IPIs as ipi does: CPUID first. */
 	if (pv) {
 		snprintf(why, len,
 			 "KVM PV TLB flush (CPUID): IPIs only the vCPUs the "
@@ -344,6 +442,10 @@ static const char *host_arch(double flush, char *why, size_t len)
 			 "entry",
 			 flush);
 		return "paravirt";
+	}
+	if (flush >= 0.9) {
+		snprintf(why, len, "every flush IPI'd the running CPUs");
+		return "ipi";
 	}
 	snprintf(why, len, "%.2f flush IPIs per running CPU%s", flush,
 		 invlpgb ? "; INVLPGB" : "");
@@ -416,6 +518,32 @@ static bool lab_counts(const char *arch, int cpus, double *flush, double *sync,
 	return ok;
 }
 
+void wl_calib_pv_model(double lab, const double *p, const double *observed,
+		       unsigned int reps, uint64_t pmds, unsigned int others,
+		       double bg_sd, struct wl_calib_pv_model *m)
+{
+	double trials = (double)pmds * others, var = 0, obs = 0, exp = 0;
+
+	for (unsigned int r = 0; r < reps; r++) {
+		double q = WL_MIN(WL_MAX(lab * p[r], 0.0), 1.0);
+
+		obs += observed[r];
+		exp += q;
+		var += trials * q * (1 - q);
+	}
+	m->observed = reps ? obs / reps : 0;
+	m->expected = reps ? exp / reps : 0;
+	/*
+	 * 3 sd of the mean: the binomial of the pooled count and the
+	 * background's own noise; and a stray interrupt per repetition.
+	 */
+	if (reps)
+		var = var / (trials * reps * trials * reps) +
+		      bg_sd * bg_sd / reps;
+	m->tol = reps ? 3 * sqrt(var) + 1 / trials : 0;
+	m->match = reps && fabs(m->observed - m->expected) <= m->tol;
+}
+
 static void set_names(struct wl_calib_report *r, int others)
 {
 	static const char *const what[] = {"flush busy", "sync busy",
@@ -431,6 +559,18 @@ static void set_names(struct wl_calib_report *r, int others)
 		e->pages = 0;
 		(void)others; /* per other CPU: the note says how many */
 	}
+	r->e[WL_CALIB_COLLAPSE_BUSY_SHARE].name = "collapse_cpu";
+	snprintf(r->e[WL_CALIB_COLLAPSE_BUSY_SHARE].variant,
+		 sizeof(r->e[0].variant), "spinner share busy");
+	r->e[WL_CALIB_COLLAPSE_BUSY_STEAL].name = "collapse_cpu";
+	snprintf(r->e[WL_CALIB_COLLAPSE_BUSY_STEAL].variant,
+		 sizeof(r->e[0].variant), "steal busy");
+	r->e[WL_CALIB_COLLAPSE_BUSY_SHARE].unit = "fraction";
+	r->e[WL_CALIB_COLLAPSE_BUSY_STEAL].unit = "fraction";
+	r->e[WL_CALIB_COLLAPSE_MODEL_BUSY_FLUSH].name = "model_collapse_irqs";
+	snprintf(r->e[WL_CALIB_COLLAPSE_MODEL_BUSY_FLUSH].variant,
+		 sizeof(r->e[0].variant), "flush busy");
+	r->e[WL_CALIB_COLLAPSE_MODEL_BUSY_FLUSH].unit = "irq/pmd/cpu";
 }
 
 static void unavail_all(struct wl_calib_report *r, int from, const char *why)
@@ -438,15 +578,49 @@ static void unavail_all(struct wl_calib_report *r, int from, const char *why)
 	for (int i = from; i < 8; i++)
 		wl_calib_unavail(&r->e[WL_CALIB_COLLAPSE_BUSY_FLUSH + i], "%s",
 				 why);
+	if (from == 0) {
+		wl_calib_unavail(&r->e[WL_CALIB_COLLAPSE_BUSY_SHARE], "%s",
+				 why);
+		wl_calib_unavail(&r->e[WL_CALIB_COLLAPSE_BUSY_STEAL], "%s",
+				 why);
+	}
+	wl_calib_unavail(&r->e[WL_CALIB_COLLAPSE_MODEL_BUSY_FLUSH], "%s", why);
 	snprintf(r->collapse_note, sizeof(r->collapse_note), "not compared: %s",
 		 why);
 }
 
-/* The verdict: host vs lab, side by side. */
+/* The busy series' per-repetition figures, for the model. */
+#define CR_MAX_REPS 16
+struct crun_busy {
+	double flush[CR_MAX_REPS], share[CR_MAX_REPS], steal[CR_MAX_REPS];
+	unsigned int reps;
+	uint64_t pmds;
+	bool fifo;
+	/*
+	 * The background subtraction's noise per repetition: the RMS of the
+	 * idle flush figures, whose true value is 0 on every arch model
+	 * (no CPU of the mm runs there).
+	 */
+	double bg_sd;
+};
+
+static double share_mean(const struct crun_busy *b)
+{
+	double sum = 0;
+
+	for (unsigned int i = 0; i < b->reps; i++)
+		sum += b->share[i];
+	return b->reps ? sum / b->reps : 0;
+}
+
+/* The verdict: host vs lab, side by side, and the busy flush's models. */
 static void verdict(struct wl_calib_report *r, const char *arch,
-		    const char *why, int others)
+		    const char *why, int others, const struct crun_busy *b)
 {
 	const struct wl_calib_entry *e = &r->e[WL_CALIB_COLLAPSE_BUSY_FLUSH];
+	struct wl_calib_pv_model ms, mt;
+	double lab = e[4].median, nosteal[CR_MAX_REPS], steal = 0;
+	size_t n;
 	bool match[4];
 
 	for (int i = 0; i < 4; i++)
@@ -463,14 +637,49 @@ static void verdict(struct wl_calib_report *r, const char *arch,
 		 match[1] ? "MATCH" : "DIFFER", e[2].median, e[6].median,
 		 match[2] ? "MATCH" : "DIFFER", e[3].median, e[7].median,
 		 match[3] ? "MATCH" : "DIFFER");
+	for (unsigned int i = 0; i < b->reps; i++) {
+		nosteal[i] = 1 - b->steal[i];
+		steal += b->steal[i] / b->reps;
+	}
+	wl_calib_pv_model(lab, b->share, b->flush, b->reps, b->pmds,
+			  (unsigned int)others, b->bg_sd, &ms);
+	wl_calib_pv_model(lab, nosteal, b->flush, b->reps, b->pmds,
+			  (unsigned int)others, b->bg_sd, &mt);
+	wl_calib_entry_stats(&r->e[WL_CALIB_COLLAPSE_MODEL_BUSY_FLUSH],
+			     &ms.expected, 1, 1);
+	n = strlen(r->collapse_note);
+	snprintf(r->collapse_note + n, sizeof(r->collapse_note) - n,
+		 ". Busy flush, model (a flush IPIs a CPU only while it runs "
+		 "the mm and its vCPU is not preempted; lab x the share of "
+		 "the collapse the spinners ran, %.2f, from their loops' "
+		 "steps): mean %.2f "
+		 "vs %.2f +- %.2f %s (spinners %s); steal alone (lab x (1 - "
+		 "steal %.3f), /proc/stat): %.2f +- %.2f %s%s%s",
+		 share_mean(b), ms.observed, ms.expected, ms.tol,
+		 ms.match ? "MATCH" : "DIFFER",
+		 b->fifo ? "SCHED_FIFO" : "at the default priority", steal,
+		 mt.expected, mt.tol, mt.match ? "MATCH" : "DIFFER",
+		 mt.match ? "" : " (steal does not explain it alone)",
+		 ms.match || b->fifo ? ""
+		 : ms.observed > ms.expected
+			 ? ". The spinners shared their CPUs with other tasks "
+			   "and ran when the collapse flushed more often than "
+			   "their share of the time: run as root (SCHED_FIFO "
+			   "spinners) to measure the model"
+			 : ". The spinners shared their CPUs with other tasks "
+			   "and ran when the collapse flushed less often than "
+			   "their share of the time: run as root (SCHED_FIFO "
+			   "spinners) to measure the model");
 }
 
 void wl_calib_collapse(const struct wl_calib_opts *o, struct wl_calib_report *r)
 {
 	unsigned int reps = o->repeats < 11 ? WL_MIN(o->repeats, 3u) : 5;
+	_Static_assert(5 <= CR_MAX_REPS, "the busy model's repetitions");
 	double *v = calloc(4 * (size_t)reps, sizeof(*v));
-	double lf[2], ls[2];
+	double lf[2], ls[2], idle_share[CR_MAX_REPS], idle_steal[CR_MAX_REPS];
 	struct crun c = {.pmds = o->repeats < 11 ? 32 : 128};
+	struct crun_busy b = {.reps = reps};
 	cpu_set_t saved, one;
 	char why[160];
 	const char *arch;
@@ -487,14 +696,25 @@ void wl_calib_collapse(const struct wl_calib_opts *o, struct wl_calib_report *r)
 	CPU_ZERO(&one);
 	CPU_SET(c.self, &one);
 	sched_setaffinity(0, sizeof(one), &one);
-	if (!crun_series(&c, true, reps, v, v + reps) ||
-	    !crun_series(&c, false, reps, v + 2 * reps, v + 3 * reps)) {
+	if (!crun_series(&c, true, reps, v, v + reps, b.share, b.steal) ||
+	    !crun_series(&c, false, reps, v + 2 * reps, v + 3 * reps,
+			 idle_share, idle_steal)) {
 		unavail_all(r, 0, c.why);
 		goto out;
 	}
+	memcpy(b.flush, v, reps * sizeof(*v));
+	b.pmds = c.pmds;
+	b.fifo = c.fifo;
+	for (unsigned int i = 0; i < reps; i++)
+		b.bg_sd += v[2 * reps + i] * v[2 * reps + i] / reps;
+	b.bg_sd = sqrt(b.bg_sd);
 	for (int i = 0; i < 4; i++)
 		wl_calib_entry_stats(&r->e[WL_CALIB_COLLAPSE_BUSY_FLUSH + i],
 				     v + i * reps, reps, c.pmds);
+	wl_calib_entry_stats(&r->e[WL_CALIB_COLLAPSE_BUSY_SHARE], b.share, reps,
+			     c.pmds);
+	wl_calib_entry_stats(&r->e[WL_CALIB_COLLAPSE_BUSY_STEAL], b.steal, reps,
+			     c.pmds);
 	arch = host_arch(r->e[WL_CALIB_COLLAPSE_BUSY_FLUSH].median, why,
 			 sizeof(why));
 	if (!lab_counts(arch, WL_MIN(c.nothers + 1, WL_NR_CPUS), lf, ls, c.why,
@@ -508,7 +728,7 @@ void wl_calib_collapse(const struct wl_calib_opts *o, struct wl_calib_report *r)
 		wl_calib_entry_stats(
 			&r->e[WL_CALIB_COLLAPSE_LAB_BUSY_FLUSH + i], &x, 1, 1);
 	}
-	verdict(r, arch, why, c.nothers);
+	verdict(r, arch, why, c.nothers, &b);
 out:
 	sched_setaffinity(0, sizeof(saved), &saved);
 	free(v);

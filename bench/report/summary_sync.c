@@ -84,6 +84,21 @@ static void host_lines(FILE *f, const struct report *rp)
 		}
 		fputc('\n', f);
 	}
+	/*
+	 * The busy flush's model (walklab calibrate's note has the
+	 * verdict): lab x the share of the collapse the other CPUs ran the
+	 * mm; a flush IPIs neither a CPU running another task nor a
+	 * preempted vCPU (KVM's PV flush).
+	 */
+	if (!calib_row(rp, "model_collapse_irqs:flush_busy"))
+		return;
+	fprintf(f, "%-10s ", "lab model");
+	cell(f, calib_row(rp, "model_collapse_irqs:flush_busy"), 1, 8);
+	fprintf(f, "   (lab x spinner share ");
+	cell(f, calib_row(rp, "collapse_cpu:spinner_share_busy"), 1, 0);
+	fprintf(f, "; steal ");
+	cell(f, calib_row(rp, "collapse_cpu:steal_busy"), 1, 0);
+	fprintf(f, ")\n");
 }
 
 void rp_summary_sync(FILE *f, const struct report *rp)

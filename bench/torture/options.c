@@ -74,6 +74,7 @@ void wl_torture_config_default(struct wl_torture_config *c)
 	c->inject = false;
 	c->inject_prob = 4096; /* 1/16 at every point */
 	c->inject_max_ns = 50000;
+	c->vcpu_preempt = -1; /* the arch's default */
 	c->stall_ns = 5000000000ull;
 	snprintf(c->context, sizeof(c->context), "torture");
 }
@@ -120,6 +121,11 @@ static const char torture_usage[] =
 	"  --inject-prob P  per point, parts per 65536 (1..65536, default "
 	"4096)\n"
 	"  --inject-max-ns N  longest injected spin (default 50000)\n"
+	"  --vcpu-preempt P paravirt: the host preempts a walker's vCPU at a "
+	"walk\n"
+	"                   point, parts per 65536 (0..65536, default "
+	"16384 on\n"
+	"                   paravirt; for --inject-max-ns at most)\n"
 	"  --inject-sb B    a simulated store buffer at the publication "
 	"points:\n"
 	"                   on|off (default off; core/sb.h)\n"
@@ -193,6 +199,7 @@ static const struct option longopts[] = {
 	{"inject-prob", required_argument, NULL, 'I'},
 	{"inject-max-ns", required_argument, NULL, 'M'},
 	{"inject-sb", required_argument, NULL, 'Q'},
+	{"vcpu-preempt", required_argument, NULL, 'v'},
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"batch-fail", required_argument, NULL, 'B'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
@@ -383,6 +390,10 @@ static bool parse_number(int opt, struct wl_torture_config *c)
 	case 'M':
 		c->inject_max_ns =
 			wl_parse_u64("--inject-max-ns", optarg, 0, 100000000);
+		return true;
+	case 'v':
+		c->vcpu_preempt = (int32_t)wl_parse_u64("--vcpu-preempt",
+							optarg, 0, 65536);
 		return true;
 	case 'B':
 		c->batch_fail = parse_probability("--batch-fail", optarg);

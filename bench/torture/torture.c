@@ -84,12 +84,22 @@ static void machine_down(const struct wl_torture_config *c)
 /* Before the walkers run, or while they wait at a barrier. */
 static void apply_inject(const struct wl_torture_config *c)
 {
+	uint32_t vcpu = torture_vcpu_preempt(c);
+
+	wl_inject_cfg.max_ns = c->inject_max_ns;
+	wl_inject_cfg.vcpu_preempt_prob = vcpu;
+	wl_inject_cfg.enabled = c->inject || vcpu;
 	if (!c->inject)
 		return;
 	for (int p = 0; p < WL_NR_INJECT; p++)
 		wl_inject_cfg.prob[p] = c->inject_prob;
-	wl_inject_cfg.max_ns = c->inject_max_ns;
-	wl_inject_cfg.enabled = true;
+}
+
+uint32_t torture_vcpu_preempt(const struct wl_torture_config *c)
+{
+	if (c->vcpu_preempt >= 0)
+		return (uint32_t)c->vcpu_preempt;
+	return c->arch == WL_ARCH_PARAVIRT ? WL_VCPU_PREEMPT_DEFAULT : 0;
 }
 
 /*
@@ -261,6 +271,12 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 	if (c->bystanders)
 		fprintf(out, "walklab-torture: bystanders %u (another mm)\n",
 			c->bystanders);
+	if (torture_vcpu_preempt(c))
+		fprintf(out,
+			"walklab-torture: vCPU preemption at walk points "
+			"%u/65536, up to %llu ns (paravirt flush defers)\n",
+			torture_vcpu_preempt(c),
+			(unsigned long long)c->inject_max_ns);
 	if (c->inject_sb) {
 		fprintf(out,
 			"walklab-torture: store buffer at the publication "

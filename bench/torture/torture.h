@@ -50,6 +50,12 @@ struct wl_torture_config {
 	bool inject;
 	uint32_t inject_prob; /* parts per 65536, every point */
 	uint64_t inject_max_ns;
+	/*
+	 * paravirt: a walker's vCPU is preempted by the host at a walk point
+	 * with this probability, per 65536 (core/check.h); -1: the default,
+	 * WL_VCPU_PREEMPT_DEFAULT on paravirt, 0 on the other arches.
+	 */
+	int32_t vcpu_preempt;
 	bool legacy_thp;
 	struct wl_bugs bugs;
 	uint32_t batch_fail;	/* table batch allocation fails, per 65536 */

@@ -108,6 +108,13 @@ void torture_percpu_snapshot(void);
 void torture_print_percpu(FILE *f);
 /* Simulated CPUs of roles other than walkers and writers (--cpus). */
 unsigned int torture_other_cpus(const struct wl_torture_config *c);
+/*
+ * The vCPU preemption probability in effect (per 65536, --vcpu-preempt):
+ * on paravirt by default, so that a walker's IRQ-off section can be
+ * caught preempted by a flush, as on a real host (core/arch.c).
+ */
+#define WL_VCPU_PREEMPT_DEFAULT 16384u
+uint32_t torture_vcpu_preempt(const struct wl_torture_config *c);
 void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n);
 
 /* walkers.c, writers.c, watchdog.c: thread bodies. */
