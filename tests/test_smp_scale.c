@@ -154,7 +154,7 @@ Test(smp_scale, judge)
 Test(smp_scale, broadcast_counts_exact_256)
 {
 	const unsigned int n = NCPUS - 1, rounds = 20;
-	struct wl_cpu_ipi_counts c;
+	struct wl_cpu_counts c;
 	struct wl_ipi_stats st;
 	enum wl_ipi_kind prev;
 
@@ -173,15 +173,16 @@ Test(smp_scale, broadcast_counts_exact_256)
 	cr_assert_eq(st.received, (uint64_t)n * rounds);
 	cr_assert_eq(atomic_load(&calls), (unsigned long)n * rounds);
 	for (unsigned int i = 0; i < n; i++) {
-		cr_assert_eq(wl_cpu_ipi_counts((int)i, &c), 0);
+		cr_assert_eq(wl_cpu_counts((int)i, &c), 0);
 		cr_assert_eq(c.received_kind[WL_IPI_FLUSH], rounds / 2);
 		cr_assert_eq(c.received_kind[WL_IPI_SYNC], rounds / 2);
 		cr_assert_eq(c.received_kind[WL_IPI_BACKEND], 0);
 	}
-	cr_assert_eq(wl_cpu_ipi_counts((int)n, &c), 0);
+	cr_assert_eq(wl_cpu_counts((int)n, &c), 0);
 	cr_assert_eq(c.sent_kind[WL_IPI_FLUSH], (uint64_t)n * rounds / 2);
 	cr_assert_eq(c.sent_kind[WL_IPI_SYNC], (uint64_t)n * rounds / 2);
-	cr_assert_eq(wl_cpu_ipi_counts(WL_NR_CPUS, &c), -EINVAL);
+	cr_assert_eq(wl_cpu_counts(WL_NR_CPUS, &c), -EINVAL);
+	cr_assert_eq(wl_cpu_counts(-2, &c), -EINVAL);
 	wl_smp_fini();
 }
 
