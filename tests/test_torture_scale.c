@@ -42,6 +42,48 @@ static void config_256(struct wl_torture_config *c)
 		 wl_arch_name(c->arch));
 }
 
+/*
+ * The per-CPU counts at 256 (snapshot when the run's CPUs stopped): the
+ * run's 256 CPUs and the shared row hold every grace period, poll and IPI
+ * taken (no other row counted one), the walkers asked for none, and where
+ * the sync is synchronize_rcu() the writer's grace periods waited for are
+ * the core's own count of its sync calls.
+ */
+static void check_percpu_sums(const struct wl_torture_result *r)
+{
+	const bool sync_gp = (wl_backend.caps & WL_CAP_DEFERS_FREE) &&
+			     !(wl_backend.caps & WL_CAP_IRQS_OFF);
+	struct torture_percpu_sums s;
+
+	torture_percpu_sums(&s);
+	cr_expect_eq(s.nr_writers + s.nr_walkers, WL_NR_CPUS);
+	for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++) {
+		cr_expect_eq(s.writers[ev] + s.walkers[ev] + s.shared[ev],
+			     s.total[ev],
+			     "%s: %s: writers %llu + walkers %llu + not CPUs "
+			     "%llu, all rows %llu",
+			     wl_backend.name, wl_cpu_event_names[ev],
+			     (unsigned long long)s.writers[ev],
+			     (unsigned long long)s.walkers[ev],
+			     (unsigned long long)s.shared[ev],
+			     (unsigned long long)s.total[ev]);
+		cr_expect_eq(s.walkers[ev], 0, "%s: walkers counted %llu %s",
+			     wl_backend.name, (unsigned long long)s.walkers[ev],
+			     wl_cpu_event_names[ev]);
+	}
+	cr_expect_eq(s.ipi_taken, s.ipi_taken_all,
+		     "%s: IPIs taken: run's CPUs %llu, all rows %llu",
+		     wl_backend.name, (unsigned long long)s.ipi_taken,
+		     (unsigned long long)s.ipi_taken_all);
+	if (sync_gp)
+		cr_expect_eq(s.writers[WL_EV_GP_SYNC], r->run_sync_calls,
+			     "%s: writer waited for %llu grace periods in %llu "
+			     "syncs",
+			     wl_backend.name,
+			     (unsigned long long)s.writers[WL_EV_GP_SYNC],
+			     (unsigned long long)r->run_sync_calls);
+}
+
 Test(torture_scale, cpus_256)
 {
 	struct wl_torture_config c;
@@ -62,6 +104,7 @@ Test(torture_scale, cpus_256)
 		  "256 CPUs were not up at once");
 	cr_expect(r.walks >= 20, "only %llu walks",
 		  (unsigned long long)r.walks);
+	check_percpu_sums(&r);
 	if (safe) {
 		cr_expect_eq(r.violations, 0, "%s at 256 CPUs: %llu violations",
 			     wl_backend.name, (unsigned long long)r.violations);

@@ -15,6 +15,7 @@
 #include "torture_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 struct cpu_snap {
@@ -27,7 +28,7 @@ static struct cpu_snap *snap;
 static unsigned int nr_snap;
 /* The shared row (threads that are not CPUs) and the totals, then. */
 static struct wl_cpu_counts shared;
-static uint64_t total[WL_NR_CPU_EVENTS];
+static uint64_t total[WL_NR_CPU_EVENTS], ipi_taken_all;
 
 void torture_percpu_snapshot(void)
 {
@@ -55,6 +56,34 @@ void torture_percpu_snapshot(void)
 	wl_cpu_counts(WL_CPU_SHARED, &shared);
 	for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++)
 		total[ev] = wl_cpu_event_total(ev);
+	ipi_taken_all = 0;
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
+		struct wl_cpu_counts row;
+
+		wl_cpu_counts(cpu, &row);
+		for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+			ipi_taken_all += row.received_kind[k];
+	}
+}
+
+void torture_percpu_sums(struct torture_percpu_sums *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; i < nr_snap; i++) {
+		uint64_t *row = snap[i].writer ? s->writers : s->walkers;
+
+		if (snap[i].writer)
+			s->nr_writers++;
+		else
+			s->nr_walkers++;
+		for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++)
+			row[ev] += snap[i].n.events[ev];
+		for (int k = 0; k < WL_NR_IPI_KINDS; k++)
+			s->ipi_taken += snap[i].n.received_kind[k];
+	}
+	s->ipi_taken_all = ipi_taken_all;
+	memcpy(s->shared, shared.events, sizeof(s->shared));
+	memcpy(s->total, total, sizeof(s->total));
 }
 
 static int cmp_u64(const void *a, const void *b)
