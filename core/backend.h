@@ -67,6 +67,7 @@
 
 #include "compiler.h"
 #include "pgtable.h"
+#include "smp.h"
 
 struct wl_mm;
 
@@ -202,16 +203,25 @@ extern const struct wl_backend_ops wl_backend;
  * call it makes into sync, free_tables and free_table_one (mmu_gather.h),
  * so a backend never times itself.  The deferred-table figures come from
  * the core's table pool.
+ *
+ * Grace periods and polls are counted per CPU, on the CPU that asks for
+ * them (smp.h, wl_cpu_count()): a backend calls
+ * wl_cpu_count(WL_EV_GP_SYNC, 1) for each synchronize_rcu(),
+ * wl_cpu_count(WL_EV_GP_CALL, 1) for each call_rcu() and
+ * wl_cpu_count(WL_EV_POLLS, n) for its reader-count polls; grace_periods
+ * is the sum of the first two over all CPUs, polls of the third.
  */
 struct wl_backend_counters {
-	_Atomic uint64_t ipis, polls;
+	_Atomic uint64_t ipis;
 };
+#define WL_BACKEND_EVENTS                                                      \
+	(WL_CPU_EVENT_BIT(WL_EV_GP_SYNC) | WL_CPU_EVENT_BIT(WL_EV_GP_CALL) |   \
+	 WL_CPU_EVENT_BIT(WL_EV_POLLS))
 /*
- * Zero the counters and the core's call timing; the pool's deferred peak
- * restarts from now.
+ * Zero the counters, the per-CPU WL_BACKEND_EVENTS and the core's call
+ * timing; the pool's deferred peak restarts from now.
  */
 void wl_backend_counters_reset(struct wl_backend_counters *c);
-/* Everything but grace_periods, which only RCU backends count. */
 void wl_backend_counters_read(struct wl_backend_counters *c,
 			      struct wl_backend_stats *st);
 

@@ -46,13 +46,14 @@ void wl_backend_count_free_one(uint64_t t0)
 
 void wl_backend_counters_reset(struct wl_backend_counters *c)
 {
-	_Atomic uint64_t *f[] = {
-		&calls.sync_calls, &calls.sync_ns, &calls.sync_max_ns,
-		&calls.free_calls, &calls.free_ns, &calls.free_max_ns,
-		&c->ipis,	   &c->polls,	   &calls.free_one_calls};
+	_Atomic uint64_t *f[] = {&calls.sync_calls,  &calls.sync_ns,
+				 &calls.sync_max_ns, &calls.free_calls,
+				 &calls.free_ns,     &calls.free_max_ns,
+				 &c->ipis,	     &calls.free_one_calls};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		atomic_store_explicit(f[i], 0, memory_order_relaxed);
+	wl_cpu_events_reset(WL_BACKEND_EVENTS);
 	atomic_store_explicit(
 		&wl_tables.deferred_peak,
 		atomic_load_explicit(&wl_tables.deferred, memory_order_relaxed),
@@ -71,7 +72,9 @@ void wl_backend_counters_read(struct wl_backend_counters *c,
 		.free_max_ns = READ_ONCE(calls.free_max_ns),
 		.free_one_calls = READ_ONCE(calls.free_one_calls),
 		.ipis = READ_ONCE(c->ipis),
-		.polls = READ_ONCE(c->polls),
+		.grace_periods = wl_cpu_event_total(WL_EV_GP_SYNC) +
+				 wl_cpu_event_total(WL_EV_GP_CALL),
+		.polls = wl_cpu_event_total(WL_EV_POLLS),
 		.tables_deferred_now =
 			(uint64_t)WL_MAX(READ_ONCE(wl_tables.deferred), 0),
 		.tables_deferred_peak =

@@ -109,7 +109,7 @@ static void probe_loop(struct bystander *b)
 static void *bystander_main(void *arg)
 {
 	struct bystander *b = arg;
-	uint64_t t0[WL_NR_IPI_KINDS], t1[WL_NR_IPI_KINDS];
+	struct wl_cpu_counts t0, t1;
 	int cpu = wl_cpu_up("bystander");
 
 	if (cpu < 0 || (b->err = wl_mm_init(&b->mm))) {
@@ -124,7 +124,7 @@ static void *bystander_main(void *arg)
 	b->res.cpu = cpu;
 	wl_arch_switch_mm(&b->mm);
 	wl_rcu_sched_user_enter();
-	wl_ipi_cpu_taken(cpu, t0);
+	wl_cpu_counts(cpu, &t0);
 	/* release: online in our mm before; pairs with the starter's load */
 	atomic_fetch_add_explicit(&b->set->started, 1, memory_order_release);
 	probe_loop(b);
@@ -137,9 +137,9 @@ static void *bystander_main(void *arg)
 	 * the starter joins us: the run's CPUs are already down or stay up).
 	 */
 	wl_cpu_down();
-	wl_ipi_cpu_taken(cpu, t1);
+	wl_cpu_counts(cpu, &t1);
 	for (int k = 0; k < WL_NR_IPI_KINDS; k++)
-		b->res.irqs[k] = t1[k] - t0[k];
+		b->res.irqs[k] = t1.received_kind[k] - t0.received_kind[k];
 	return NULL;
 }
 

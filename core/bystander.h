@@ -17,7 +17,7 @@
  * (wl_cpu_up(), not wl_cpu_start()): it runs no walk.
  *
  * Interrupts are counted by kind by the simulated SMP when the bystander
- * runs them (wl_ipi_cpu_taken()): exact, whatever the timing.  The loop's
+ * runs them (wl_cpu_counts()): exact, whatever the timing.  The loop's
  * latency is the host's too: a gap includes the host preempting the
  * thread (two shared vCPUs here), so the probe also records the gaps in
  * which a simulated interrupt ran, apart.

@@ -30,10 +30,18 @@ static pthread_mutex_t gp_lock = PTHREAD_MUTEX_INITIALIZER;
  */
 static _Atomic bool cpu_eqs[WL_NR_CPUS];
 
-/* Statistics: relaxed. */
+/*
+ * Statistics: relaxed.  Grace periods and FQS IPIs are counted per CPU,
+ * on the thread that runs the grace period (wl_cpu_count(): the caller of
+ * synchronize_rcu_sched(), or the reclaimer, which is not a CPU, for
+ * call_rcu_sched()).
+ */
 static struct {
-	_Atomic uint64_t gps, gp_ns, gp_max_ns, fqs_ipis, callbacks, sync_calls;
+	_Atomic uint64_t gp_ns, gp_max_ns, callbacks, sync_calls;
 } rs_stats;
+#define RS_EVENTS                                                              \
+	(WL_CPU_EVENT_BIT(WL_EV_RCU_SCHED_GP) |                                \
+	 WL_CPU_EVENT_BIT(WL_EV_RCU_SCHED_FQS))
 
 /* ---------------------------------------------------------------------- */
 /* The reader's side: quiescent-state reports                             */
@@ -138,7 +146,7 @@ static void gp_force_qs(const struct wl_cpumask *left)
 	unsigned int n =
 		smp_call_function_many(left, rcu_sched_fqs_fn, NULL, false);
 
-	atomic_fetch_add_explicit(&rs_stats.fqs_ipis, n, memory_order_relaxed);
+	wl_cpu_count(WL_EV_RCU_SCHED_FQS, n);
 }
 
 static void gp_wait(struct wl_cpumask *left, uint64_t g)
@@ -193,7 +201,7 @@ static void run_gp(void)
 	atomic_store_explicit(&wl_rcu_sched_gp_seq, g + 1,
 			      memory_order_relaxed);
 	dt = wl_now_ns() - t0;
-	atomic_fetch_add_explicit(&rs_stats.gps, 1, memory_order_relaxed);
+	wl_cpu_count(WL_EV_RCU_SCHED_GP, 1);
 	atomic_fetch_add_explicit(&rs_stats.gp_ns, dt, memory_order_relaxed);
 	max = atomic_load_explicit(&rs_stats.gp_max_ns, memory_order_relaxed);
 	if (dt > max)
@@ -341,10 +349,10 @@ void wl_rcu_sched_stop(void)
 void wl_rcu_sched_stats(struct wl_rcu_sched_stats *st)
 {
 	*st = (struct wl_rcu_sched_stats){
-		.gps = READ_ONCE(rs_stats.gps),
+		.gps = wl_cpu_event_total(WL_EV_RCU_SCHED_GP),
 		.gp_ns = READ_ONCE(rs_stats.gp_ns),
 		.gp_max_ns = READ_ONCE(rs_stats.gp_max_ns),
-		.fqs_ipis = READ_ONCE(rs_stats.fqs_ipis),
+		.fqs_ipis = wl_cpu_event_total(WL_EV_RCU_SCHED_FQS),
 		.callbacks = READ_ONCE(rs_stats.callbacks),
 		.sync_calls = READ_ONCE(rs_stats.sync_calls),
 	};
@@ -352,10 +360,10 @@ void wl_rcu_sched_stats(struct wl_rcu_sched_stats *st)
 
 void wl_rcu_sched_stats_reset(void)
 {
-	_Atomic uint64_t *f[] = {&rs_stats.gps,	      &rs_stats.gp_ns,
-				 &rs_stats.gp_max_ns, &rs_stats.fqs_ipis,
+	_Atomic uint64_t *f[] = {&rs_stats.gp_ns, &rs_stats.gp_max_ns,
 				 &rs_stats.callbacks, &rs_stats.sync_calls};
 
 	for (size_t i = 0; i < WL_ARRAY_SIZE(f); i++)
 		WRITE_ONCE(*f[i], 0);
+	wl_cpu_events_reset(RS_EVENTS);
 }

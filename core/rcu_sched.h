@@ -96,6 +96,11 @@ void rcu_sched_barrier(void);
 int wl_rcu_sched_start(void);
 void wl_rcu_sched_stop(void);
 
+/*
+ * Totals; gps and fqs_ipis per CPU are the events WL_EV_RCU_SCHED_GP and
+ * WL_EV_RCU_SCHED_FQS of wl_cpu_counts(), on the thread that ran the
+ * grace period (the reclaimer's in the shared row).
+ */
 struct wl_rcu_sched_stats {
 	uint64_t gps;	     /* grace periods run */
 	uint64_t gp_ns;	     /* their total length */

@@ -665,14 +665,6 @@ void wl_ipi_stats(struct wl_ipi_stats *st)
 	stats_sum(st, &nocpu_stats);
 }
 
-void wl_ipi_cpu_taken(int cpu, uint64_t taken[WL_NR_IPI_KINDS])
-{
-	struct wl_cpu_ipi_counts n = {0};
-
-	wl_cpu_ipi_counts(cpu, &n); /* out of range: all 0 */
-	memcpy(taken, n.received_kind, sizeof(n.received_kind));
-}
-
 uint64_t wl_ipi_taken_self(void)
 {
 	struct wl_cpu *c = wl_irq.cpu;
@@ -725,18 +717,61 @@ void wl_ipi_stats_reset(void)
 	stats_zero(&nocpu_stats);
 }
 
-int wl_cpu_ipi_counts(int cpu, struct wl_cpu_ipi_counts *out)
+const char *const wl_cpu_event_names[WL_NR_CPU_EVENTS] = {
+	[WL_EV_GP_SYNC] = "gp_sync",
+	[WL_EV_GP_CALL] = "gp_call",
+	[WL_EV_POLLS] = "polls",
+	[WL_EV_RCU_SCHED_GP] = "rcu_sched_gps",
+	[WL_EV_RCU_SCHED_FQS] = "rcu_sched_fqs_ipis",
+};
+
+void wl_cpu_count(enum wl_cpu_event ev, uint64_t n)
+{
+	struct wl_cpu_stats *st =
+		wl_irq.cpu ? &wl_irq.cpu->stats : &nocpu_stats;
+
+	stat_add(&st->events[ev], n);
+}
+
+uint64_t wl_cpu_event_total(enum wl_cpu_event ev)
+{
+	uint64_t sum = stat_read(&nocpu_stats.events[ev]);
+
+	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++)
+		sum += stat_read(&wl_cpus[cpu].stats.events[ev]);
+	return sum;
+}
+
+void wl_cpu_events_reset(unsigned int mask)
+{
+	for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++) {
+		if (!(mask & WL_CPU_EVENT_BIT(ev)))
+			continue;
+		for (int cpu = 0; cpu < WL_NR_CPUS; cpu++)
+			atomic_store_explicit(&wl_cpus[cpu].stats.events[ev], 0,
+					      memory_order_relaxed);
+		atomic_store_explicit(&nocpu_stats.events[ev], 0,
+				      memory_order_relaxed);
+	}
+}
+
+int wl_cpu_counts(int cpu, struct wl_cpu_counts *out)
 {
 	struct wl_cpu_stats *c;
 
-	if (cpu < 0 || cpu >= WL_NR_CPUS)
+	if (cpu == WL_CPU_SHARED)
+		c = &nocpu_stats;
+	else if (cpu >= 0 && cpu < WL_NR_CPUS)
+		c = &wl_cpus[cpu].stats;
+	else
 		return -EINVAL;
-	c = &wl_cpus[cpu].stats;
 	for (int k = 0; k < WL_NR_IPI_KINDS; k++) {
 		out->sent_kind[k] = stat_read(&c->sent_kind[k]);
 		out->received_kind[k] = stat_read(&c->received_kind[k]);
 	}
 	out->deferred = stat_read(&c->deferred);
+	for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++)
+		out->events[ev] = stat_read(&c->events[ev]);
 	return 0;
 }
 

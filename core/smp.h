@@ -364,25 +364,54 @@ void wl_ipi_stats(struct wl_ipi_stats *st);
 void wl_ipi_stats_reset(void);
 
 /*
- * One CPU's IPIs by kind: sent by it, and taken by it (its interruptions).
- * Exact at any number of CPUs: each is counted where it happens (the send,
- * the run of the call), never sampled or timed.  Zeroed by
- * wl_ipi_stats_reset(); kept when the CPU goes down.  -EINVAL: no such id.
+ * Events other than IPIs, counted on the CPU that causes them (a thread
+ * that is not a CPU counts in the shared row, WL_CPU_SHARED, as for the
+ * IPIs it sends), by wl_cpu_count(): one increment per event, and the
+ * global figure (wl_cpu_event_total(), the backend's statistics) is the
+ * sum of the rows, so the two cannot disagree.  The definitions follow
+ * the kernel's RCU: a writer that calls synchronize_rcu() waits for a
+ * grace period (rcutorture's gp_sync writer); one that calls call_rcu()
+ * queues a callback on its CPU (rcu_data's ->cblist; a batch of tables is
+ * one callback) and does not wait.
  */
-struct wl_cpu_ipi_counts {
+enum wl_cpu_event {
+	WL_EV_GP_SYNC, /* synchronize_rcu() calls: grace periods waited for */
+	WL_EV_GP_CALL, /* call_rcu() calls: callbacks queued */
+	WL_EV_POLLS,   /* reader-count polls by a writer (WL_CAP_POLLS) */
+	WL_EV_RCU_SCHED_GP, /* RCU-sched model: grace periods it ran */
+	WL_EV_RCU_SCHED_FQS, /* RCU-sched model: FQS IPIs its grace periods sent */
+	WL_NR_CPU_EVENTS,
+};
+extern const char *const wl_cpu_event_names[WL_NR_CPU_EVENTS];
+#define WL_CPU_EVENT_BIT(ev) (1u << (ev))
+
+/* Count n events of kind ev on the calling CPU (or the shared row). */
+void wl_cpu_count(enum wl_cpu_event ev, uint64_t n);
+/* The sum over every CPU's row and the shared row. */
+uint64_t wl_cpu_event_total(enum wl_cpu_event ev);
+/* Zero the events of the kinds in mask (WL_CPU_EVENT_BIT()) in every row. */
+void wl_cpu_events_reset(unsigned int mask);
+
+/*
+ * One CPU's counts: its IPIs by kind, sent by it and taken by it (its
+ * interruptions), and its events.  Exact at any number of CPUs: each is
+ * counted where it happens (the send, the run of the call, the event),
+ * never sampled or timed.  A CPU's taken counts are complete once every
+ * call sent to it has run (a sender's wait=true return, or the target's
+ * wl_cpu_down(), which drains its slots); any thread may read them.  The
+ * IPI counts are zeroed by wl_ipi_stats_reset(), the events by
+ * wl_cpu_events_reset(); both are kept when the CPU goes down.  cpu is a
+ * CPU id or WL_CPU_SHARED (the threads that are not CPUs); -EINVAL: no
+ * such row.
+ */
+#define WL_CPU_SHARED (-1)
+struct wl_cpu_counts {
 	uint64_t sent_kind[WL_NR_IPI_KINDS];
 	uint64_t received_kind[WL_NR_IPI_KINDS];
 	uint64_t deferred; /* taken late: IRQs were masked when it came */
+	uint64_t events[WL_NR_CPU_EVENTS];
 };
-int wl_cpu_ipi_counts(int cpu, struct wl_cpu_ipi_counts *out);
-/*
- * The IPIs CPU cpu has taken (run the function of), by kind, since the last
- * wl_ipi_stats_reset(): counted by the target when it runs the call, from
- * the label the sender put in the call slot.  Exact once every call sent
- * to it has run (a sender's wait=true return, or the target's
- * wl_cpu_down(), which drains its slots); any thread may read them.
- */
-void wl_ipi_cpu_taken(int cpu, uint64_t taken[WL_NR_IPI_KINDS]);
+int wl_cpu_counts(int cpu, struct wl_cpu_counts *out);
 /* The calling CPU's IPIs taken so far, all kinds (its own counter). */
 uint64_t wl_ipi_taken_self(void);
 /*

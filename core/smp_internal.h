@@ -51,6 +51,8 @@ struct wl_cpu_stats {
 	_Atomic uint64_t wait_ns;
 	_Atomic uint64_t wait_max_ns;
 	struct wl_hist wait_hist;
+	/* wl_cpu_count(); not zeroed by wl_ipi_stats_reset() */
+	_Atomic uint64_t events[WL_NR_CPU_EVENTS];
 };
 
 struct wl_cpu {

@@ -24,6 +24,7 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 
 #define K 20
 
@@ -54,6 +55,7 @@ struct plain {
 static void *plain_main(void *arg)
 {
 	struct plain *p = arg;
+	struct wl_cpu_counts n;
 	int cpu = wl_cpu_up("plain");
 
 	atomic_store(&p->cpu, cpu);
@@ -63,7 +65,8 @@ static void *plain_main(void *arg)
 		cpu_relax();
 	}
 	wl_cpu_down();
-	wl_ipi_cpu_taken(cpu, p->taken);
+	wl_cpu_counts(cpu, &n);
+	memcpy(p->taken, n.received_kind, sizeof(p->taken));
 	return NULL;
 }
 

@@ -92,6 +92,17 @@ awk -F, '$4 == "fault" && $9 == "spf" && $10 == 0 && \
 for id in lockless_walk_helpers-today ipi rcu-memb atomic_readers-percpu; do
 	case ",$backends," in *",$id,"*) ;; *) continue ;; esac
 	has_row "$id" scale ipis_per_op || fail "no scale counts for $id"
+	# Exact per-CPU counts: the syncing CPU's own grace periods and
+	# polls (its row, core/smp.h) are all of them, at every N.
+	awk -F, -v id="$id" '$1 == id && $4 == "scale" {
+		v[$13 "@" $8] = $17; if ($13 == "polls_per_op") n[$8] = 1 }
+		END { for (c in n) {
+			k++
+			if (v["polls_per_op@" c] != v["polls_own_per_op@" c] ||
+			    v["grace_periods_per_op@" c] != \
+			    v["grace_periods_own_per_op@" c]) bad = 1 }
+		exit bad || !k }' "$out/results.csv" ||
+		fail "$id: the syncing CPU's own GPs or polls are not all"
 	has_row "$id" scale sync_fit_ns_per_target || fail "no fit for $id"
 	if [ "$(nproc)" -lt 8 ]; then # --quick sweeps up to 8 CPUs
 		has_row "$id" scale sync_ns_projected ||

@@ -801,6 +801,133 @@ Test(contract, stats_count_the_work)
 	machine_down();
 }
 
+/*
+ * Grace periods and polls are counted on the CPU that asks for them
+ * (smp.h, wl_cpu_count()).  PC_WRITERS writer CPUs each sync PC_K times
+ * and free PC_K batches of one table while two walker CPUs idle.  Each
+ * writer's counts are its own: the same on every writer, 0 on the
+ * walkers and on the caller, and the writers' rows add up to the
+ * backend's grace_periods and polls.  Where the backend defers frees
+ * each free is one call_rcu() (PC_K callbacks queued per writer); where
+ * its sync is synchronize_rcu() (RCU readers, not IRQ-off ones) each
+ * writer waited for exactly PC_K grace periods.
+ */
+#define PC_WRITERS 3
+#define PC_K	   4
+
+struct pc_writer {
+	pthread_t thread;
+	_Atomic int cpu; /* its CPU id, or -errno */
+	_Atomic int done;
+	_Atomic bool *release;
+};
+
+static void *pc_writer_main(void *arg)
+{
+	struct pc_writer *x = arg;
+	int cpu = wl_cpu_start("writer");
+
+	atomic_store(&x->cpu, cpu);
+	if (cpu >= 0) {
+		for (int i = 0; i < PC_K; i++) {
+			struct wl_table_batch *b = wl_table_batch_alloc();
+
+			wl_tlb_remove_table_sync_one(&mm);
+			if (!b)
+				continue;
+			b->tables[b->nr++] = wl_table_alloc(WL_PTE);
+			wl_table_deferred_add(1);
+			wl_tlb_remove_table_free(&mm, b, false);
+		}
+	}
+	atomic_store(&x->done, 1);
+	/* Stay up (no other CPU takes our id) until the counts are read. */
+	while (cpu >= 0 && !atomic_load(x->release))
+		cpu_idle(true);
+	if (cpu >= 0)
+		wl_cpu_stop();
+	return NULL;
+}
+
+Test(contract, grace_periods_and_polls_counted_per_cpu)
+{
+	const bool defers = wl_backend.caps & WL_CAP_DEFERS_FREE;
+	const bool sync_gp = defers && !(wl_backend.caps & WL_CAP_IRQS_OFF);
+	struct pc_writer x[PC_WRITERS];
+	struct wl_cpu_counts c, c0;
+	struct wl_backend_stats st;
+	struct walker w[2];
+	_Atomic bool release = false;
+	uint64_t gp = 0, polls = 0;
+
+	machine_up(WL_ARCH_BROADCAST);
+	for (int i = 0; i < 2; i++)
+		walker_start(&w[i]);
+	wl_backend.stats_reset();
+	memset(x, 0, sizeof(x));
+	for (int i = 0; i < PC_WRITERS; i++) {
+		x[i].release = &release;
+		cr_assert_eq(pthread_create(&x[i].thread, NULL, pc_writer_main,
+					    &x[i]),
+			     0);
+	}
+	for (int i = 0; i < PC_WRITERS; i++)
+		cr_assert(wait_int(&x[i].done, 1, COMPLETE_MS), "writer %d", i);
+	wl_backend.stats(&st);
+	for (int i = 0; i < PC_WRITERS; i++) {
+		int cpu = atomic_load(&x[i].cpu);
+
+		cr_assert_eq(wl_cpu_counts(cpu, &c), 0, "writer CPU %d", cpu);
+		if (!i)
+			c0 = c;
+		cr_expect_eq(c.events[WL_EV_GP_SYNC], sync_gp ? PC_K : 0,
+			     "%s: writer CPU %d waited for %llu grace periods",
+			     wl_backend.name, cpu,
+			     (unsigned long long)c.events[WL_EV_GP_SYNC]);
+		cr_expect_eq(c.events[WL_EV_GP_CALL], defers ? PC_K : 0,
+			     "%s: writer CPU %d queued %llu callbacks",
+			     wl_backend.name, cpu,
+			     (unsigned long long)c.events[WL_EV_GP_CALL]);
+		cr_expect_eq(c.events[WL_EV_RCU_SCHED_GP],
+			     c0.events[WL_EV_RCU_SCHED_GP],
+			     "%s: RCU-sched grace periods differ by writer",
+			     wl_backend.name);
+		if (wl_backend.caps & WL_CAP_POLLS)
+			cr_expect_geq(
+				c.events[WL_EV_POLLS], PC_K,
+				"%s: writer CPU %d polled %llu times",
+				wl_backend.name, cpu,
+				(unsigned long long)c.events[WL_EV_POLLS]);
+		else
+			cr_expect_eq(c.events[WL_EV_POLLS], 0);
+		gp += c.events[WL_EV_GP_SYNC] + c.events[WL_EV_GP_CALL];
+		polls += c.events[WL_EV_POLLS];
+	}
+	/* The writers' rows are the whole of the backend's figures. */
+	cr_expect_eq(gp, st.grace_periods, "%s: rows %llu, backend %llu",
+		     wl_backend.name, (unsigned long long)gp,
+		     (unsigned long long)st.grace_periods);
+	cr_expect_eq(polls, st.polls, "%s: rows %llu, backend %llu",
+		     wl_backend.name, (unsigned long long)polls,
+		     (unsigned long long)st.polls);
+	for (int i = 0; i < 3; i++) {
+		int cpu = i < 2 ? atomic_load(&w[i].cpu) : smp_processor_id();
+
+		cr_assert_eq(wl_cpu_counts(cpu, &c), 0);
+		for (int ev = WL_EV_GP_SYNC; ev <= WL_EV_POLLS; ev++)
+			cr_expect_eq(c.events[ev], 0, "%s: %s CPU %d: %s %llu",
+				     wl_backend.name, i < 2 ? "walker" : "main",
+				     cpu, wl_cpu_event_names[ev],
+				     (unsigned long long)c.events[ev]);
+	}
+	atomic_store(&release, true);
+	for (int i = 0; i < PC_WRITERS; i++)
+		pthread_join(x[i].thread, NULL);
+	for (int i = 0; i < 2; i++)
+		walker_stop(&w[i]);
+	machine_down();
+}
+
 /* IPIs sent by kind, and the arch's and the backend's own counts. */
 struct ipi_counts {
 	struct wl_ipi_stats ipi;

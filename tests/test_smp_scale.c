@@ -8,8 +8,12 @@
  *    the host cannot all run at once are starved, not stalled (no stall
  *    counted), while a CPU that spins with IRQs off among 255 others is
  *    reported as stalled while running (the negative control);
- *  - the verdict itself (wl_stall_judge()), on its three sides.
+ *  - the verdict itself (wl_stall_judge()), on its three sides;
+ *  - RCU-sched grace periods and their FQS IPIs are counted on the CPU
+ *    that runs them (the shared row for a thread that is not a CPU),
+ *    exactly, and the rows add up to the model's own count of calls.
  */
+#include "rcu_sched.h"
 #include "smp.h"
 #include "tu_capture.h"
 
@@ -28,7 +32,10 @@
 #define MS    1000000ull
 #define NCPUS WL_NR_CPUS
 
-enum mode { M_SLEEP, M_SPIN, M_IRQS_OFF };
+enum mode { M_SLEEP, M_SPIN, M_IRQS_OFF, M_GP };
+
+/* M_GP: grace periods each such CPU runs, once every CPU is up. */
+#define GP_ROUNDS 2
 
 struct cpu_thread {
 	pthread_t thr;
@@ -39,6 +46,7 @@ struct cpu_thread {
 static _Atomic bool release_all;
 static _Atomic unsigned int nr_up;
 static _Atomic unsigned long calls;
+static _Atomic unsigned int nr_want, nr_gp_done;
 
 static void count_fn(void *info)
 {
@@ -58,8 +66,15 @@ static void *cpu_main(void *arg)
 	if (t->mode == M_IRQS_OFF)
 		flags = local_irq_save();
 	atomic_fetch_add(&nr_up, 1);
+	if (t->mode == M_GP) {
+		while (atomic_load(&nr_up) < atomic_load(&nr_want))
+			wl_sleep_ns(MS);
+		for (int i = 0; i < GP_ROUNDS; i++)
+			synchronize_rcu_sched();
+		atomic_fetch_add(&nr_gp_done, 1);
+	}
 	while (!atomic_load_explicit(&release_all, memory_order_acquire)) {
-		if (t->mode == M_SLEEP) {
+		if (t->mode == M_SLEEP || t->mode == M_GP) {
 			wl_sleep_ns(5 * MS); /* an IPI wakes it (signal) */
 		} else {
 			/* M_SPIN: takes IPIs at each restore (and signals) */
@@ -76,16 +91,19 @@ static void *cpu_main(void *arg)
 
 static struct cpu_thread cpus[NCPUS];
 
-/* n CPU threads (the last one in mode last, the others in mode rest). */
-static void cpus_start(unsigned int n, enum mode rest, enum mode last)
+/* n CPU threads: the last nr_last in mode last, the others in mode rest. */
+static void cpus_start_n(unsigned int n, enum mode rest, enum mode last,
+			 unsigned int nr_last)
 {
 	pthread_attr_t attr;
 
 	atomic_store(&release_all, false);
 	atomic_store(&nr_up, 0);
+	atomic_store(&nr_want, n);
+	atomic_store(&nr_gp_done, 0);
 	wl_cpu_thread_attr(&attr);
 	for (unsigned int i = 0; i < n; i++) {
-		cpus[i].mode = i == n - 1 ? last : rest;
+		cpus[i].mode = i >= n - nr_last ? last : rest;
 		atomic_store(&cpus[i].cpu, -1000);
 		cr_assert_eq(
 			pthread_create(&cpus[i].thr, &attr, cpu_main, &cpus[i]),
@@ -94,6 +112,11 @@ static void cpus_start(unsigned int n, enum mode rest, enum mode last)
 	pthread_attr_destroy(&attr);
 	while (atomic_load(&nr_up) < n)
 		usleep(1000);
+}
+
+static void cpus_start(unsigned int n, enum mode rest, enum mode last)
+{
+	cpus_start_n(n, rest, last, 1);
 }
 
 static void cpus_stop(unsigned int n)
@@ -155,7 +178,7 @@ Test(smp_scale, judge)
 Test(smp_scale, broadcast_counts_exact_256)
 {
 	const unsigned int n = NCPUS - 1, rounds = 20;
-	struct wl_cpu_ipi_counts c;
+	struct wl_cpu_counts c;
 	struct wl_ipi_stats st;
 	enum wl_ipi_kind prev;
 
@@ -174,15 +197,76 @@ Test(smp_scale, broadcast_counts_exact_256)
 	cr_assert_eq(st.received, (uint64_t)n * rounds);
 	cr_assert_eq(atomic_load(&calls), (unsigned long)n * rounds);
 	for (unsigned int i = 0; i < n; i++) {
-		cr_assert_eq(wl_cpu_ipi_counts((int)i, &c), 0);
+		cr_assert_eq(wl_cpu_counts((int)i, &c), 0);
 		cr_assert_eq(c.received_kind[WL_IPI_FLUSH], rounds / 2);
 		cr_assert_eq(c.received_kind[WL_IPI_SYNC], rounds / 2);
 		cr_assert_eq(c.received_kind[WL_IPI_BACKEND], 0);
 	}
-	cr_assert_eq(wl_cpu_ipi_counts((int)n, &c), 0);
+	cr_assert_eq(wl_cpu_counts((int)n, &c), 0);
 	cr_assert_eq(c.sent_kind[WL_IPI_FLUSH], (uint64_t)n * rounds / 2);
 	cr_assert_eq(c.sent_kind[WL_IPI_SYNC], (uint64_t)n * rounds / 2);
-	cr_assert_eq(wl_cpu_ipi_counts(WL_NR_CPUS, &c), -EINVAL);
+	cr_assert_eq(wl_cpu_counts(WL_NR_CPUS, &c), -EINVAL);
+	cr_assert_eq(wl_cpu_counts(-2, &c), -EINVAL);
+	wl_smp_fini();
+}
+
+/*
+ * 255 CPUs, the last GP_CPUS of them running GP_ROUNDS grace periods each
+ * among sleepers, and one grace period from a thread that is not a CPU:
+ * each CPU's grace periods are exactly its own, its FQS IPIs exactly the
+ * IPIs it sent (nothing else sends any here), the sleepers' are 0, and
+ * the rows add up to the model's independent count of calls.
+ */
+#define GP_CPUS 8
+Test(smp_scale, rcu_sched_counts_per_cpu_256)
+{
+	const unsigned int n = NCPUS - 1;
+	struct wl_rcu_sched_stats rs;
+	struct wl_cpu_counts c;
+	uint64_t gps = 0, fqs = 0;
+
+	smp_setup(2000 * MS);
+	wl_rcu_sched_stats_reset();
+	atomic_store(&calls, 0);
+	cpus_start_n(n, M_SLEEP, M_GP, GP_CPUS);
+	while (atomic_load(&nr_gp_done) < GP_CPUS)
+		usleep(1000);
+	synchronize_rcu_sched(); /* the shared row */
+	cpus_stop(n);
+	for (unsigned int i = 0; i < n; i++) {
+		int cpu = atomic_load(&cpus[i].cpu);
+		bool gp = cpus[i].mode == M_GP;
+
+		cr_assert_eq(wl_cpu_counts(cpu, &c), 0);
+		cr_assert_eq(c.events[WL_EV_RCU_SCHED_GP], gp ? GP_ROUNDS : 0,
+			     "CPU %d (%s): %llu grace periods", cpu,
+			     gp ? "runs them" : "sleeps",
+			     (unsigned long long)c.events[WL_EV_RCU_SCHED_GP]);
+		cr_assert_eq(c.events[WL_EV_RCU_SCHED_FQS],
+			     c.sent_kind[WL_IPI_BACKEND],
+			     "CPU %d: FQS IPIs %llu, IPIs sent %llu", cpu,
+			     (unsigned long long)c.events[WL_EV_RCU_SCHED_FQS],
+			     (unsigned long long)c.sent_kind[WL_IPI_BACKEND]);
+		gps += c.events[WL_EV_RCU_SCHED_GP];
+		fqs += c.events[WL_EV_RCU_SCHED_FQS];
+	}
+	cr_assert_eq(wl_cpu_counts(WL_CPU_SHARED, &c), 0);
+	cr_assert_eq(c.events[WL_EV_RCU_SCHED_GP], 1);
+	cr_assert_eq(c.events[WL_EV_RCU_SCHED_FQS],
+		     c.sent_kind[WL_IPI_BACKEND]);
+	gps += c.events[WL_EV_RCU_SCHED_GP];
+	fqs += c.events[WL_EV_RCU_SCHED_FQS];
+	wl_rcu_sched_stats(&rs);
+	cr_assert_eq(rs.sync_calls, GP_CPUS * GP_ROUNDS + 1);
+	cr_assert_eq(gps, rs.sync_calls, "rows %llu, calls %llu",
+		     (unsigned long long)gps,
+		     (unsigned long long)rs.sync_calls);
+	cr_assert_eq(rs.gps, gps);
+	cr_assert_eq(rs.fqs_ipis, fqs);
+	cr_assert_gt(fqs, 0, "sleeping CPUs report only to an FQS IPI");
+	wl_rcu_sched_stats_reset();
+	wl_rcu_sched_stats(&rs);
+	cr_assert_eq(rs.gps + rs.fqs_ipis, 0, "reset");
 	wl_smp_fini();
 }
 

@@ -14,9 +14,11 @@
 #include "test_util.h"
 #include "torture.h"
 #include "torture_internal.h" /* torture_validate() */
+#include "walk_backend.h"     /* WL_PTE_TABLE_REF */
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,56 @@ static void config_256(struct wl_torture_config *c)
 		 wl_arch_name(c->arch));
 }
 
+/*
+ * The per-CPU counts at 256 (snapshot when the run's CPUs stopped): the
+ * run's 256 CPUs and the shared row hold every grace period, poll and IPI
+ * taken (no other row counted one), the walkers asked for none (but the
+ * callbacks of the tables whose last reference they dropped, where the
+ * backend has per-table references: pte_put() frees), and where
+ * the sync is synchronize_rcu() the writer's grace periods waited for are
+ * the core's own count of its sync calls.
+ */
+static void check_percpu_sums(const struct wl_torture_result *r)
+{
+	const bool sync_gp = (wl_backend.caps & WL_CAP_DEFERS_FREE) &&
+			     !(wl_backend.caps & WL_CAP_IRQS_OFF);
+	struct torture_percpu_sums s;
+
+	torture_percpu_sums(&s);
+	/* Fewer when a late thread took the id of one gone (percpu.c). */
+	cr_expect_leq(s.nr_writers + s.nr_walkers, WL_NR_CPUS);
+	cr_expect_geq(s.nr_writers, 1);
+	for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++) {
+		cr_expect_eq(s.writers[ev] + s.walkers[ev] + s.shared[ev],
+			     s.total[ev],
+			     "%s: %s: writers %llu + walkers %llu + not CPUs "
+			     "%llu, all rows %llu",
+			     wl_backend.name, wl_cpu_event_names[ev],
+			     (unsigned long long)s.writers[ev],
+			     (unsigned long long)s.walkers[ev],
+			     (unsigned long long)s.shared[ev],
+			     (unsigned long long)s.total[ev]);
+#ifdef WL_PTE_TABLE_REF
+		if (ev == WL_EV_GP_CALL)
+			continue;
+#endif
+		cr_expect_eq(s.walkers[ev], 0, "%s: walkers counted %llu %s",
+			     wl_backend.name, (unsigned long long)s.walkers[ev],
+			     wl_cpu_event_names[ev]);
+	}
+	cr_expect_eq(s.ipi_taken, s.ipi_taken_all,
+		     "%s: IPIs taken: run's CPUs %llu, all rows %llu",
+		     wl_backend.name, (unsigned long long)s.ipi_taken,
+		     (unsigned long long)s.ipi_taken_all);
+	if (sync_gp)
+		cr_expect_eq(s.writers[WL_EV_GP_SYNC], r->run_sync_calls,
+			     "%s: writer waited for %llu grace periods in %llu "
+			     "syncs",
+			     wl_backend.name,
+			     (unsigned long long)s.writers[WL_EV_GP_SYNC],
+			     (unsigned long long)r->run_sync_calls);
+}
+
 Test(torture_scale, cpus_256)
 {
 	struct wl_torture_config c;
@@ -64,6 +116,7 @@ Test(torture_scale, cpus_256)
 		  "256 CPUs were not up at once");
 	cr_expect(r.walks >= 20, "only %llu walks",
 		  (unsigned long long)r.walks);
+	check_percpu_sums(&r);
 	if (safe) {
 		cr_expect_eq(r.violations, 0, "%s at 256 CPUs: %llu violations",
 			     wl_backend.name, (unsigned long long)r.violations);
@@ -76,6 +129,43 @@ Test(torture_scale, cpus_256)
 			      wl_backend.name, (double)r.elapsed_ns / 1e9);
 		cr_expect(!r.success);
 	}
+}
+
+/*
+ * A run of a fixed number of munmaps at 256 (table frees: grace periods
+ * or polls where the backend has them; few, each waits for the host to
+ * run the walkers), so the
+ * per-CPU sums above have something to add up, and the writer's share is
+ * at least what its ops asked for.
+ */
+#define COUNT_OPS 2
+Test(torture_scale, counts_per_cpu_256)
+{
+	const bool asks = wl_backend.caps & (WL_CAP_DEFERS_FREE | WL_CAP_POLLS);
+	struct wl_torture_config c;
+	struct wl_torture_result r;
+	struct torture_percpu_sums s;
+
+	if (!(wl_backend.caps & WL_CAP_SAFE))
+		cr_skip_test("none: the run stops at its first violation");
+	config_256(&c);
+	c.duration_ns = 0;
+	c.ops = COUNT_OPS;
+	memset(c.mix, 0, sizeof(c.mix));
+	c.mix[WL_OP_MUNMAP] = 1;
+	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
+	cr_expect(r.success);
+	check_percpu_sums(&r);
+	torture_percpu_sums(&s);
+	if (asks)
+		cr_expect_gt(
+			s.writers[WL_EV_GP_SYNC] + s.writers[WL_EV_GP_CALL] +
+				s.writers[WL_EV_POLLS] +
+				s.walkers[WL_EV_GP_CALL],
+			0, "%s: %llu ops asked for no grace period, no poll",
+			wl_backend.name,
+			(unsigned long long)(r.ops[WL_OP_MUNMAP] +
+					     r.ops[WL_OP_COLLAPSE]));
 }
 
 /* --cpus N: the walkers are N less the writers; the later option wins. */

@@ -106,7 +106,7 @@ static void ar_wait_readers(struct wl_mm *mm)
 	 * the decrement in lockless_page_walk_end() */
 	atomic_thread_fence(memory_order_acquire);
 	wl_stall_wait_done(&w.stall);
-	atomic_fetch_add_explicit(&ctr.polls, w.polls, memory_order_relaxed);
+	wl_cpu_count(WL_EV_POLLS, w.polls); /* on the polling CPU */
 }
 
 static void ar_stats_reset(void)

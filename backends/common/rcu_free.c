@@ -21,8 +21,6 @@ static_assert(sizeof(struct rcu_head) <=
 static_assert(alignof(struct rcu_head) <= 16,
 	      "backend_head is only 16-byte aligned");
 
-static _Atomic uint64_t grace_periods; /* statistics: relaxed */
-
 /* Is this thread registered with liburcu (by rcu_tables_cpu_online())? */
 static _Thread_local bool registered;
 /* Nesting of rcu_tables_blocking_begin() on this thread. */
@@ -61,7 +59,6 @@ static char drain_sync;
 
 int rcu_tables_init(void)
 {
-	atomic_store_explicit(&grace_periods, 0, memory_order_relaxed);
 	/* Create the call_rcu thread now, not in the first free. */
 	(void)WL_URCU(get_default_call_rcu_data)();
 	return 0;
@@ -126,7 +123,7 @@ static void call_rcu_any(struct rcu_head *head,
 			 void (*func)(struct rcu_head *head))
 {
 	tsan_handoff(head);
-	atomic_fetch_add_explicit(&grace_periods, 1, memory_order_relaxed);
+	wl_cpu_count(WL_EV_GP_CALL, 1);
 	if (registered) {
 		WL_URCU(call_rcu)(head, func);
 		return;
@@ -171,17 +168,7 @@ void rcu_tables_free_one(uint32_t table)
 
 void rcu_tables_sync(void)
 {
-	atomic_fetch_add_explicit(&grace_periods, 1, memory_order_relaxed);
+	wl_cpu_count(WL_EV_GP_SYNC, 1);
 	/* Any thread may call it; liburcu puts a qsbr caller offline. */
 	WL_URCU(synchronize_rcu)();
-}
-
-uint64_t rcu_tables_grace_periods(void)
-{
-	return atomic_load_explicit(&grace_periods, memory_order_relaxed);
-}
-
-void rcu_tables_stats_reset(void)
-{
-	atomic_store_explicit(&grace_periods, 0, memory_order_relaxed);
 }

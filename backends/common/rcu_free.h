@@ -44,8 +44,10 @@ void rcu_tables_free_one(uint32_t table);
 /* synchronize_rcu(): every read-side section begun before has ended. */
 void rcu_tables_sync(void);
 
-/* Grace periods asked for: synchronize_rcu() calls + call_rcu() calls. */
-uint64_t rcu_tables_grace_periods(void);
-void rcu_tables_stats_reset(void);
+/*
+ * Grace periods asked for are counted on the calling CPU: each
+ * synchronize_rcu() as WL_EV_GP_SYNC, each call_rcu() as WL_EV_GP_CALL
+ * (backend.h); the backend's grace_periods is their sum.
+ */
 
 #endif /* WALKLAB_RCU_FREE_H */

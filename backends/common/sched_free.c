@@ -14,14 +14,6 @@ static_assert(sizeof(struct wl_rcu_head) <=
 		      sizeof(((struct wl_ptdesc *)0)->backend_head),
 	      "wl_rcu_head does not fit in wl_ptdesc.backend_head");
 
-/* Grace periods asked for, as rcu_free.c counts them (relaxed). */
-static _Atomic uint64_t requests;
-
-static void count_request(void)
-{
-	atomic_fetch_add_explicit(&requests, 1, memory_order_relaxed);
-}
-
 int sched_tables_init(void)
 {
 	sched_tables_stats_reset();
@@ -53,14 +45,14 @@ static void table_free_rcu(struct wl_rcu_head *head)
 
 void sched_tables_free_batch(struct wl_table_batch *batch)
 {
-	count_request();
+	wl_cpu_count(WL_EV_GP_CALL, 1);
 	call_rcu_sched((struct wl_rcu_head *)(void *)batch->backend_head,
 		       batch_free_rcu);
 }
 
 void sched_tables_free_one(uint32_t table)
 {
-	count_request();
+	wl_cpu_count(WL_EV_GP_CALL, 1);
 	call_rcu_sched(
 		(struct wl_rcu_head *)(void *)wl_ptdesc(table)->backend_head,
 		table_free_rcu);
@@ -68,20 +60,15 @@ void sched_tables_free_one(uint32_t table)
 
 void sched_tables_sync_free_one(uint32_t table)
 {
-	count_request();
+	wl_cpu_count(WL_EV_GP_SYNC, 1);
 	synchronize_rcu_sched(); /* orders the sections before the free */
 	wl_table_release_one(table);
 }
 
 void sched_tables_sync(void)
 {
-	count_request();
+	wl_cpu_count(WL_EV_GP_SYNC, 1);
 	synchronize_rcu_sched(); /* every earlier section has ended */
-}
-
-uint64_t sched_tables_grace_periods(void)
-{
-	return atomic_load_explicit(&requests, memory_order_relaxed);
 }
 
 uint64_t sched_tables_fqs_ipis(void)
@@ -94,6 +81,5 @@ uint64_t sched_tables_fqs_ipis(void)
 
 void sched_tables_stats_reset(void)
 {
-	atomic_store_explicit(&requests, 0, memory_order_relaxed);
 	wl_rcu_sched_stats_reset();
 }

@@ -33,12 +33,11 @@ void sched_tables_sync_free_one(uint32_t table);
 void sched_tables_sync(void);
 
 /*
- * Grace periods asked for (call_rcu() calls + synchronize_rcu() calls, as
- * rcu_free.c counts them; the machine's own count of grace periods run,
- * which concurrent requests share, is in core/rcu_sched.h), and the FQS
- * IPIs the grace periods sent.
+ * Grace periods asked for are counted on the calling CPU, as rcu_free.c
+ * counts them (WL_EV_GP_CALL, WL_EV_GP_SYNC: backend.h); the machine's own
+ * count of grace periods run, which the reclaimer's batch shares, is in
+ * core/rcu_sched.h.  The FQS IPIs the grace periods sent:
  */
-uint64_t sched_tables_grace_periods(void);
 uint64_t sched_tables_fqs_ipis(void);
 void sched_tables_stats_reset(void);
 

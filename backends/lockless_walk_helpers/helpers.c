@@ -201,9 +201,7 @@ static unsigned int helpers_sync_ipi(struct wl_mm *mm)
 static void helpers_stats_reset(void)
 {
 	wl_backend_counters_reset(&ctr);
-#if defined(WL_HELPERS_URCU)
-	rcu_tables_stats_reset();
-#elif defined(WL_HELPERS_TODAY)
+#if defined(WL_HELPERS_TODAY)
 	sched_tables_stats_reset();
 #endif
 }
@@ -289,10 +287,7 @@ static void helpers_sync(struct wl_mm *mm)
 static void helpers_stats(struct wl_backend_stats *st)
 {
 	wl_backend_counters_read(&ctr, st);
-#if defined(WL_HELPERS_URCU)
-	st->grace_periods = rcu_tables_grace_periods();
-#elif defined(WL_HELPERS_TODAY)
-	st->grace_periods = sched_tables_grace_periods();
+#if defined(WL_HELPERS_TODAY)
 	st->ipis += sched_tables_fqs_ipis(); /* the grace periods' FQS */
 #endif
 }

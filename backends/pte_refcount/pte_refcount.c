@@ -127,7 +127,6 @@ static void prc_stats(struct wl_backend_stats *st)
 {
 	wl_backend_counters_read(&ctr, st);
 #if defined(WALKLAB_PTE_REFCOUNT_RCU)
-	st->grace_periods = sched_tables_grace_periods();
 	st->ipis += sched_tables_fqs_ipis(); /* the grace periods' FQS */
 #endif
 }

@@ -13,7 +13,6 @@ static struct wl_backend_counters ctr;
 static void rcu_stats_reset(void)
 {
 	wl_backend_counters_reset(&ctr);
-	rcu_tables_stats_reset();
 }
 
 static int rcu_init(void)
@@ -49,7 +48,6 @@ static void rcu_sync(struct wl_mm *mm)
 static void rcu_stats(struct wl_backend_stats *st)
 {
 	wl_backend_counters_read(&ctr, st);
-	st->grace_periods = rcu_tables_grace_periods();
 }
 
 const struct wl_backend_ops wl_backend = {

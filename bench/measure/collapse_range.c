@@ -246,8 +246,12 @@ static void crange_read(const struct wl_crange_params *p,
 
 	wl_ipi_stats(&st);
 	memcpy(r->sent, st.sent_kind, sizeof(r->sent));
-	for (unsigned int cpu = 0; cpu < WL_NR_CPUS; cpu++)
-		wl_ipi_cpu_taken((int)cpu, r->recv[cpu]);
+	for (unsigned int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
+		struct wl_cpu_counts n;
+
+		wl_cpu_counts((int)cpu, &n);
+		memcpy(r->recv[cpu], n.received_kind, sizeof(r->recv[cpu]));
+	}
 	wl_backend.stats(&bs);
 	r->grace_periods = bs.grace_periods;
 	(void)p;

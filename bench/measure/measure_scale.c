@@ -3,7 +3,8 @@
  * measure_scale.c - the scale workload of `walklab-<id> measure`: the
  * writer's sync (wl_tlb_remove_table_sync_one(), as in the writer
  * workload) on 1, 2, 4 .. N simulated CPUs (the measuring CPU and N - 1
- * walking CPUs), with its IPIs, grace periods and polls per sync counted,
+ * walking CPUs), with its IPIs, grace periods and polls per sync counted
+ * (the grace periods and polls also on the syncing CPU's own row: *_own),
  * and a projection of its time past the host's PUs.
  *
  * Counts are exact at any N: each IPI, grace period and poll is counted
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SCALE_REGION (4 << 20) /* the walkers' */
 
@@ -92,24 +94,53 @@ static int scale_delivery(enum wl_ipi_delivery d)
 	return ret;
 }
 
-static void emit_counts(const struct wl_measure_ctx *c, unsigned int n,
-			const struct wl_ipi_stats *i0,
-			const struct wl_ipi_stats *i1,
-			const struct wl_backend_stats *b0,
-			const struct wl_backend_stats *b1, unsigned int ops)
+/*
+ * The counts around the syncs: all CPUs', and the syncing CPU's own row
+ * (core/smp.h, wl_cpu_counts()), whose grace periods and polls per sync
+ * are emitted beside the totals: exact, so equal to them when no other
+ * CPU asked for any.
+ */
+struct scale_counts {
+	struct wl_ipi_stats ipi;
+	struct wl_backend_stats be;
+	struct wl_cpu_counts own;
+};
+
+static void scale_counts_read(struct scale_counts *s)
 {
+	wl_ipi_stats(&s->ipi);
+	wl_backend.stats(&s->be);
+	memset(&s->own, 0, sizeof(s->own));
+	wl_cpu_counts(smp_processor_id(), &s->own);
+}
+
+static void emit_count(const struct wl_measure_ctx *c, struct wl_row *r,
+		       const char *metric, uint64_t n, unsigned int ops)
+{
+	measure_row_metric(r, metric, "1");
+	measure_emit_value(c, r, (double)n / ops, ops);
+}
+
+static void emit_counts(const struct wl_measure_ctx *c, unsigned int n,
+			const struct scale_counts *s0,
+			const struct scale_counts *s1, unsigned int ops)
+{
+	const uint64_t *e0 = s0->own.events, *e1 = s1->own.events;
 	struct wl_row r;
 
 	wl_row_init(&r, "scale", "ipis_per_op", "1");
 	snprintf(r.writer_op, sizeof(r.writer_op), "sync");
 	r.cpus = n;
-	measure_emit_ipis(c, &r, i0, i1, ops);
-	measure_row_metric(&r, "grace_periods_per_op", "1");
-	measure_emit_value(
-		c, &r, (double)(b1->grace_periods - b0->grace_periods) / ops,
-		ops);
-	measure_row_metric(&r, "polls_per_op", "1");
-	measure_emit_value(c, &r, (double)(b1->polls - b0->polls) / ops, ops);
+	measure_emit_ipis(c, &r, &s0->ipi, &s1->ipi, ops);
+	emit_count(c, &r, "grace_periods_per_op",
+		   s1->be.grace_periods - s0->be.grace_periods, ops);
+	emit_count(c, &r, "polls_per_op", s1->be.polls - s0->be.polls, ops);
+	emit_count(c, &r, "grace_periods_own_per_op",
+		   e1[WL_EV_GP_SYNC] + e1[WL_EV_GP_CALL] - e0[WL_EV_GP_SYNC] -
+			   e0[WL_EV_GP_CALL],
+		   ops);
+	emit_count(c, &r, "polls_own_per_op", e1[WL_EV_POLLS] - e0[WL_EV_POLLS],
+		   ops);
 }
 
 /* One N: n - 1 walkers, ops syncs timed and counted. */
@@ -118,8 +149,7 @@ static int scale_one(const struct wl_measure_ctx *c, unsigned int n,
 {
 	unsigned int ops = scale_ops(c, n);
 	uint64_t *ns = calloc(ops, sizeof(*ns));
-	struct wl_backend_stats b0, b1;
-	struct wl_ipi_stats i0, i1;
+	struct scale_counts s0, s1;
 	struct measure_pool p;
 	struct wl_mm mm;
 	struct wl_row r;
@@ -133,8 +163,7 @@ static int scale_one(const struct wl_measure_ctx *c, unsigned int n,
 	if (n > wl_host_nr_pus())
 		p.idle_ns = SCALE_IDLE_NS;
 	measure_pool_start(&p);
-	wl_ipi_stats(&i0);
-	wl_backend.stats(&b0);
+	scale_counts_read(&s0);
 	for (unsigned int i = 0; i < ops; i++) {
 		uint64_t t0 = wl_now_ns();
 
@@ -142,12 +171,11 @@ static int scale_one(const struct wl_measure_ctx *c, unsigned int n,
 		ns[i] = wl_now_ns() - t0;
 		measure_qs();
 	}
-	wl_ipi_stats(&i1);
-	wl_backend.stats(&b1);
+	scale_counts_read(&s1);
 	measure_pool_stop(&p);
 	ret = p.err;
 	if (!ret) {
-		emit_counts(c, n, &i0, &i1, &b0, &b1, ops);
+		emit_counts(c, n, &s0, &s1, ops);
 		wl_row_init(&r, "scale", "sync_ns", "ns");
 		snprintf(r.writer_op, sizeof(r.writer_op), "sync");
 		r.cpus = n;

@@ -140,7 +140,10 @@ void rp_summary_scale(FILE *f, const struct report *rp)
 	wl_put_wrapped(
 		f, WIDTH, "",
 		"Counts per sync are exact at any N: each IPI, grace period "
-		"and poll is counted where it happens, never timed.  Times "
+		"and poll is counted where it happens, on the CPU that sends, "
+		"takes or asks for it, never sampled or timed; 'own' is the "
+		"syncing CPU's row (equal to the total: no other CPU asked).  "
+		"Times "
 		"(us, median) are measured only where N <= the host's PUs "
 		"(poll delivery, 100 syncs; 20 with --quick); '~' marks a "
 		"PROJECTION from T(N) = a + b (N - 1) fitted on those "
@@ -159,7 +162,10 @@ void rp_summary_scale(FILE *f, const struct report *rp)
 		fprintf(f, "  %s\n", rp->cfgs[c].name);
 		count_line(f, rp, (int)c, "ipis_per_op", "IPIs/sync");
 		count_line(f, rp, (int)c, "grace_periods_per_op", "GPs/sync");
+		count_line(f, rp, (int)c, "grace_periods_own_per_op",
+			   "GPs/sync own");
 		count_line(f, rp, (int)c, "polls_per_op", "polls/sync");
+		count_line(f, rp, (int)c, "polls_own_per_op", "polls/sync own");
 		time_line(f, rp, (int)c);
 		fit_line(f, rp, (int)c);
 	}

@@ -106,6 +106,20 @@ void torture_validate(struct wl_torture_config *c);
 /* percpu.c: per-CPU counts, snapshot when the CPUs stop; their lines. */
 void torture_percpu_snapshot(void);
 void torture_print_percpu(FILE *f);
+/*
+ * The snapshot's rows added up by class (the run's writer and walker
+ * CPUs, the shared row of threads that are not CPUs), and every row's
+ * total at the snapshot, for the tests: exact, so writers + walkers +
+ * shared = total when no other CPU counted.
+ */
+struct torture_percpu_sums {
+	unsigned int nr_writers, nr_walkers;
+	uint64_t writers[WL_NR_CPU_EVENTS], walkers[WL_NR_CPU_EVENTS];
+	uint64_t shared[WL_NR_CPU_EVENTS], total[WL_NR_CPU_EVENTS];
+	uint64_t ipi_taken;	/* all kinds: writers + walkers */
+	uint64_t ipi_taken_all; /* all kinds: every row */
+};
+void torture_percpu_sums(struct torture_percpu_sums *s);
 /* Simulated CPUs of roles other than walkers and writers (--cpus). */
 unsigned int torture_other_cpus(const struct wl_torture_config *c);
 /*

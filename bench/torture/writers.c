@@ -11,6 +11,7 @@
  * chunks (a partial zap would split with the modern code), and collapse
  * is not modelled.
  */
+#include "backend.h"
 #include "machine.h"
 #include "smp.h"
 #include "torture_internal.h"
@@ -149,6 +150,18 @@ void *torture_writer_main(void *arg)
 		if (c->rate)
 			wl_sleep_ns(1000000000ull / c->rate);
 		local_irq_enable(); /* takes poll-mode IPIs */
+	}
+	/*
+	 * --ops: our share is done, but we stay up, idle and quiescent,
+	 * until the run stops: a walker coming up late (at 256 CPUs on two
+	 * PUs some still are) would take our id, and the per-CPU counts
+	 * need one row per CPU of the run (percpu.c).
+	 */
+	while (!atomic_load_explicit(&torture->stop, memory_order_relaxed)) {
+		if (wl_backend.quiescent)
+			wl_backend.quiescent();
+		wl_sleep_ns(100000);
+		local_irq_enable();
 	}
 	wl_cpu_stop();
 	return NULL;
