@@ -30,8 +30,6 @@ static _Atomic uint64_t stat_flush_ipis;
 static _Atomic uint64_t stat_flush_ns;
 static _Atomic uint64_t stat_remote_flushes;
 /* Per target CPU: paravirt flushes left to its next entry, and done there. */
-static _Atomic uint64_t stat_pv_deferred[WL_NR_CPUS];
-static _Atomic uint64_t stat_pv_entry_flushes[WL_NR_CPUS];
 
 /* The one table of arch names: the names array and the choices string. */
 #define WL_ARCH_LIST(X)                                                        \
@@ -330,8 +328,7 @@ bool wl_arch_vcpu_resume(int cpu)
 	 * The host flushes the vCPU's TLB (kvm_vcpu_flush_tlb_guest()); the
 	 * guest runs no flush_tlb_func(), so a lazy CPU stays lazy.
 	 */
-	atomic_fetch_add_explicit(&stat_pv_entry_flushes[cpu], 1,
-				  memory_order_relaxed);
+	wl_cpu_count_on(cpu, WL_EV_PV_ENTRY, 1);
 	return true;
 }
 
@@ -463,8 +460,7 @@ static unsigned int flush_defer(struct wl_mm *mm, struct wl_cpumask *mask)
 			    memory_order_acq_rel, memory_order_relaxed))
 			continue;
 		wl_cpumask_clear(mask, cpu);
-		atomic_fetch_add_explicit(&stat_pv_deferred[cpu], 1,
-					  memory_order_relaxed);
+		wl_cpu_count_on(cpu, WL_EV_PV_DEFERRED, 1);
 		n++;
 	}
 	return n;
@@ -540,25 +536,8 @@ void wl_arch_stats(struct wl_arch_stats *st)
 		atomic_load_explicit(&stat_flush_ns, memory_order_relaxed);
 	st->remote_flushes = atomic_load_explicit(&stat_remote_flushes,
 						  memory_order_relaxed);
-	st->pv_deferred = 0;
-	st->pv_entry_flushes = 0;
-	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
-		st->pv_deferred += atomic_load_explicit(&stat_pv_deferred[cpu],
-							memory_order_relaxed);
-		st->pv_entry_flushes += atomic_load_explicit(
-			&stat_pv_entry_flushes[cpu], memory_order_relaxed);
-	}
-}
-
-void wl_arch_cpu_pv_counts(int cpu, uint64_t *deferred, uint64_t *entry)
-{
-	*deferred = *entry = 0;
-	if (cpu < 0 || cpu >= WL_NR_CPUS)
-		return;
-	*deferred = atomic_load_explicit(&stat_pv_deferred[cpu],
-					 memory_order_relaxed);
-	*entry = atomic_load_explicit(&stat_pv_entry_flushes[cpu],
-				      memory_order_relaxed);
+	st->pv_deferred = wl_cpu_event_total(WL_EV_PV_DEFERRED);
+	st->pv_entry_flushes = wl_cpu_event_total(WL_EV_PV_ENTRY);
 }
 
 void wl_arch_stats_reset(void)
@@ -567,10 +546,6 @@ void wl_arch_stats_reset(void)
 	atomic_store_explicit(&stat_flush_ipis, 0, memory_order_relaxed);
 	atomic_store_explicit(&stat_flush_ns, 0, memory_order_relaxed);
 	atomic_store_explicit(&stat_remote_flushes, 0, memory_order_relaxed);
-	for (int cpu = 0; cpu < WL_NR_CPUS; cpu++) {
-		atomic_store_explicit(&stat_pv_deferred[cpu], 0,
-				      memory_order_relaxed);
-		atomic_store_explicit(&stat_pv_entry_flushes[cpu], 0,
-				      memory_order_relaxed);
-	}
+	wl_cpu_events_reset(WL_CPU_EVENT_BIT(WL_EV_PV_DEFERRED) |
+			    WL_CPU_EVENT_BIT(WL_EV_PV_ENTRY));
 }

@@ -147,11 +147,11 @@ struct wl_arch_stats {
 };
 void wl_arch_stats(struct wl_arch_stats *st);
 /*
- * CPU cpu's paravirt counts: flushes deferred to it (each flush that
- * skipped it while preempted) and the entry flushes it did.  Its flush
- * IPIs are in the IPI counters (wl_cpu_ipi_counts(), kind flush).
+ * Per CPU, the paravirt counts are events in its row of wl_cpu_counts():
+ * WL_EV_PV_DEFERRED (each flush that skipped it while preempted) and
+ * WL_EV_PV_ENTRY (the entry flushes it did); its flush IPIs are there
+ * too (received_kind[WL_IPI_FLUSH]).  wl_arch_stats_reset() zeroes them.
  */
-void wl_arch_cpu_pv_counts(int cpu, uint64_t *deferred, uint64_t *entry);
 void wl_arch_stats_reset(void);
 
 #endif /* WALKLAB_ARCH_H */

@@ -723,12 +723,23 @@ const char *const wl_cpu_event_names[WL_NR_CPU_EVENTS] = {
 	[WL_EV_POLLS] = "polls",
 	[WL_EV_RCU_SCHED_GP] = "rcu_sched_gps",
 	[WL_EV_RCU_SCHED_FQS] = "rcu_sched_fqs_ipis",
+	[WL_EV_PV_DEFERRED] = "pv_flush_deferred",
+	[WL_EV_PV_ENTRY] = "pv_entry_flush",
 };
 
 void wl_cpu_count(enum wl_cpu_event ev, uint64_t n)
 {
 	struct wl_cpu_stats *st =
 		wl_irq.cpu ? &wl_irq.cpu->stats : &nocpu_stats;
+
+	stat_add(&st->events[ev], n);
+}
+
+void wl_cpu_count_on(int cpu, enum wl_cpu_event ev, uint64_t n)
+{
+	struct wl_cpu_stats *st = cpu >= 0 && cpu < WL_NR_CPUS
+					  ? &wl_cpus[cpu].stats
+					  : &nocpu_stats;
 
 	stat_add(&st->events[ev], n);
 }

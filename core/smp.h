@@ -380,6 +380,8 @@ enum wl_cpu_event {
 	WL_EV_POLLS,   /* reader-count polls by a writer (WL_CAP_POLLS) */
 	WL_EV_RCU_SCHED_GP, /* RCU-sched model: grace periods it ran */
 	WL_EV_RCU_SCHED_FQS, /* RCU-sched model: FQS IPIs its grace periods sent */
+	WL_EV_PV_DEFERRED, /* paravirt: flushes left pending for it, preempted */
+	WL_EV_PV_ENTRY,	   /* paravirt: pending flushes done as it resumed */
 	WL_NR_CPU_EVENTS,
 };
 extern const char *const wl_cpu_event_names[WL_NR_CPU_EVENTS];
@@ -387,6 +389,12 @@ extern const char *const wl_cpu_event_names[WL_NR_CPU_EVENTS];
 
 /* Count n events of kind ev on the calling CPU (or the shared row). */
 void wl_cpu_count(enum wl_cpu_event ev, uint64_t n);
+/*
+ * Count them on CPU cpu's row, for an event that happens to a CPU rather
+ * than on it (a flush left pending for a preempted vCPU); out of range:
+ * the shared row.
+ */
+void wl_cpu_count_on(int cpu, enum wl_cpu_event ev, uint64_t n);
 /* The sum over every CPU's row and the shared row. */
 uint64_t wl_cpu_event_total(enum wl_cpu_event ev);
 /* Zero the events of the kinds in mask (WL_CPU_EVENT_BIT()) in every row. */

@@ -1362,19 +1362,17 @@ static void body_arch_no_ipi(enum wl_arch arch)
  */
 static void body_arch_paravirt_running(void)
 {
-	struct wl_cpu_ipi_counts n;
+	struct wl_cpu_counts n;
 	struct wl_arch_stats st;
-	uint64_t deferred, entry;
 	struct target t;
 
 	cr_assert(!flush_waits_for_irqs_off(WL_ARCH_PARAVIRT, &t, &st),
 		  "a PV flush never claims all");
-	wl_arch_cpu_pv_counts(atomic_load(&t.cpu), &deferred, &entry);
-	cr_assert_eq(wl_cpu_ipi_counts(atomic_load(&t.cpu), &n), 0);
+	cr_assert_eq(wl_cpu_counts(atomic_load(&t.cpu), &n), 0);
 	cr_assert_eq(st.pv_deferred, 0);
 	cr_assert_eq(n.received_kind[WL_IPI_FLUSH], 1);
-	cr_assert_eq(deferred, 0);
-	cr_assert_eq(entry, 0);
+	cr_assert_eq(n.events[WL_EV_PV_DEFERRED], 0);
+	cr_assert_eq(n.events[WL_EV_PV_ENTRY], 0);
 }
 
 /*
@@ -1384,9 +1382,8 @@ static void body_arch_paravirt_running(void)
  */
 static void body_arch_paravirt_preempted(void)
 {
-	struct wl_cpu_ipi_counts np, nr;
+	struct wl_cpu_counts np, nr;
 	struct wl_arch_stats st;
-	uint64_t dp, ep, dr, er;
 	struct target p, r;
 	int pc, rc;
 
@@ -1401,15 +1398,15 @@ static void body_arch_paravirt_preempted(void)
 	cr_assert(!flush_tlb_mm_range(NULL, 0, 1 << 21, true));
 	cr_assert(!flush_tlb_mm_range(NULL, 0, 1 << 21, false));
 	cr_assert_eq(atomic_load(&p.phase), 1, "preempted one still IRQ-off");
-	wl_arch_cpu_pv_counts(pc, &dp, &ep);
-	cr_assert_eq(dp, 2, "both flushes deferred to the preempted vCPU");
-	cr_assert_eq(ep, 0, "nothing flushed before its entry");
+	cr_assert_eq(wl_cpu_counts(pc, &np), 0);
+	cr_assert_eq(np.events[WL_EV_PV_DEFERRED], 2,
+		     "both flushes deferred to the preempted vCPU");
+	cr_assert_eq(np.events[WL_EV_PV_ENTRY], 0,
+		     "nothing flushed before its entry");
 	cr_assert(wl_arch_vcpu_resume(pc), "the entry flushes");
 	cr_assert(!wl_arch_vcpu_resume(pc), "once");
-	wl_arch_cpu_pv_counts(pc, &dp, &ep);
-	wl_arch_cpu_pv_counts(rc, &dr, &er);
-	cr_assert_eq(wl_cpu_ipi_counts(pc, &np), 0);
-	cr_assert_eq(wl_cpu_ipi_counts(rc, &nr), 0);
+	cr_assert_eq(wl_cpu_counts(pc, &np), 0);
+	cr_assert_eq(wl_cpu_counts(rc, &nr), 0);
 	target_join(&p);
 	target_join(&r);
 	wl_arch_stats(&st);
@@ -1419,9 +1416,9 @@ static void body_arch_paravirt_preempted(void)
 	cr_assert_eq(st.pv_entry_flushes, 1, "coalesced at the entry");
 	cr_assert_eq(np.received_kind[WL_IPI_FLUSH], 0);
 	cr_assert_eq(nr.received_kind[WL_IPI_FLUSH], 2);
-	cr_assert_eq(ep, 1);
-	cr_assert_eq(dr, 0);
-	cr_assert_eq(er, 0);
+	cr_assert_eq(np.events[WL_EV_PV_ENTRY], 1);
+	cr_assert_eq(nr.events[WL_EV_PV_DEFERRED], 0);
+	cr_assert_eq(nr.events[WL_EV_PV_ENTRY], 0);
 }
 
 BOTH(arch_ipi_waits_for_irqs_off, SKIP_IF_TSAN_DEFERS_SIGNAL();

@@ -147,19 +147,21 @@ static unsigned int nr_class(bool writer)
 	return m;
 }
 
-/* Grace periods and polls: writers, walkers, the shared row, the sum. */
+/* Per-CPU events (grace periods, polls, paravirt flushes): writers,
+ * walkers, the shared row, the sum. */
 static void print_events(FILE *f, uint64_t *v)
 {
 	for (int wr = 1; wr >= 0; wr--) {
 		fprintf(f,
-			"walklab-torture: grace periods and polls per %s CPU, "
+			"walklab-torture: events (grace periods, polls, PV "
+			"flushes) per %s CPU, "
 			"exact (total (min/median/max) over %u):",
 			wr ? "writer" : "walker", nr_class(wr));
 		for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++)
 			print_spread(f, v, wr, ev, 0);
 		fputc('\n', f);
 	}
-	fprintf(f, "walklab-torture: grace periods and polls of threads that "
+	fprintf(f, "walklab-torture: events of threads that "
 		   "are not CPUs (reclaimer, set-up):");
 	for (int ev = 0; ev < WL_NR_CPU_EVENTS; ev++)
 		fprintf(f, " %s %llu", wl_cpu_event_names[ev],
