@@ -40,7 +40,7 @@
 
 #define FALLBACK_REGION (8 << 20) /* the walkers' */
 /* Munmaps a variant; up to 3 tables each (PTE, PMD, PUD), a sample each. */
-#define FALLBACK_OPS(c)	    ((c)->quick ? 20u : 50u)
+#define FALLBACK_OPS(c)	    ((c)->quick ? 20u : 25u)
 #define FALLBACK_SAMPLES(c) (4 * (uint64_t)FALLBACK_OPS(c))
 
 static const char *const variants[] = {"ipi", "sync_rcu", "call_rcu", NULL};

@@ -251,7 +251,7 @@ static int read_side_pair(const struct wl_measure_ctx *c)
 #endif
 	};
 	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
-	const uint64_t iters = c->quick ? 1000000 : 5000000;
+	const uint64_t iters = c->quick ? 1000000 : 3000000;
 	bool empty = code_is_return((const void *)probe_backend_pair);
 	double v[NR_PAIR_LOOPS][PAIR_REPS_MAX];
 	struct wl_mm mm;
@@ -314,7 +314,7 @@ PAIR_LOOP time_table_ref(struct wl_mm *mm, uint64_t iters)
 static int table_ref_pair(const struct wl_measure_ctx *c)
 {
 	const unsigned int reps = c->quick ? 3 : PAIR_REPS_MAX;
-	const uint64_t iters = c->quick ? 1000000 : 5000000;
+	const uint64_t iters = c->quick ? 1000000 : 3000000;
 	double v[PAIR_REPS_MAX];
 
 	ref_table = wl_table_alloc(WL_PTE);

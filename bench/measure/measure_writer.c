@@ -154,7 +154,7 @@ static int time_phase(const struct wl_measure_ctx *c, struct wl_mm *mm, int ph,
 
 static int writer_one(const struct wl_measure_ctx *c, unsigned int walkers)
 {
-	unsigned int ops = c->quick ? 40 : 100;
+	unsigned int ops = c->quick ? 40 : 60;
 	struct phase ph[NR_PHASES] = {0};
 	struct measure_pool p;
 	struct wl_mm mm;
