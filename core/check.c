@@ -251,8 +251,8 @@ static void vcpu_preempt_point(void)
 		return;
 	wl_arch_vcpu_preempt(cpu);
 	sched_yield();
-	if (wl_inject_cfg.max_ns)
-		wl_delay_ns((r >> 16) % wl_inject_cfg.max_ns);
+	if (wl_inject_cfg.vcpu_max_ns)
+		wl_delay_ns((r >> 16) % wl_inject_cfg.vcpu_max_ns);
 	wl_arch_vcpu_resume(cpu);
 }
 

@@ -95,9 +95,10 @@ struct wl_inject_config {
 	/*
 	 * Paravirt: at a walker's points (WL_INJ_WALK_*), the host preempts
 	 * its vCPU with this probability (parts per 65536), for a yield and
-	 * a spin of up to max_ns (wl_arch_vcpu_preempt(), arch.h).
+	 * a spin of up to vcpu_max_ns (wl_arch_vcpu_preempt(), arch.h).
 	 */
 	uint32_t vcpu_preempt_prob;
+	uint64_t vcpu_max_ns;
 };
 extern struct wl_inject_config wl_inject_cfg;
 /*

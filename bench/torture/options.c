@@ -74,7 +74,8 @@ void wl_torture_config_default(struct wl_torture_config *c)
 	c->inject = false;
 	c->inject_prob = 4096; /* 1/16 at every point */
 	c->inject_max_ns = 50000;
-	c->vcpu_preempt = -1; /* the arch's default */
+	c->vcpu_preempt = -1;	 /* the arch's default */
+	c->vcpu_preempt_ns = -1; /* --inject-max-ns */
 	c->stall_ns = 5000000000ull;
 	snprintf(c->context, sizeof(c->context), "torture");
 }
@@ -126,7 +127,10 @@ static const char torture_usage[] =
 	"walk\n"
 	"                   point, parts per 65536 (0..65536, default "
 	"16384 on\n"
-	"                   paravirt; for --inject-max-ns at most)\n"
+	"                   paravirt), for a yield and a spin\n"
+	"  --vcpu-preempt-ns N  the longest such spin (0..100000000, "
+	"default\n"
+	"                   --inject-max-ns)\n"
 	"  --inject-sb B    a simulated store buffer at the publication "
 	"points:\n"
 	"                   on|off (default off; core/sb.h)\n"
@@ -201,6 +205,7 @@ static const struct option longopts[] = {
 	{"inject-max-ns", required_argument, NULL, 'M'},
 	{"inject-sb", required_argument, NULL, 'Q'},
 	{"vcpu-preempt", required_argument, NULL, 'v'},
+	{"vcpu-preempt-ns", required_argument, NULL, 'k'},
 	{"legacy-thp", no_argument, NULL, 'L'},
 	{"batch-fail", required_argument, NULL, 'B'},
 	{"lazy-tlb", no_argument, NULL, 'z'},
@@ -395,6 +400,10 @@ static bool parse_number(int opt, struct wl_torture_config *c)
 	case 'v':
 		c->vcpu_preempt = (int32_t)wl_parse_u64("--vcpu-preempt",
 							optarg, 0, 65536);
+		return true;
+	case 'k':
+		c->vcpu_preempt_ns = (int64_t)wl_parse_u64(
+			"--vcpu-preempt-ns", optarg, 0, 100000000);
 		return true;
 	case 'B':
 		c->batch_fail = parse_probability("--batch-fail", optarg);

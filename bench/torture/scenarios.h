@@ -247,8 +247,20 @@ struct wl_scenario {
 #define WL_SC_MIX_LEGACY                                                       \
 	"--legacy-thp --mix split=4,dontneed=2,munmap=1,migrate=0,"            \
 	"mprotect=0,collapse=0"
-#define WL_SC_MIX_RECLAIM "--mix dontneed=6,munmap=1,migrate=1 --pt-reclaim on"
-#define WL_SC_MIX_MIGRATE "--mix migrate=6,dontneed=1,munmap=1"
+/*
+ * The paravirt twins (paravirt-khugepaged-no-sync, paravirt-rcu-table-free,
+ * skip-sync-paravirt): a PV flush leaves a walker alone only while its vCPU
+ * is preempted, so the race needs the host to preempt the walker between
+ * its PMD read and its PTE table, and the writer to collapse that PMD and
+ * zap it (freeing the deposited table) before the vCPU runs again.  One
+ * PMD (2 MiB) puts every op on the walker's PMD; a host preemption of up
+ * to 500 us (a host timeslice is milliseconds) leaves room for two writer
+ * ops under ASan too.  At 8 MiB and the 50 us of --inject-max-ns, ASan
+ * found the race in 20 s in one CI run of three (seed 1 safe in 20 s).
+ */
+#define WL_SC_PARAVIRT_HOST "--region-mb 2 --vcpu-preempt-ns 500000 "
+#define WL_SC_MIX_RECLAIM   "--mix dontneed=6,munmap=1,migrate=1 --pt-reclaim on"
+#define WL_SC_MIX_MIGRATE   "--mix migrate=6,dontneed=1,munmap=1"
 #define WL_SC_MIX_FORK                                                         \
 	"--foll pin --region-mb 2 --mix fork=6,split=1,munmap=1,collapse=1,"   \
 	"dontneed=1,migrate=0,mprotect=0"
@@ -291,15 +303,17 @@ struct wl_scenario {
  * comment, s; docs/scenario-twins.txt has every time).  Time to failure in
  * seconds depends on the load; re-measure when the twin, the simulation or
  * the machine changes.  PARAVIRT_KHUGEPAGED_NO_SYNC after the paravirt
- * model became KVM's PV flush: at --vcpu-preempt 8192, median .378 s
- * (load 90-260; seeds 5.421 .105 .814 .357 .378; seed 1 again 19.6 s with
- * a build beside it); at the default 16384, 2.166 s (seeds 1-3: 2.166
- * 2.202 .690), the largest, kept.
+ * model became KVM's PV flush and its scenarios one PMD with host
+ * preemptions of up to 500 us (WL_SC_PARAVIRT_HOST): seeds 1..5 .134 .451
+ * .329 .350 .325, median .329 s (load 2.6; seeds 6..10 .047 .478 .823
+ * .005 .263; ASan seeds 1..10 .029 s to 1.346 s, median about .65 s).
+ * Before, at 8 MiB and 50 us, 2.166 s in release, and ASan missed the
+ * race in 20 s for seeds 3, 6 and 8 of 10.
  */
 #define WL_SC_TTF_NONE_IPI		      255  /* .119 .255 .069 */
 #define WL_SC_TTF_ARM_X86_COPY_BROADCAST      4	   /* .003 .004 .003 */
 #define WL_SC_TTF_ARM_KHUGEPAGED_NO_SYNC      1292 /* .624 1.195 1.292 */
-#define WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC 2166 /* 2.166 (PV flush) */
+#define WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC 329  /* .329 (one PMD) */
 #define WL_SC_TTF_LEGACY_SPLIT_NO_IPI	      158  /* .023 .064 .158 */
 #define WL_SC_TTF_COLLAPSE_NO_SYNC	      1100 /* .260 1.100 .099 */
 #define WL_SC_TTF_PT_RECLAIM_FREE_NOW	      10   /* .010 .010 .008 */
@@ -410,7 +424,7 @@ static const struct wl_scenario wl_scenarios[] = {
 		.name = "paravirt-rcu-table-free",
 		.backend = "lockless_walk_helpers-today",
 		.arch = "paravirt",
-		.options = WL_SC_MIX_ALL,
+		.options = WL_SC_PARAVIRT_HOST WL_SC_MIX_ALL,
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
@@ -434,7 +448,8 @@ static const struct wl_scenario wl_scenarios[] = {
 		.name = "paravirt-khugepaged-no-sync",
 		.backend = "lockless_walk_helpers-today",
 		.arch = "paravirt",
-		.options = "--bug collapse-no-sync " WL_SC_MIX_ALL,
+		.options = "--bug collapse-no-sync " WL_SC_PARAVIRT_HOST
+			WL_SC_MIX_ALL,
 		.expect = "reproduced",
 		.watch = WL_SC_UAF,
 		.bound_s = 20,
@@ -870,12 +885,14 @@ static const struct wl_scenario wl_scenarios[] = {
 		.name = "skip-sync-paravirt",
 		.backend = "lockless_walk_helpers-today",
 		.arch = "paravirt",
-		.options = "--backend-opt skip_sync=arch " WL_SC_MIX_ALL,
+		.options = "--backend-opt skip_sync=arch " WL_SC_PARAVIRT_HOST
+			WL_SC_MIX_ALL,
 		.expect = "safe",
 		.watch = "any",
 		.bound_s = 2,
 		.history = "skip redundant sync IPIs: false on a paravirt "
-			   "flush, which interrupts nobody, so the sync stays",
+			   "flush, which defers preempted vCPUs, so the sync "
+			   "stays",
 		.twin = "paravirt-khugepaged-no-sync",
 		.twin_median_ms = WL_SC_TTF_PARAVIRT_KHUGEPAGED_NO_SYNC,
 	},

@@ -88,6 +88,7 @@ static void apply_inject(const struct wl_torture_config *c)
 
 	wl_inject_cfg.max_ns = c->inject_max_ns;
 	wl_inject_cfg.vcpu_preempt_prob = vcpu;
+	wl_inject_cfg.vcpu_max_ns = torture_vcpu_preempt_ns(c);
 	wl_inject_cfg.enabled = c->inject || vcpu;
 	if (!c->inject)
 		return;
@@ -100,6 +101,12 @@ uint32_t torture_vcpu_preempt(const struct wl_torture_config *c)
 	if (c->vcpu_preempt >= 0)
 		return (uint32_t)c->vcpu_preempt;
 	return c->arch == WL_ARCH_PARAVIRT ? WL_VCPU_PREEMPT_DEFAULT : 0;
+}
+
+uint64_t torture_vcpu_preempt_ns(const struct wl_torture_config *c)
+{
+	return c->vcpu_preempt_ns >= 0 ? (uint64_t)c->vcpu_preempt_ns
+				       : c->inject_max_ns;
 }
 
 /*
@@ -276,7 +283,7 @@ static void print_header(const struct wl_torture_config *c, FILE *out)
 			"walklab-torture: vCPU preemption at walk points "
 			"%u/65536, up to %llu ns (paravirt flush defers)\n",
 			torture_vcpu_preempt(c),
-			(unsigned long long)c->inject_max_ns);
+			(unsigned long long)torture_vcpu_preempt_ns(c));
 	if (c->inject_sb) {
 		fprintf(out,
 			"walklab-torture: store buffer at the publication "

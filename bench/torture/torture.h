@@ -56,6 +56,11 @@ struct wl_torture_config {
 	 * WL_VCPU_PREEMPT_DEFAULT on paravirt, 0 on the other arches.
 	 */
 	int32_t vcpu_preempt;
+	/*
+	 * The longest such preemption, ns (a spin of up to this after a
+	 * yield); -1: --inject-max-ns.
+	 */
+	int64_t vcpu_preempt_ns;
 	bool legacy_thp;
 	struct wl_bugs bugs;
 	uint32_t batch_fail;	/* table batch allocation fails, per 65536 */

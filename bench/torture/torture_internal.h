@@ -129,6 +129,8 @@ unsigned int torture_other_cpus(const struct wl_torture_config *c);
  */
 #define WL_VCPU_PREEMPT_DEFAULT 16384u
 uint32_t torture_vcpu_preempt(const struct wl_torture_config *c);
+/* The longest such preemption's spin, ns (--vcpu-preempt-ns). */
+uint64_t torture_vcpu_preempt_ns(const struct wl_torture_config *c);
 void torture_bugs_string(const struct wl_bugs *b, char *buf, size_t n);
 
 /* walkers.c, writers.c, watchdog.c: thread bodies. */
