@@ -698,6 +698,28 @@ Test(report, plot_command)
 	remove_dir();
 }
 
+/*
+ * No provenance.txt: the header's values come from the first row's
+ * provenance columns, two to a line ("CPU: model (N PUs)"), each its own.
+ */
+Test(report, provenance_from_the_csv_columns)
+{
+	char *sum;
+
+	make_dir();
+	write_results(false);
+	cr_assert_eq(wl_report_write(dir) & ~WL_REPORT_NOGNUPLOT, 0);
+	sum = read_summary();
+	cr_assert_not_null(strstr(sum, "Test CPU @ 2.0GHz (2 PUs)"), "%s", sum);
+	cr_assert_not_null(strstr(sum, "gcc 12.2.0; -O2 -g"), "%s", sum);
+	cr_assert_not_null(strstr(sum, "liburcu 0.13.2, hwloc 2.9.0"), "%s",
+			   sum);
+	cr_assert_not_null(strstr(sum, "abc1234, 2025-01-01T00:00:00Z"), "%s",
+			   sum);
+	free(sum);
+	remove_dir();
+}
+
 /* Usage errors exit 2 with one line (cli.h). */
 Test(report, plot_no_dir, .exit_code = 2)
 {

@@ -205,11 +205,18 @@ void rp_free(struct report *rp)
 	free(rp);
 }
 
-/* A provenance value: provenance.txt, else the first row's column. */
+/*
+ * A provenance value: provenance.txt, else the first row's column.  The
+ * latter is copied to one of a few static buffers in turn, so that a
+ * caller may hold two values at once (put_two()'s "%s (%s PUs)": with one
+ * buffer both printed the value read last).  Single-threaded, as the
+ * report is.
+ */
 const char *rp_prov_get(const struct report *rp, const char *key)
 {
-	static char val[512];
-	char buf[4096], *f[MAX_COLS];
+	static char vals[4][512];
+	static unsigned int next;
+	char buf[4096], *f[MAX_COLS], *val;
 	int n;
 
 	for (size_t i = 0; i < rp->nr_prov; i++)
@@ -221,7 +228,8 @@ const char *rp_prov_get(const struct report *rp, const char *key)
 	n = rp_split(buf, f, MAX_COLS);
 	for (int i = rp->nr_core; i < n && i < rp->nr_cols; i++) {
 		if (!strcmp(rp->cols[i], key) && f[i][0]) {
-			snprintf(val, sizeof(val), "%s", f[i]);
+			val = vals[next++ % (sizeof(vals) / sizeof(vals[0]))];
+			snprintf(val, sizeof(vals[0]), "%s", f[i]);
 			return val;
 		}
 	}
