@@ -143,7 +143,12 @@ void rp_summary_scale(FILE *f, const struct report *rp)
 		"and poll is counted where it happens, on the CPU that sends, "
 		"takes or asks for it, never sampled or timed; 'own' is the "
 		"syncing CPU's row (equal to the total: no other CPU asked).  "
-		"Times "
+		"Exact is not fixed: sync IPIs and grace periods follow from "
+		"N alone, but polls are how often the writer found a walker "
+		"inside, and backend IPIs are the backend's own (today's: "
+		"RCU-sched's force-quiescent-state IPIs to CPUs slow to "
+		"report, in a grace period that ran beside the syncs): both "
+		"depend on the timing.  Times "
 		"(us, median) are measured only where N <= the host's PUs "
 		"(poll delivery, 100 syncs; 20 with --quick); '~' marks a "
 		"PROJECTION from T(N) = a + b (N - 1) fitted on those "
@@ -160,7 +165,10 @@ void rp_summary_scale(FILE *f, const struct report *rp)
 		if (!cfg_swept(rp, (int)c))
 			continue;
 		fprintf(f, "  %s\n", rp->cfgs[c].name);
-		count_line(f, rp, (int)c, "ipis_per_op", "IPIs/sync");
+		count_line(f, rp, (int)c, "ipis_sync_per_op", "sync IPIs");
+		count_line(f, rp, (int)c, "ipis_flush_per_op", "flush IPIs");
+		count_line(f, rp, (int)c, "ipis_backend_per_op",
+			   "backend IPIs");
 		count_line(f, rp, (int)c, "grace_periods_per_op", "GPs/sync");
 		count_line(f, rp, (int)c, "grace_periods_own_per_op",
 			   "GPs/sync own");
