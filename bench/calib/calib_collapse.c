@@ -18,9 +18,11 @@
  * other CPUs run other processes or idle: bystanders).  AnonHugePages of
  * smaps_rollup must grow by the whole range, or the row is invalid.
  *
- * The arch model: a flush that reaches a running CPU of the mm by IPI in
- * at least 90% of collapses is "ipi"; else, with KVM's PV TLB flush in
- * CPUID, "paravirt"; else "broadcast" with INVLPGB, "paravirt" without.
+ * The arch model: KVM's PV TLB flush in CPUID is "paravirt" (CPUID first:
+ * a PV flush with no vCPU preempted IPIs as ipi does, so the count alone
+ * cannot tell them apart); else a flush that reaches a running CPU of the
+ * mm by IPI in at least 90% of collapses is "ipi"; else "broadcast" with
+ * INVLPGB, "paravirt" without (host_arch()).
  *
  * The busy flush figure.  A flush IPIs another CPU only if, at that
  * instant, it runs the mm (x86 should_flush_tlb(): a CPU that switched
