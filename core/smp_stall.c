@@ -534,9 +534,10 @@ static bool check_wall(struct wl_stall_wait *w,
 		if (elapsed < stall)
 			return false;
 		w->reported = true;
+		stall_report("INFO", "stall", w, elapsed, holders);
+		/* After the report: whoever sees the count sees it whole. */
 		atomic_fetch_add_explicit(&stall_count, 1,
 					  memory_order_relaxed);
-		stall_report("INFO", "stall", w, elapsed, holders);
 	}
 	if (panic && elapsed >= panic) {
 		stall_report("PANIC", "stall", w, elapsed, holders);
@@ -626,9 +627,14 @@ bool wl_stall_check(struct wl_stall_wait *w, const struct wl_cpumask *holders)
 		judge_one(&b[cpu], cpu, w->gen, now, stall, &j);
 	if (j.stalled && !w->reported) {
 		w->reported = true;
+		/*
+		 * Counted after the report is out: a test that stops the
+		 * CPUs on seeing the count (irqs_off_stall_reported_256)
+		 * took them down mid-report under TSan ("CPU 254: not up").
+		 */
+		stall_report("INFO", "stall", w, elapsed, holders);
 		atomic_fetch_add_explicit(&stall_count, 1,
 					  memory_order_relaxed);
-		stall_report("INFO", "stall", w, elapsed, holders);
 	} else if (!j.stalled && j.starved && elapsed >= stall) {
 		note_starved(w, holders, elapsed);
 	}

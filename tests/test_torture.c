@@ -615,6 +615,17 @@ static void op_planted(const struct op_case *oc)
 		cr_skip_test("%s runs on ipi only, where the flush IPI hides "
 			     "this misordering",
 			     wl_backend.name);
+	/*
+	 * The planted split corrupts a refcount (the tail's pin is lost,
+	 * the put underflows), and the model then frees a folio that is
+	 * still mapped: a zap's read of it races with the free for real,
+	 * and TSan says so (rcu-memb, 2026-12-02), after the checker has
+	 * caught the bug.  Release and ASan run this; under TSan the race
+	 * it causes is the planted bug's, not the model's.
+	 */
+	if (WL_TSAN && oc->legacy)
+		cr_skip_test("TSan: the planted legacy split frees mapped "
+			     "folios after the catch, a race of the bug's own");
 	op_config(&c, oc, true);
 	cr_assert_eq(wl_torture_run(&c, &r, stdout), 0);
 	cr_expect_neq(r.first_ns, 0,

@@ -42,10 +42,15 @@ foreach(line IN LISTS lines)
     # A race that needs a collapse, a split and a walker to meet: under
     # TSan's 5-15x slowdown it did not happen within 80 s; the normal
     # and ASan builds reproduce it in about a second.
+    # arm-khugepaged-no-sync, the same race in the default mix, where
+    # collapse is rarer: 80 s under TSan without it (2026-12-02; 1284
+    # collapses); release reproduces it in about a second.
     # targeted-sync-rmb (--inject-sb): once under TSan, 80 s and 16353
     # unshares without the store-buffered unlink meeting a walker's
-    # publication; release reproduces it in a median 0.47 s.
-    if(name STREQUAL "collapse-no-sync" OR name STREQUAL "targeted-sync-rmb")
+    # publication; release reproduces it in a median 2.3 s.
+    if(name STREQUAL "collapse-no-sync" OR
+       name STREQUAL "arm-khugepaged-no-sync" OR
+       name STREQUAL "targeted-sync-rmb")
       string(APPEND script "set_tests_properties(\"${t}\" PROPERTIES "
              "DISABLED TRUE)\n")
     endif()
