@@ -53,7 +53,7 @@ void wl_fmt_num(char *buf, size_t n, double v)
 void wl_put_wrapped(FILE *f, int width, const char *key, const char *val)
 {
 	const int indent = 10;
-	char clean[1024];
+	char clean[2048];
 	const char *s = clean;
 	size_t i;
 
@@ -62,14 +62,17 @@ void wl_put_wrapped(FILE *f, int width, const char *key, const char *val)
 	clean[i] = 0;
 	fprintf(f, "%-*s", indent, key);
 	while (strlen(s) > (size_t)(width - indent)) {
-		int cut = width - indent;
+		int cut = width - indent, len;
 
 		/* at a space, or after a comma */
 		while (cut > 20 && s[cut] != ' ' && s[cut - 1] != ',')
 			cut--;
 		if (cut == 20)
 			cut = width - indent;
-		fprintf(f, "%.*s\n%*s", cut, s, indent, "");
+		/* no trailing blank: a cut between two spaces keeps one */
+		for (len = cut; len > 0 && s[len - 1] == ' ';)
+			len--;
+		fprintf(f, "%.*s\n%*s", len, s, indent, "");
 		s += cut;
 		while (*s == ' ')
 			s++;
