@@ -308,9 +308,19 @@ static bool crun_rep(struct crun *c, double *flush, double *sync, double *share,
 		goto out;
 	}
 	if (madvise(a, c->pmds * CR_PMD, MADV_COLLAPSE)) {
-		snprintf(c->why, sizeof(c->why),
-			 "madvise(MADV_COLLAPSE): %s (needs Linux 6.1+, THP)",
-			 strerror(errno));
+		int e = errno;
+
+		/*
+		 * madvise_collapse_errno(): EAGAIN is transient (a page
+		 * locked, off the LRU or with an unexpected reference for
+		 * now), ENOMEM no huge page or charge, EINVAL a kernel
+		 * without it (or without THP).
+		 */
+		snprintf(c->why, sizeof(c->why), "madvise(MADV_COLLAPSE): %s%s",
+			 strerror(e),
+			 e == EAGAIN   ? " (transient: run again)"
+			 : e == EINVAL ? " (needs Linux 6.1+, THP)"
+				       : "");
 		goto out;
 	}
 	read_irqs(&s[1]);
