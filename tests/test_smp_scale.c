@@ -73,7 +73,13 @@ static void *cpu_main(void *arg)
 			synchronize_rcu_sched();
 		atomic_fetch_add(&nr_gp_done, 1);
 	}
-	while (!atomic_load_explicit(&release_all, memory_order_acquire)) {
+	/*
+	 * Relaxed in the loop, acquire once after it (pairs with
+	 * cpus_stop()'s release): under TSan an acquire load takes the
+	 * variable's sync object, and 63 spinners doing so in a loop kept
+	 * cpus_stop()'s release store waiting past the 60 s timeout.
+	 */
+	while (!atomic_load_explicit(&release_all, memory_order_relaxed)) {
 		if (t->mode == M_SLEEP || t->mode == M_GP) {
 			wl_sleep_ns(5 * MS); /* an IPI wakes it (signal) */
 		} else {
@@ -83,6 +89,7 @@ static void *cpu_main(void *arg)
 			cpu_relax();
 		}
 	}
+	(void)atomic_load_explicit(&release_all, memory_order_acquire);
 	if (t->mode == M_IRQS_OFF)
 		local_irq_restore(flags);
 	wl_cpu_down();
