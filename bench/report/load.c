@@ -55,6 +55,40 @@ int rp_split(char *s, char **out, int max)
 	return n;
 }
 
+/* Append key=val to a kv array of n entries (copies both). */
+static void kv_add(struct kv **a, size_t *n, const char *key, const char *val)
+{
+	*a = rp_xrealloc(*a, (*n + 1) * sizeof(**a));
+	(*a)[*n].key = xstrdup(key);
+	(*a)[(*n)++].val = xstrdup(val);
+}
+
+static void kv_free(struct kv *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].key);
+		free(a[i].val);
+	}
+	free(a);
+}
+
+/* The first row's provenance columns, for keys provenance.txt lacks. */
+static void load_row_provenance(struct report *rp)
+{
+	char *buf, *f[MAX_COLS];
+	int n;
+
+	if (!rp->rows.nr)
+		return;
+	buf = xstrdup(rp->rows.line[0]);
+	n = rp_split(buf, f, MAX_COLS);
+	for (int i = rp->nr_core; i < n && i < rp->nr_cols; i++)
+		if (f[i][0])
+			kv_add(&rp->rowprov, &rp->nr_rowprov, rp->cols[i],
+			       f[i]);
+	free(buf);
+}
+
 static void load_provenance(struct report *rp)
 {
 	char path[PATH_MAX], *line = NULL, *eq;
@@ -76,10 +110,7 @@ static void load_provenance(struct report *rp)
 		if (line[0] == '#' || !eq || eq == line)
 			continue;
 		*eq = 0;
-		rp->prov = rp_xrealloc(rp->prov,
-				       (rp->nr_prov + 1) * sizeof(*rp->prov));
-		rp->prov[rp->nr_prov].key = xstrdup(line);
-		rp->prov[rp->nr_prov++].val = xstrdup(eq + 1);
+		kv_add(&rp->prov, &rp->nr_prov, line, eq + 1);
 	}
 	free(line);
 	fclose(f);
@@ -188,51 +219,33 @@ struct report *rp_load(const char *dir)
 	if (load_csv(rp))
 		return rp;
 	load_provenance(rp);
+	load_row_provenance(rp);
 	find_cfgs(rp);
 	return rp;
 }
 
 void rp_free(struct report *rp)
 {
-	for (size_t i = 0; i < rp->nr_prov; i++) {
-		free(rp->prov[i].key);
-		free(rp->prov[i].val);
-	}
+	kv_free(rp->prov, rp->nr_prov);
+	kv_free(rp->rowprov, rp->nr_rowprov);
 	wl_rows_free(&rp->rows);
 	free(rp->cfg);
-	free(rp->prov);
 	free(rp->cfgs);
 	free(rp);
 }
 
 /*
- * A provenance value: provenance.txt, else the first row's column.  The
- * latter is copied to one of a few static buffers in turn, so that a
- * caller may hold two values at once (put_two()'s "%s (%s PUs)": with one
- * buffer both printed the value read last).  Single-threaded, as the
- * report is.
+ * A provenance value: provenance.txt, else the first row's column (both
+ * owned by the report, so a caller may hold several at once).
  */
 const char *rp_prov_get(const struct report *rp, const char *key)
 {
-	static char vals[4][512];
-	static unsigned int next;
-	char buf[4096], *f[MAX_COLS], *val;
-	int n;
-
 	for (size_t i = 0; i < rp->nr_prov; i++)
 		if (!strcmp(rp->prov[i].key, key))
 			return rp->prov[i].val;
-	if (!rp->rows.nr || strlen(rp->rows.line[0]) >= sizeof(buf))
-		return NULL;
-	strcpy(buf, rp->rows.line[0]);
-	n = rp_split(buf, f, MAX_COLS);
-	for (int i = rp->nr_core; i < n && i < rp->nr_cols; i++) {
-		if (!strcmp(rp->cols[i], key) && f[i][0]) {
-			val = vals[next++ % (sizeof(vals) / sizeof(vals[0]))];
-			snprintf(val, sizeof(vals[0]), "%s", f[i]);
-			return val;
-		}
-	}
+	for (size_t i = 0; i < rp->nr_rowprov; i++)
+		if (!strcmp(rp->rowprov[i].key, key))
+			return rp->rowprov[i].val;
 	return NULL;
 }
 

@@ -43,6 +43,12 @@ struct report {
 	int *cfg;	 /* per row: index into cfgs; -1 for calibration */
 	struct kv *prov; /* provenance.txt, in file order */
 	size_t nr_prov;
+	/*
+	 * The first row's non-empty provenance columns, parsed once at
+	 * load: rp_prov_get()'s fallback.
+	 */
+	struct kv *rowprov;
+	size_t nr_rowprov;
 	struct cfg *cfgs;
 	size_t nr_cfgs;
 	char *cols[MAX_COLS]; /* CSV column names: core, then provenance */
