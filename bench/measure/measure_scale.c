@@ -11,11 +11,10 @@
  * where it happens.  The sync's own IPIs and grace periods follow from N;
  * polls (the walkers found inside) and the backend's own IPIs (today's:
  * RCU-sched's force-quiescent-state IPIs, of a grace period running
- * beside) depend on timing.
- * Times are measurements only while N <= the host's
- * PUs; above, the CPUs share PUs and a sync waits for the host to run
- * every target (oversubscribed = 1 in the CSV), so its time says how the
- * host schedules 256 threads, not what a 256-CPU machine would take.
+ * beside) depend on timing.  Times are measurements only while N <= the
+ * host's PUs; above, the CPUs share PUs and a sync waits for the host to
+ * run every target (oversubscribed = 1 in the CSV), so its time says how
+ * the host schedules 256 threads, not what a 256-CPU machine would take.
  * For those N the workload prints a projection, labelled as one
  * (metric sync_ns_projected), from the model
  *
@@ -26,11 +25,12 @@
  * projection's min and max).  It states the fit (sync_fit_base_ns = a,
  * sync_fit_ns_per_target = b) and its error (sync_fit_rms_ns: the root
  * mean square of the medians' residuals, 0 when two N determine the
- * line, as on a 2-PU host).  Run with poll delivery (WALKLAB_IPI=poll, as compare
- * does) the fitted cost per target has no signal in it: a real CPU's
- * IPI is a hardware interrupt, closer to a poll than to a host signal.
- * The model is a line: it assumes the sender's per-target work (publish,
- * kick, collect the ack) dominates and the targets ack in parallel.
+ * line, as on a 2-PU host).  Run with poll delivery (WALKLAB_IPI=poll,
+ * as compare does) the fitted cost per target has no signal in it: a
+ * real CPU's IPI is a hardware interrupt, closer to a poll than to a
+ * host signal.  The model is a line: it assumes the sender's per-target
+ * work (publish, kick, collect the ack) dominates and the targets ack in
+ * parallel.
  */
 #include "backend.h"
 #include "machine.h"
